@@ -1,0 +1,86 @@
+import type { FastifyInstance } from 'fastify'
+import type { Journal, JournalFilter } from '../journal/journal.js'
+import type { MockState } from '../pipeline/context.js'
+import { CATALOG, isProblemCode, type ProblemCode } from '../problems/catalog.js'
+import { PROBLEM_MEDIA_TYPE, Problem, problemTypeUri, statusTitle } from '../problems/problem.js'
+import { negotiate } from '../response/negotiate.js'
+import { closest } from '../util/closest.js'
+
+export const ADMIN_PREFIX = '/__doorman'
+
+export interface AdminDeps {
+  journal: Journal
+  state: MockState
+  reset: () => void
+}
+
+/** The /__doorman/* routes: kept out of the pipeline and out of the journal. */
+export function registerAdminRoutes(app: FastifyInstance, { journal, state, reset }: AdminDeps): void {
+  app.get(`${ADMIN_PREFIX}/health`, async () => ({
+    status: 'ok',
+    operations: state.table.operations.length,
+    journal: { size: journal.size, capacity: journal.capacity },
+  }))
+
+  app.get(`${ADMIN_PREFIX}/journal`, async (request) => {
+    const query = request.query as Record<string, string | undefined>
+    const filter: JournalFilter = {}
+    for (const key of ['operation', 'method', 'path', 'code', 'step', 'since'] as const) {
+      if (query[key] !== undefined) filter[key] = query[key]
+    }
+    if (query.status !== undefined) filter.status = Number(query.status)
+    const entries = journal.entries(filter)
+    const limit = query.limit === undefined ? undefined : Math.max(0, Number(query.limit) || 0)
+    return { entries: limit === undefined ? entries : entries.slice(-limit) }
+  })
+
+  app.delete(`${ADMIN_PREFIX}/journal`, async (_request, reply) => {
+    journal.clear()
+    return reply.code(204).send()
+  })
+
+  app.post(`${ADMIN_PREFIX}/reset`, async (_request, reply) => {
+    reset()
+    return reply.code(204).send()
+  })
+
+  app.get(`${ADMIN_PREFIX}/problems`, async (request) => {
+    const origin = `${request.protocol}://${request.host}`
+    return {
+      problems: (Object.keys(CATALOG) as ProblemCode[]).map((code) => describe(code, origin)),
+    }
+  })
+
+  app.get(`${ADMIN_PREFIX}/problems/:code`, async (request, reply) => {
+    const { code } = request.params as { code: string }
+    const origin = `${request.protocol}://${request.host}`
+    if (!isProblemCode(code)) {
+      const guess = closest(code, Object.keys(CATALOG))
+      const problem = new Problem('ROUTE_NOT_FOUND', {
+        detail: `doorman has no problem code '${code}'.${guess ? ` Did you mean ${guess}?` : ''} GET ${ADMIN_PREFIX}/problems lists them all.`,
+      })
+      return reply.code(404).type(PROBLEM_MEDIA_TYPE).send(problem.toJSON(origin, request.url, request.id))
+    }
+    const doc = describe(code, origin)
+    // A person following the `type` link from a browser or curl gets prose; a program gets JSON.
+    if (negotiate(request.headers.accept, ['application/json', 'text/plain', 'text/html']) !== 'application/json') {
+      return reply
+        .type('text/plain; charset=utf-8')
+        .send(`${code} — ${doc.status} ${doc.title} (step: ${doc.step})\n\nWhen: ${doc.meaning}\nFix:  ${doc.fix}\n`)
+    }
+    return doc
+  })
+}
+
+function describe(code: ProblemCode, origin: string) {
+  const entry = CATALOG[code]
+  return {
+    code,
+    type: problemTypeUri(origin, code),
+    status: entry.status,
+    title: statusTitle(entry.status),
+    step: entry.step,
+    meaning: entry.meaning,
+    fix: entry.fix,
+  }
+}

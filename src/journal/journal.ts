@@ -1,0 +1,145 @@
+import type { ProblemCode, Step } from '../problems/catalog.js'
+
+/** One request as the mock saw it, and what it answered. */
+export interface JournalEntry {
+  requestId: string
+  /** ISO time the request arrived. */
+  time: string
+  method: string
+  path: string
+  /** The raw query string, without '?'. */
+  query: string
+  /** operationId (or `METHOD /path`) when the route step found one. */
+  operation: string | undefined
+  /** Request headers; credentials are redacted (see `journal.redact`). */
+  headers: Record<string, string | string[]>
+  /** The request body as text, cut at `journal.bodyBytes`. */
+  body: { text: string; bytes: number; truncated: boolean } | undefined
+  status: number
+  /** The step that refused the request, or 'respond' when it was answered normally. */
+  step: Step
+  /** The problem code of a refusal. */
+  code: ProblemCode | undefined
+  /** The refusal's `detail`, for people. */
+  detail: string | undefined
+  durationMs: number
+}
+
+export interface JournalFilter {
+  operation?: string
+  method?: string
+  path?: string
+  status?: number
+  code?: string
+  step?: string
+  /** Only entries that arrived at or after this time. */
+  since?: Date | string | number
+}
+
+export interface WaitForOptions {
+  /** Default 5000 ms. */
+  timeoutMs?: number
+}
+
+interface Waiter {
+  filter: JournalFilter
+  count: number
+  resolve: (entries: JournalEntry[]) => void
+}
+
+/** A bounded ring buffer: the oldest entry goes when a new one arrives at the cap. */
+export class Journal {
+  readonly #capacity: number
+  #ring: Array<JournalEntry | undefined>
+  #next = 0
+  #size = 0
+  #waiters = new Set<Waiter>()
+
+  constructor(capacity: number) {
+    this.#capacity = capacity
+    this.#ring = new Array(capacity)
+  }
+
+  get size(): number {
+    return this.#size
+  }
+
+  get capacity(): number {
+    return this.#capacity
+  }
+
+  add(entry: JournalEntry): void {
+    if (this.#capacity === 0) return
+    this.#ring[this.#next] = entry
+    this.#next = (this.#next + 1) % this.#capacity
+    this.#size = Math.min(this.#size + 1, this.#capacity)
+    for (const waiter of this.#waiters) {
+      const found = this.entries(waiter.filter)
+      if (found.length >= waiter.count) {
+        this.#waiters.delete(waiter)
+        waiter.resolve(found)
+      }
+    }
+  }
+
+  /** Oldest first. */
+  entries(filter: JournalFilter = {}): JournalEntry[] {
+    const out: JournalEntry[] = []
+    const start = (this.#next - this.#size + this.#capacity) % Math.max(this.#capacity, 1)
+    for (let i = 0; i < this.#size; i++) {
+      const entry = this.#ring[(start + i) % this.#capacity]!
+      if (matches(entry, filter)) out.push(entry)
+    }
+    return out
+  }
+
+  last(filter: JournalFilter = {}): JournalEntry | undefined {
+    return this.entries(filter).at(-1)
+  }
+
+  clear(): void {
+    this.#ring = new Array(this.#capacity)
+    this.#next = 0
+    this.#size = 0
+  }
+
+  /**
+   * Resolves with the matching entries once there are at least `count` (default 1)
+   * of them; rejects after `timeoutMs` saying how many it saw. Tests use this
+   * instead of sleeping.
+   */
+  waitFor(filter: JournalFilter & { count?: number } = {}, options: WaitForOptions = {}): Promise<JournalEntry[]> {
+    const { count = 1, ...rest } = filter
+    const timeoutMs = options.timeoutMs ?? 5000
+    const found = this.entries(rest)
+    if (found.length >= count) return Promise.resolve(found)
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        filter: rest,
+        count,
+        resolve: (entries) => {
+          clearTimeout(timer)
+          resolve(entries)
+        },
+      }
+      const timer = setTimeout(() => {
+        this.#waiters.delete(waiter)
+        const seen = this.entries(rest).length
+        reject(new Error(`journal.waitFor timed out after ${timeoutMs} ms: wanted ${count} request(s) matching ${JSON.stringify(rest)}, saw ${seen}`))
+      }, timeoutMs)
+      timer.unref()
+      this.#waiters.add(waiter)
+    })
+  }
+}
+
+function matches(entry: JournalEntry, filter: JournalFilter): boolean {
+  if (filter.operation !== undefined && entry.operation !== filter.operation) return false
+  if (filter.method !== undefined && entry.method !== filter.method.toUpperCase()) return false
+  if (filter.path !== undefined && entry.path !== filter.path) return false
+  if (filter.status !== undefined && entry.status !== Number(filter.status)) return false
+  if (filter.code !== undefined && entry.code !== filter.code) return false
+  if (filter.step !== undefined && entry.step !== filter.step) return false
+  if (filter.since !== undefined && Date.parse(entry.time) < new Date(filter.since).getTime()) return false
+  return true
+}

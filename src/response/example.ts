@@ -1,0 +1,116 @@
+import { resolvePointer } from '../spec/refs.js'
+import type { MediaTypeObject, SchemaObject } from '../spec/route-table.js'
+
+export type ExampleChoice = { found: true; value: unknown; name?: string } | { found: false; available: string[] }
+
+/**
+ * The body to answer with: the named example asked for, else the first named
+ * example, else `example`, else the schema's own example, else one generated
+ * from the schema.
+ */
+export function chooseExample(doc: object, media: MediaTypeObject, wanted: string | undefined): ExampleChoice {
+  const named = Object.entries(media.examples ?? {})
+  if (wanted !== undefined) {
+    const hit = named.find(([name]) => name === wanted)
+    if (!hit) return { found: false, available: named.map(([name]) => name) }
+    return { found: true, value: exampleValue(doc, hit[1]), name: wanted }
+  }
+  if (named.length > 0) return { found: true, value: exampleValue(doc, named[0]![1]), name: named[0]![0] }
+  if (media.example !== undefined) return { found: true, value: media.example }
+  return { found: true, value: media.schema === undefined ? undefined : generateValue(doc, media.schema) }
+}
+
+function exampleValue(doc: object, example: unknown): unknown {
+  let current = example as { $ref?: string; value?: unknown } | undefined
+  for (let hops = 0; current?.$ref !== undefined && hops < 16; hops++) {
+    current = resolvePointer(doc, current.$ref) as typeof current
+  }
+  return current?.value
+}
+
+const FORMAT_SAMPLES: Record<string, string> = {
+  'date-time': '2026-01-01T00:00:00Z',
+  date: '2026-01-01',
+  time: '00:00:00Z',
+  email: 'user@example.com',
+  'idn-email': 'user@example.com',
+  hostname: 'example.com',
+  ipv4: '192.0.2.1',
+  ipv6: '2001:db8::1',
+  uri: 'https://example.com/',
+  'uri-reference': '/example',
+  url: 'https://example.com/',
+  uuid: '00000000-0000-4000-8000-000000000000',
+  byte: 'ZXhhbXBsZQ==',
+  binary: '',
+  password: 'password',
+  duration: 'P1D',
+}
+
+/**
+ * A deterministic value that fits `schema` as far as a generator without a
+ * solver can (patterns are not inverted). The same schema always gives the
+ * same value, so the same request gets the same body.
+ */
+export function generateValue(doc: object, schema: SchemaObject, depth = 0, seen = new Set<string>()): unknown {
+  if (typeof schema === 'boolean' || depth > 12) return null
+  if (typeof schema.$ref === 'string') {
+    if (seen.has(schema.$ref)) return null // a circular schema stops at its first repetition
+    const target = resolvePointer(doc, schema.$ref) as SchemaObject | undefined
+    return target === undefined ? null : generateValue(doc, target, depth + 1, new Set(seen).add(schema.$ref))
+  }
+  if (schema.example !== undefined) return schema.example
+  if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0]
+  if (schema.const !== undefined) return schema.const
+  if (schema.default !== undefined) return schema.default
+  if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0]
+  if (Array.isArray(schema.allOf)) {
+    const parts = schema.allOf.map((part) => generateValue(doc, part as SchemaObject, depth + 1, seen))
+    if (parts.every((p) => p !== null && typeof p === 'object' && !Array.isArray(p))) {
+      return Object.assign({}, ...parts)
+    }
+    return parts[0] ?? null
+  }
+  for (const key of ['oneOf', 'anyOf'] as const) {
+    const options = schema[key]
+    if (Array.isArray(options) && options.length > 0) return generateValue(doc, options[0] as SchemaObject, depth + 1, seen)
+  }
+  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type
+  switch (type ?? (schema.properties ? 'object' : schema.items ? 'array' : undefined)) {
+    case 'object': {
+      const out: Record<string, unknown> = {}
+      for (const [name, sub] of Object.entries((schema.properties ?? {}) as Record<string, SchemaObject>)) {
+        if (typeof sub === 'object' && sub.writeOnly === true) continue
+        out[name] = generateValue(doc, sub, depth + 1, seen)
+      }
+      return out
+    }
+    case 'array': {
+      const item = (schema.items ?? {}) as SchemaObject
+      const count = Math.max(1, Number(schema.minItems ?? 1))
+      return Array.from({ length: Math.min(count, 10) }, () => generateValue(doc, item, depth + 1, seen))
+    }
+    case 'integer':
+    case 'number': {
+      const min = typeof schema.minimum === 'number' ? schema.minimum : undefined
+      const exclusiveMin = typeof schema.exclusiveMinimum === 'number' ? schema.exclusiveMinimum : undefined
+      const max = typeof schema.maximum === 'number' ? schema.maximum : undefined
+      let value = min ?? (exclusiveMin !== undefined ? exclusiveMin + 1 : 0)
+      if (schema.exclusiveMinimum === true && min !== undefined) value = min + 1
+      if (max !== undefined && value > max) value = max
+      return type === 'integer' ? Math.ceil(value) : value
+    }
+    case 'boolean':
+      return true
+    case 'string': {
+      const sample = FORMAT_SAMPLES[String(schema.format)] ?? 'string'
+      const minLength = Number(schema.minLength ?? 0)
+      const padded = sample.length >= minLength ? sample : sample.padEnd(minLength, 'x')
+      return typeof schema.maxLength === 'number' ? padded.slice(0, schema.maxLength) : padded
+    }
+    case 'null':
+      return null
+    default:
+      return null
+  }
+}

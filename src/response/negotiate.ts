@@ -1,0 +1,71 @@
+/** Media types: parsing, and choosing one by `Accept` (RFC 9110 §12.5.1). */
+
+export interface MediaRange {
+  type: string
+  subtype: string
+  q: number
+}
+
+/** `application/json; charset=utf-8` → `application/json` (lower-cased). */
+export function essence(mediaType: string): string {
+  return mediaType.split(';')[0]!.trim().toLowerCase()
+}
+
+export function parseAccept(header: string): MediaRange[] {
+  const ranges: MediaRange[] = []
+  for (const part of header.split(',')) {
+    const [range, ...params] = part.split(';')
+    const [type, subtype] = range!.trim().toLowerCase().split('/')
+    if (!type || !subtype) continue
+    let q = 1
+    for (const param of params) {
+      const [name, value] = param.split('=').map((s) => s.trim())
+      if (name?.toLowerCase() === 'q') q = Number.isFinite(Number(value)) ? Number(value) : 0
+    }
+    ranges.push({ type, subtype, q })
+  }
+  return ranges
+}
+
+function matches(range: MediaRange, type: string, subtype: string): number {
+  if (range.type === '*' && range.subtype === '*') return 1
+  if (range.type !== type) return 0
+  if (range.subtype === '*') return 2
+  return range.subtype === subtype ? 3 : 0
+}
+
+/**
+ * Picks the offered media type the client prefers most: each offer gets the
+ * q of the most specific range that matches it; ties keep the document's order.
+ * Without an Accept header, the first offer. Undefined when nothing is acceptable.
+ */
+export function negotiate(accept: string | undefined, offers: string[]): string | undefined {
+  if (offers.length === 0) return undefined
+  if (accept === undefined || accept.trim() === '') return offers[0]
+  const ranges = parseAccept(accept)
+  if (ranges.length === 0) return offers[0]
+  let best: string | undefined
+  let bestQ = 0
+  for (const offer of offers) {
+    const [type, subtype] = essence(offer).split('/')
+    let specificity = 0
+    let q = 0
+    for (const range of ranges) {
+      const s = matches(range, type!, subtype ?? '')
+      if (s > specificity) {
+        specificity = s
+        q = range.q
+      }
+    }
+    if (q > bestQ) {
+      best = offer
+      bestQ = q
+    }
+  }
+  return best
+}
+
+export function isJsonMediaType(mediaType: string): boolean {
+  const e = essence(mediaType)
+  return e === 'application/json' || e.endsWith('+json') || e === '*/*' || e === 'application/*'
+}

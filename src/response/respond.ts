@@ -1,0 +1,110 @@
+import type { FastifyRequest } from 'fastify'
+import type { RequestContext } from '../pipeline/context.js'
+import { Problem } from '../problems/problem.js'
+import type { Operation, ResponseObject } from '../spec/route-table.js'
+import { Answer } from './answer.js'
+import { chooseExample, generateValue } from './example.js'
+import { essence, isJsonMediaType, negotiate } from './negotiate.js'
+
+/** Step 8: the operation's documented answer, shaped by `Accept` and `Prefer`. */
+export function respond(ctx: RequestContext, request: FastifyRequest, doc: object): Answer | Problem {
+  const operation = ctx.operation!
+  const applied: string[] = []
+
+  const picked = pickStatus(operation, ctx.prefer.get('code'))
+  if (picked instanceof Problem) return picked
+  if (ctx.prefer.has('code')) applied.push(`code=${picked.status}`)
+  const { status, response } = picked
+
+  const headers: Record<string, string> = {}
+  for (const [name, header] of Object.entries(response?.headers ?? {})) {
+    if (/^content-(type|length)$/i.test(name)) continue
+    const choice = chooseExample(doc, header, undefined)
+    const value = choice.found ? choice.value : generateValue(doc, header.schema ?? {})
+    if (value !== undefined && value !== null) headers[name.toLowerCase()] = headerValue(value)
+  }
+
+  const offers = Object.keys(response?.content ?? {})
+  if (offers.length === 0 || status === 204 || status === 304) {
+    return withApplied(new Answer(status, headers, undefined), headers, applied)
+  }
+  const mediaType = negotiate(request.headers.accept, offers)
+  if (mediaType === undefined) {
+    return new Problem('NOT_ACCEPTABLE', {
+      detail: `${operation.method} ${operation.path} answers ${status} as ${listOf(offers)}, but the request's Accept is '${request.headers.accept}'; accept one of those (or */*).`,
+      extra: { expected: offers, received: request.headers.accept },
+    })
+  }
+  const example = chooseExample(doc, response!.content![mediaType]!, ctx.prefer.get('example'))
+  if (!example.found) {
+    return new Problem('PREFER_UNSATISFIABLE', {
+      detail: `Prefer: example=${ctx.prefer.get('example')} names no example of the ${status} ${mediaType} response of ${operation.method} ${operation.path}; ${example.available.length ? `documented examples: ${example.available.join(', ')}` : 'it documents no named examples'}.`,
+      extra: { expected: example.available, received: ctx.prefer.get('example') },
+    })
+  }
+  if (ctx.prefer.has('example')) applied.push(`example=${example.name}`)
+  headers['content-type'] = concreteMediaType(mediaType, example.value)
+  return withApplied(new Answer(status, headers, serialize(example.value, mediaType)), headers, applied)
+}
+
+type Picked = { status: number; response: ResponseObject | undefined }
+
+/** The lowest documented 2xx (then 3xx, then `default` as 200), or what `Prefer: code=` asks for. */
+function pickStatus(operation: Operation, preferred: string | undefined): Picked | Problem {
+  const documented = Object.keys(operation.responses)
+  if (preferred !== undefined) {
+    const status = Number(preferred)
+    const key = /^[1-5][0-9]{2}$/.test(preferred)
+      ? documented.find((k) => k === preferred) ?? documented.find((k) => k === `${preferred[0]}XX`)
+      : undefined
+    if (key === undefined) {
+      return new Problem('PREFER_UNSATISFIABLE', {
+        detail: `Prefer: code=${preferred} asks for a status ${operation.method} ${operation.path} does not document; documented: ${documented.filter((k) => k !== 'default').join(', ') || 'none'}.`,
+        extra: { expected: documented, received: preferred },
+      })
+    }
+    return { status, response: operation.responses[key] }
+  }
+  const exact = documented.filter((k) => /^[0-9]{3}$/.test(k)).sort()
+  const success = exact.find((k) => k.startsWith('2')) ?? exact.find((k) => k.startsWith('3'))
+  if (success) return { status: Number(success), response: operation.responses[success] }
+  if (operation.responses['2XX']) return { status: 200, response: operation.responses['2XX'] }
+  if (operation.responses.default) return { status: 200, response: operation.responses.default }
+  // Only error statuses documented: answer the lowest; there is nothing better to stand in for.
+  if (exact[0]) return { status: Number(exact[0]), response: operation.responses[exact[0]] }
+  return { status: 200, response: undefined }
+}
+
+function withApplied(answer: Answer, headers: Record<string, string>, applied: string[]): Answer {
+  if (applied.length > 0) headers['preference-applied'] = applied.join(', ')
+  return answer
+}
+
+/** `*\/*` or `application/*` in a spec says nothing concrete; name what is actually sent. */
+function concreteMediaType(mediaType: string, value: unknown): string {
+  if (!mediaType.includes('*')) return mediaType
+  return typeof value === 'string' ? 'text/plain' : 'application/json'
+}
+
+function serialize(value: unknown, mediaType: string): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value === 'string' && !isJsonMediaType(mediaType)) return value
+  if (Buffer.isBuffer(value)) return value.toString()
+  if (!isJsonMediaType(mediaType) && essence(mediaType).startsWith('text/')) return String(value)
+  return JSON.stringify(value)
+}
+
+/** Header values in the `simple` style OpenAPI uses for headers. */
+function headerValue(value: unknown): string {
+  if (Array.isArray(value)) return value.map(String).join(',')
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value)
+      .flatMap(([k, v]) => [k, String(v)])
+      .join(',')
+  }
+  return String(value)
+}
+
+function listOf(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`
+}

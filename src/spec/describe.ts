@@ -1,0 +1,34 @@
+import path from 'node:path'
+import type { MockState } from '../pipeline/context.js'
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 ** 2 && bytes % 1024 ** 2 === 0) return `${bytes / 1024 ** 2} MiB`
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`
+  return `${bytes} B`
+}
+
+/** `doorman check`: what the mock will enforce, one operation per line. */
+export function describeMock(state: MockState): string {
+  const { spec, table, config } = state
+  const doc = spec.document
+  const file = path.relative(process.cwd(), spec.file) || spec.file
+  const lines = [
+    `${file}: OpenAPI ${doc.openapi}, "${doc.info.title}" ${doc.info.version}; ${table.operations.length} operation(s)` +
+      (table.basePath ? `, base path ${table.basePath}` : ''),
+  ]
+  for (const op of table.operations) {
+    const rules: string[] = []
+    const schemes = op.security.map((req) => Object.keys(req).join('+') || 'none')
+    rules.push(`auth: ${schemes.length ? schemes.join(' | ') : 'none'}`)
+    if (op.requestBody) {
+      rules.push(
+        `body: ${Object.keys(op.requestBody.content).join(', ')} (${op.requestBody.required ? 'required' : 'optional'}, ≤ ${formatBytes(config.limits.bodySizeBytes)})`,
+      )
+    }
+    const params = op.parameters.map((p) => `${p.in}:${p.name}${p.required ? '*' : ''}`)
+    if (params.length) rules.push(`params: ${params.join(' ')}`)
+    rules.push(`responses: ${Object.keys(op.responses).join(' ') || 'none'}`)
+    lines.push(`  ${op.method.padEnd(7)} ${(table.basePath + op.path).padEnd(34)} ${op.id.padEnd(20)} ${rules.join('  ')}`)
+  }
+  return lines.join('\n') + '\n'
+}

@@ -1,0 +1,153 @@
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import $RefParser, { type JSONSchema } from '@apidevtools/json-schema-ref-parser'
+import { parseDocument } from 'yaml'
+import { SetupError } from '../setup-error.js'
+
+export type OpenApiVersion = '3.0' | '3.1'
+
+export interface LoadedSpec {
+  /** The document with every external `$ref` pulled in; internal `$ref`s stay (circular schemas stay legal). */
+  document: OpenApiDocument
+  version: OpenApiVersion
+  /** Absolute path, or '<inline>' for a document passed as an object. */
+  file: string
+}
+
+// The parts of an OpenAPI document doorman reads; the rest passes through untouched.
+export interface OpenApiDocument {
+  openapi: string
+  info: { title: string; version: string }
+  servers?: Array<{ url: string; variables?: Record<string, { default: string }> }>
+  paths?: Record<string, unknown>
+  components?: Record<string, Record<string, unknown>>
+  security?: Array<Record<string, string[]>>
+  [key: string]: unknown
+}
+
+/** Parses YAML (and so JSON) with line:column in every error; used for the root file and every `$ref`'d file. */
+export function parseYaml(text: string, file: string): unknown {
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false })
+  const error = doc.errors[0]
+  if (error) {
+    const [line, col] = error.linePos?.[0] ? [error.linePos[0].line, error.linePos[0].col] : [0, 0]
+    const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
+    throw new SetupError(`YAML syntax error: ${message}`, { file, location: `${line}:${col}` })
+  }
+  return doc.toJS({ maxAliasCount: 1000 })
+}
+
+const yamlParser = {
+  order: 1,
+  allowEmpty: false,
+  canParse: ['.yaml', '.yml', '.json'],
+  parse(file: { url: string; data: string | Buffer }): unknown {
+    const text = Buffer.isBuffer(file.data) ? file.data.toString('utf8') : file.data
+    return parseYaml(text, displayPath(file.url))
+  },
+}
+
+function displayPath(fileOrUrl: string): string {
+  const plain = fileOrUrl.startsWith('file://') ? new URL(fileOrUrl).pathname : fileOrUrl
+  const relative = path.relative(process.cwd(), plain)
+  return relative.startsWith('..') ? plain : relative
+}
+
+/** Loads an OpenAPI 3.0/3.1 document from a YAML or JSON file (or takes one as an object). */
+export async function loadSpec(source: string | object): Promise<LoadedSpec> {
+  const file = typeof source === 'string' ? path.resolve(source) : path.join(process.cwd(), '<inline>')
+  const shown = typeof source === 'string' ? displayPath(file) : '<inline spec>'
+  let raw: unknown
+  if (typeof source === 'string') {
+    let text: string
+    try {
+      text = await readFile(file, 'utf8')
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message
+      throw new SetupError(`cannot read the OpenAPI document: ${reason}`, { file: shown })
+    }
+    raw = parseYaml(text, shown)
+  } else {
+    raw = structuredClone(source)
+  }
+
+  const version = checkOpenApiVersion(raw, shown)
+  let document: OpenApiDocument
+  try {
+    document = (await new $RefParser().bundle(file, raw as JSONSchema, {
+      parse: { yaml: yamlParser, json: false, text: false, binary: false },
+      resolve: { http: false, file: true, external: true },
+    })) as unknown as OpenApiDocument
+  } catch (error) {
+    throw refError(error, shown)
+  }
+  checkStructure(document, version, shown)
+  return { document, version, file }
+}
+
+function checkOpenApiVersion(raw: unknown, file: string): OpenApiVersion {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new SetupError('not an OpenAPI document: expected a mapping at the top level', { file, location: '/' })
+  }
+  const doc = raw as Record<string, unknown>
+  if (doc.swagger !== undefined) {
+    throw new SetupError(
+      `this is a Swagger ${String(doc.swagger)} document; doorman reads OpenAPI 3.0 and 3.1 (convert it with swagger2openapi)`,
+      { file, location: '/swagger' },
+    )
+  }
+  if (typeof doc.openapi !== 'string') {
+    throw new SetupError("not an OpenAPI document: the top-level 'openapi' field (e.g. openapi: 3.1.0) is missing", {
+      file,
+      location: '/openapi',
+    })
+  }
+  const match = /^3\.([01])\.\d+(-.+)?$/.exec(doc.openapi)
+  if (!match) {
+    throw new SetupError(`unsupported OpenAPI version '${doc.openapi}': doorman reads 3.0.x and 3.1.x`, {
+      file,
+      location: '/openapi',
+    })
+  }
+  return match[1] === '0' ? '3.0' : '3.1'
+}
+
+function checkStructure(doc: OpenApiDocument, version: OpenApiVersion, file: string): void {
+  const info = doc.info as unknown
+  if (info === null || typeof info !== 'object') {
+    throw new SetupError("the required 'info' object is missing", { file, location: '/info' })
+  }
+  for (const key of ['title', 'version'] as const) {
+    if (typeof (info as Record<string, unknown>)[key] !== 'string') {
+      throw new SetupError(`'info.${key}' is required and must be a string`, { file, location: `/info/${key}` })
+    }
+  }
+  if (doc.paths === undefined && version === '3.0') {
+    throw new SetupError("the required 'paths' object is missing (OpenAPI 3.0 requires it)", {
+      file,
+      location: '/paths',
+    })
+  }
+  if (doc.paths !== undefined && (doc.paths === null || typeof doc.paths !== 'object' || Array.isArray(doc.paths))) {
+    throw new SetupError("'paths' must be a mapping of path templates to path items", { file, location: '/paths' })
+  }
+}
+
+/** Turns the ref parser's errors into one line naming the file, the `$ref` and what is wrong. */
+function refError(error: unknown, file: string): SetupError {
+  if (error instanceof SetupError) return error
+  const e = error as { message?: string; source?: string; path?: Array<string | number> | null; errors?: unknown[] }
+  if (Array.isArray(e.errors) && e.errors.length > 0) return refError(e.errors[0], file)
+  const where = e.path ? '/' + e.path.map((p) => String(p).replaceAll('~', '~0').replaceAll('/', '~1')).join('/') : undefined
+  const source = e.source ? displayPath(e.source.split('#')[0]!) : file
+  let message = (e.message ?? String(error)).split('\n')[0]!
+  // The parser wraps our own YAML errors; keep just ours.
+  const ours = /(\S+: \d+:\d+: YAML syntax error: .*)$/.exec(message)
+  if (ours) return new SetupError(ours[1]!)
+  message = message.replace(/^Error (resolving|opening) \$ref pointer/, 'cannot resolve $ref')
+  if (/ENOENT|no such file/i.test(message)) {
+    const target = /"([^"]+)"/.exec(message)?.[1] ?? /open '([^']+)'/.exec(message)?.[1]
+    message = `cannot resolve $ref: file not found${target ? ` (${displayPath(target)})` : ''}`
+  }
+  return new SetupError(message, { file: source, location: where })
+}

@@ -1,0 +1,42 @@
+import { SetupError } from '../setup-error.js'
+
+/** Resolves a local JSON pointer (`#/components/schemas/Order`) inside `root`. */
+export function resolvePointer(root: unknown, ref: string): unknown {
+  if (!ref.startsWith('#')) throw new Error(`not a local $ref: ${ref}`)
+  const tokens = ref.slice(1).split('/').slice(1).map(decodePointerToken)
+  let node: unknown = root
+  for (const token of tokens) {
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, token)) return undefined
+    node = (node as Record<string, unknown>)[token]
+  }
+  return node
+}
+
+function decodePointerToken(token: string): string {
+  return decodeURIComponent(token).replaceAll('~1', '/').replaceAll('~0', '~')
+}
+
+export function encodePointerToken(token: string): string {
+  return token.replaceAll('~', '~0').replaceAll('/', '~1')
+}
+
+/**
+ * Follows `$ref` chains on non-schema objects (parameters, request bodies,
+ * responses, headers, path items). Schemas keep their `$ref`s: ajv resolves
+ * those, and circular schemas must stay possible.
+ */
+export function deref<T>(root: unknown, value: T, where: string, file: string): T {
+  let current: unknown = value
+  for (let hops = 0; hops < 32; hops++) {
+    if (current === null || typeof current !== 'object' || typeof (current as { $ref?: unknown }).$ref !== 'string') {
+      return current as T
+    }
+    const ref = (current as { $ref: string }).$ref
+    const target = resolvePointer(root, ref)
+    if (target === undefined) {
+      throw new SetupError(`cannot resolve $ref '${ref}'`, { file, location: where })
+    }
+    current = target
+  }
+  throw new SetupError('$ref chain is circular', { file, location: where })
+}
