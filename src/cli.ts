@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // Arguments → options, nothing else: everything the CLI does goes through src/index.ts.
 import { parseArgs } from 'node:util'
-import { checkSpec, SetupError, startServer, type LogMode } from './index.js'
+import { checkSpec, SetupError, signToken, startServer, type LogMode } from './index.js'
 
 const USAGE = `usage:
   doorman serve [SPEC] [--port 4010] [--host 127.0.0.1] [--config FILE] [--log pretty|json|silent]
   doorman check [SPEC] [--config FILE]
+  doorman token [--config FILE] [--sub ID] [--scope "a b"] [--aud X] [--expires-in 1h] [--not-before 10m] [--claim k=v ...]
 
-SPEC defaults to ./openapi.yaml. --port 0 takes a free port.`
+SPEC defaults to ./openapi.yaml. --port 0 takes a free port.
+token prints a JWT the mock accepts; durations are seconds or 30s, 15m, 1h, 2d
+(--expires-in=-5m mints an expired one).`
 
 class UsageError extends Error {}
 
@@ -18,11 +21,14 @@ async function main(argv: string[]): Promise<number> {
       return serve(rest)
     case 'check':
       return check(rest)
+    case 'token':
+      return token(rest)
     case undefined:
     case '-h':
     case '--help':
     case 'help':
-      process.stdout.write(USAGE + '\n')
+      // Asked for, the usage is the output; missing a command, it is an error message.
+      ;(command === undefined ? process.stderr : process.stdout).write(USAGE + '\n')
       return command === undefined ? 2 : 0
     default:
       throw new UsageError(`unknown command '${command}'`)
@@ -67,6 +73,8 @@ async function serve(args: string[]): Promise<number> {
     host: values.host,
     log: log as LogMode,
   })
+  // Notes go to stderr: stdout's first line is the ready line.
+  for (const note of server.notes) process.stderr.write(`doorman: note: ${note}\n`)
   // The ready line: wrappers in other languages wait for it and read the URL from it.
   if (log === 'json') process.stdout.write(JSON.stringify({ event: 'listening', url: server.url }) + '\n')
   else process.stdout.write(`doorman listening on ${server.url}\n`)
@@ -91,6 +99,44 @@ async function check(args: string[]): Promise<number> {
   const report = await checkSpec({ spec: positionals[0] ?? 'openapi.yaml', config: values.config })
   process.stdout.write(report)
   return 0
+}
+
+async function token(args: string[]): Promise<number> {
+  const { values } = parse(() =>
+    parseArgs({
+      args,
+      options: {
+        config: { type: 'string' },
+        sub: { type: 'string' },
+        scope: { type: 'string' },
+        aud: { type: 'string', multiple: true },
+        'expires-in': { type: 'string' },
+        'not-before': { type: 'string' },
+        claim: { type: 'string', multiple: true },
+      },
+    }),
+  )
+  const claims: Record<string, unknown> = {}
+  for (const pair of values.claim ?? []) {
+    const eq = pair.indexOf('=')
+    if (eq < 1) throw new UsageError(`--claim takes name=value, got '${pair}'`)
+    claims[pair.slice(0, eq)] = claimValue(pair.slice(eq + 1))
+  }
+  if (values.sub !== undefined) claims.sub = values.sub
+  if (values.scope !== undefined) claims.scope = values.scope
+  if (values.aud?.length) claims.aud = values.aud.length === 1 ? values.aud[0] : values.aud
+  const jwt = await signToken(claims, { config: values.config, expiresIn: values['expires-in'], notBefore: values['not-before'] })
+  process.stdout.write(jwt + '\n')
+  return 0
+}
+
+/** `--claim admin=true`, `--claim level=3` and `--claim 'roles=["a"]'` keep their JSON types; anything else is a string. */
+function claimValue(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
 }
 
 main(process.argv.slice(2)).then(

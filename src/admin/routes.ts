@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify'
+import { registerFaultRoutes } from '../faults/admin.js'
 import type { Journal, JournalFilter } from '../journal/journal.js'
 import type { MockState } from '../pipeline/context.js'
 import { CATALOG, isProblemCode, type ProblemCode } from '../problems/catalog.js'
 import { PROBLEM_MEDIA_TYPE, Problem, problemTypeUri, statusTitle } from '../problems/problem.js'
 import { negotiate } from '../response/negotiate.js'
+import { SetupError } from '../setup-error.js'
 import { closest } from '../util/closest.js'
 
 export const ADMIN_PREFIX = '/__doorman'
@@ -21,6 +23,9 @@ export function registerAdminRoutes(app: FastifyInstance, { journal, state, rese
     operations: state.table.operations.length,
     journal: { size: journal.size, capacity: journal.capacity },
   }))
+
+  // GET/POST/DELETE faults[/ID], GET report (src/faults/admin.ts)
+  registerFaultRoutes(app, ADMIN_PREFIX, { journal, state })
 
   app.get(`${ADMIN_PREFIX}/journal`, async (request) => {
     const query = request.query as Record<string, string | undefined>
@@ -42,6 +47,29 @@ export function registerAdminRoutes(app: FastifyInstance, { journal, state, rese
   app.post(`${ADMIN_PREFIX}/reset`, async (_request, reply) => {
     reset()
     return reply.code(204).send()
+  })
+
+  // Mints a token this mock accepts: claims as a JSON object, plus optional expiresIn / notBefore durations.
+  app.post(`${ADMIN_PREFIX}/tokens`, async (request, reply) => {
+    const text = Buffer.isBuffer(request.body) ? request.body.toString('utf8').trim() : ''
+    let input: unknown = {}
+    try {
+      if (text) input = JSON.parse(text)
+      if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new SetupError('the body must be a JSON object')
+      const { expiresIn, notBefore, ...claims } = input as Record<string, unknown>
+      const minted = state.auth.tokens.mint(claims, { expiresIn: expiresIn as string, notBefore: notBefore as string })
+      const exp = minted.claims.exp
+      const expiresAt = typeof exp === 'number' && Number.isFinite(new Date(exp * 1000).getTime()) ? new Date(exp * 1000).toISOString() : null
+      return { token: minted.token, tokenType: 'Bearer', expiresAt, header: minted.header, claims: minted.claims }
+    } catch (error) {
+      if (!(error instanceof SetupError) && !(error instanceof SyntaxError)) throw error
+      const why = error instanceof SyntaxError ? `the body is not JSON (${error.message})` : error.message.replace(/^cannot sign tokens: /, '')
+      const problem = new Problem('TOKEN_MINT_REFUSED', {
+        detail: `Cannot mint a token: ${why}. Send e.g. {"sub":"alice","scope":"orders:write","expiresIn":"15m"}.`,
+      })
+      const origin = `${request.protocol}://${request.host}`
+      return reply.code(problem.status).type(PROBLEM_MEDIA_TYPE).send(problem.toJSON(origin, request.url, request.id))
+    }
   })
 
   app.get(`${ADMIN_PREFIX}/problems`, async (request) => {

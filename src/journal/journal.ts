@@ -1,7 +1,8 @@
+import type { ClientFacts } from '../faults/client-facts.js'
 import type { ProblemCode, Step } from '../problems/catalog.js'
 
-/** One request as the mock saw it, and what it answered. */
-export interface JournalEntry {
+/** One request as the mock saw it, and what it answered (and, from ClientFacts, its connection, fault and timings). */
+export interface JournalEntry extends ClientFacts {
   requestId: string
   /** ISO time the request arrived. */
   time: string
@@ -127,7 +128,6 @@ export class Journal {
         const seen = this.entries(rest).length
         reject(new Error(`journal.waitFor timed out after ${timeoutMs} ms: wanted ${count} request(s) matching ${JSON.stringify(rest)}, saw ${seen}`))
       }, timeoutMs)
-      timer.unref()
       this.#waiters.add(waiter)
     })
   }

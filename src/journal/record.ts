@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { RequestContext } from '../pipeline/context.js'
+import { clientFacts } from '../faults/client-facts.js'
 import type { Journal, JournalEntry } from './journal.js'
 
 export type LogMode = 'pretty' | 'json' | 'silent'
@@ -18,21 +19,26 @@ export interface RecordInput {
 
 /** Step 9: every request, whichever step answered, goes into the journal and the log. */
 export function recordRequest({ ctx, request, reply, journal, redact, bodyBytes, log }: RecordInput): void {
+  // A request whose connection died is recorded on 'close' (src/faults/runtime.ts); never twice.
+  if (ctx.recorded) return
+  ctx.recorded = true
   const q = request.url.indexOf('?')
+  const facts = clientFacts(ctx, request, reply)
   const entry: JournalEntry = {
     requestId: ctx.id,
     time: ctx.receivedAt.toISOString(),
     method: ctx.method,
     path: ctx.path,
-    query: q === -1 ? '' : request.url.slice(q + 1),
+    query: q === -1 ? '' : redactQuery(request.url.slice(q + 1), redact),
     operation: ctx.operation?.id,
     headers: redactHeaders(request.headers, redact),
     body: ctx.body === undefined || ctx.body.length === 0 ? undefined : bodySummary(ctx.body, bodyBytes),
-    status: reply.statusCode,
-    step: ctx.verdict?.step ?? 'respond',
+    status: facts.status,
+    step: ctx.verdict?.step ?? facts.step ?? 'respond',
     code: ctx.verdict?.code,
-    detail: ctx.verdict?.detail,
+    detail: ctx.verdict?.detail ?? facts.detail,
     durationMs: Math.round((performance.now() - ctx.startedAt) * 100) / 100,
+    ...facts.fields,
   }
   journal.add(entry)
   if (typeof log === 'function') log(entry)
@@ -46,6 +52,25 @@ function redactHeaders(headers: FastifyRequest['headers'], redact: Set<string>):
     out[name] = redact.has(name) ? '[redacted]' : value
   }
   return out
+}
+
+/** `api_key=[redacted]&limit=5`: credentials in the query string (API keys, access_token) are redacted like headers. */
+function redactQuery(query: string, redact: Set<string>): string {
+  if (query === '') return query
+  return query
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=')
+      if (eq === -1) return pair
+      let name = pair.slice(0, eq)
+      try {
+        name = decodeURIComponent(name.replace(/\+/g, ' '))
+      } catch {
+        // a malformed escape: compare the name as sent
+      }
+      return redact.has(name.toLowerCase()) ? `${pair.slice(0, eq)}=[redacted]` : pair
+    })
+    .join('&')
 }
 
 function bodySummary(body: Buffer, limit: number): JournalEntry['body'] {

@@ -1,9 +1,13 @@
 import type { FastifyRequest } from 'fastify'
+import type { AuthRuntime } from '../auth/runtime.js'
 import type { ResolvedConfig } from '../config.js'
+import type { FaultAction, FaultState } from '../faults/action.js'
+import type { FaultRuntime } from '../faults/runtime.js'
 import type { Step, ProblemCode } from '../problems/catalog.js'
 import type { Problem } from '../problems/problem.js'
 import type { Answer } from '../response/answer.js'
 import type { LoadedSpec } from '../spec/load-spec.js'
+import type { BodyKind, MediaRule, OperationRules } from '../spec/compile-rules.js'
 import type { Operation, PathRoute, RouteTable } from '../spec/route-table.js'
 import type { Preferences } from './prefer.js'
 
@@ -21,19 +25,41 @@ export interface RequestContext {
   /** Path parameters by their OpenAPI names, percent-decoded. */
   pathParams: Record<string, string>
   prefer: Preferences
+  /** The operation's compiled rules (steps 4–7). */
+  rules: OperationRules | undefined
+  /** True when the headers announce a body (Content-Length > 0 or Transfer-Encoding). */
+  hasBody: boolean
+  /** The documented media type the request's Content-Type matched, and the request's own. */
+  media: { rule: MediaRule; essence: string; charset: string | undefined; kind: BodyKind } | undefined
+  /** Content-Encoding codings, in the order they were applied. */
+  encodings: string[]
+  /** The raw body bytes as received (after decoding). */
   body: Buffer | undefined
+  /** The body parsed for its media type (JSON value, form object, text). */
+  parsedBody: unknown
   verdict: { step: Step; code: ProblemCode; detail: string } | undefined
+  /** The fault step's decision, when a plan or `Prefer` chose one (src/faults/). */
+  fault?: FaultState
+  /** performance.now() when the response's status line went out. */
+  responseStartedAt?: number
+  /** Set once the journal has the entry (a hung request is recorded when its connection closes). */
+  recorded?: boolean
 }
 
 /** The mock's state that every stage may read. */
 export interface MockState {
   spec: LoadedSpec
   table: RouteTable
+  rules: Map<Operation, OperationRules>
+  /** Security requirements, verifiers and the token minter (step 3). */
+  auth: AuthRuntime
   config: ResolvedConfig
+  /** Fault plans and the machinery that carries them out (step 2). */
+  faults?: FaultRuntime
 }
 
-/** A stage passes (undefined), refuses (Problem) or answers early (Answer, e.g. OPTIONS). */
-export type Outcome = Problem | Answer | undefined
+/** A stage passes (undefined), refuses (Problem), answers early (Answer, e.g. OPTIONS) or breaks the connection (FaultAction). */
+export type Outcome = Problem | Answer | FaultAction | undefined
 
 export interface Stage {
   name: Step

@@ -12,7 +12,7 @@ import type { RequestContext, Stage } from './context.js'
 export const matchRoute: Stage = {
   name: 'route',
   needsBody: false,
-  run(ctx, request) {
+  run(ctx, request, mock) {
     const route = ctx.route!
     const params = request.params as Record<string, string>
     route.paramNames.forEach((name, i) => {
@@ -23,6 +23,7 @@ export const matchRoute: Stage = {
     const operation = route.operations.get(method) ?? (method === 'HEAD' ? route.operations.get('GET') : undefined)
     if (operation) {
       ctx.operation = operation
+      ctx.rules = mock.rules.get(operation)
       return undefined
     }
     const allow = allowedMethods(route)
@@ -45,7 +46,9 @@ export function allowedMethods(route: PathRoute): string {
 
 /** The 404, naming the documented path the request most likely meant. */
 export function routeNotFound(ctx: RequestContext, table: RouteTable): Problem {
-  const suggestion = closestPath(ctx.path, table)
+  // A client that forgot the base path (`/pets` for `/api/v1/pets`) is the commonest miss.
+  const outsideBase = table.basePath !== '' && !ctx.path.startsWith(table.basePath + '/')
+  const suggestion = closestPath(outsideBase ? table.basePath + ctx.path : ctx.path, table) ?? closestPath(ctx.path, table)
   const base = table.basePath && !ctx.path.startsWith(table.basePath + '/') ? ` (all paths live under ${table.basePath})` : ''
   const hint = suggestion ? ` Did you mean ${suggestion}?` : ''
   return new Problem('ROUTE_NOT_FOUND', {

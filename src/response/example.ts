@@ -79,27 +79,27 @@ export function generateValue(doc: object, schema: SchemaObject, depth = 0, seen
   switch (type ?? (schema.properties ? 'object' : schema.items ? 'array' : undefined)) {
     case 'object': {
       const out: Record<string, unknown> = {}
+      const required = Array.isArray(schema.required) ? (schema.required as string[]) : []
       for (const [name, sub] of Object.entries((schema.properties ?? {}) as Record<string, SchemaObject>)) {
         if (typeof sub === 'object' && sub.writeOnly === true) continue
+        // An optional property that recurses (a tree's parent) is left out rather than sent as null.
+        if (isCycle(sub, seen) && !required.includes(name)) continue
         out[name] = generateValue(doc, sub, depth + 1, seen)
       }
       return out
     }
     case 'array': {
       const item = (schema.items ?? {}) as SchemaObject
-      const count = Math.max(1, Number(schema.minItems ?? 1))
-      return Array.from({ length: Math.min(count, 10) }, () => generateValue(doc, item, depth + 1, seen))
+      const min = Number(schema.minItems ?? 0)
+      const max = typeof schema.maxItems === 'number' ? schema.maxItems : Infinity
+      // A recursive item (a tree's children) ends the recursion with an empty list where one is allowed.
+      if (min === 0 && isCycle(item, seen)) return []
+      const count = Math.min(Math.max(1, min), max)
+      return Array.from({ length: count }, () => generateValue(doc, item, depth + 1, seen))
     }
     case 'integer':
-    case 'number': {
-      const min = typeof schema.minimum === 'number' ? schema.minimum : undefined
-      const exclusiveMin = typeof schema.exclusiveMinimum === 'number' ? schema.exclusiveMinimum : undefined
-      const max = typeof schema.maximum === 'number' ? schema.maximum : undefined
-      let value = min ?? (exclusiveMin !== undefined ? exclusiveMin + 1 : 0)
-      if (schema.exclusiveMinimum === true && min !== undefined) value = min + 1
-      if (max !== undefined && value > max) value = max
-      return type === 'integer' ? Math.ceil(value) : value
-    }
+    case 'number':
+      return generateNumber(schema, type === 'integer')
     case 'boolean':
       return true
     case 'string': {
@@ -113,4 +113,47 @@ export function generateValue(doc: object, schema: SchemaObject, depth = 0, seen
     default:
       return null
   }
+}
+
+function isCycle(schema: SchemaObject, seen: Set<string>): boolean {
+  return typeof schema === 'object' && typeof schema.$ref === 'string' && seen.has(schema.$ref)
+}
+
+/**
+ * The lowest value the bounds allow (0 when there is no lower bound and 0 fits),
+ * honouring both the 3.0 boolean and the 3.1 numeric exclusive bounds and `multipleOf`.
+ */
+function generateNumber(schema: Record<string, unknown>, integer: boolean): number {
+  let low = typeof schema.minimum === 'number' ? schema.minimum : undefined
+  let lowOpen = low !== undefined && schema.exclusiveMinimum === true
+  if (typeof schema.exclusiveMinimum === 'number' && (low === undefined || schema.exclusiveMinimum >= low)) {
+    low = schema.exclusiveMinimum
+    lowOpen = true
+  }
+  let high = typeof schema.maximum === 'number' ? schema.maximum : undefined
+  let highOpen = high !== undefined && schema.exclusiveMaximum === true
+  if (typeof schema.exclusiveMaximum === 'number' && (high === undefined || schema.exclusiveMaximum <= high)) {
+    high = schema.exclusiveMaximum
+    highOpen = true
+  }
+  const step = typeof schema.multipleOf === 'number' && schema.multipleOf > 0 ? schema.multipleOf : integer ? 1 : 0
+  const fits = (v: number) =>
+    (low === undefined || (lowOpen ? v > low : v >= low)) &&
+    (high === undefined || (highOpen ? v < high : v <= high)) &&
+    (step === 0 || Number.isInteger(Number((v / step).toFixed(9))))
+  if (low !== undefined) {
+    const first = step ? Math.ceil(low / step) * step : low
+    const next = step ? first + step : high !== undefined ? (low + high) / 2 : low + 1
+    if (fits(first)) return first
+    if (fits(next)) return next
+  } else if (fits(0)) {
+    return 0
+  }
+  if (high !== undefined) {
+    const last = step ? Math.floor(high / step) * step : high
+    const previous = step ? last - step : low !== undefined ? (low + high) / 2 : high - 1
+    if (fits(last)) return last
+    if (fits(previous)) return previous
+  }
+  return low ?? high ?? 0
 }

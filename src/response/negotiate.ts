@@ -29,8 +29,10 @@ export function parseAccept(header: string): MediaRange[] {
 
 function matches(range: MediaRange, type: string, subtype: string): number {
   if (range.type === '*' && range.subtype === '*') return 1
+  // An offer of `*/*` or `text/*` (the spec says "any") satisfies every range it overlaps.
+  if (type === '*') return 1
   if (range.type !== type) return 0
-  if (range.subtype === '*') return 2
+  if (range.subtype === '*' || subtype === '*') return 2
   return range.subtype === subtype ? 3 : 0
 }
 

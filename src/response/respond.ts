@@ -4,16 +4,20 @@ import { Problem } from '../problems/problem.js'
 import type { Operation, ResponseObject } from '../spec/route-table.js'
 import { Answer } from './answer.js'
 import { chooseExample, generateValue } from './example.js'
-import { essence, isJsonMediaType, negotiate } from './negotiate.js'
+import { isJsonMediaType, negotiate, parseAccept } from './negotiate.js'
 
-/** Step 8: the operation's documented answer, shaped by `Accept` and `Prefer`. */
-export function respond(ctx: RequestContext, request: FastifyRequest, doc: object): Answer | Problem {
+/**
+ * Step 8: the operation's documented answer, shaped by `Accept` and `Prefer`.
+ * `forcedStatus` forces one (a status fault uses the documented body when there is one);
+ * `Prefer: code=429/5xx` never gets here while Prefer faults are on (step 2 takes it).
+ */
+export function respond(ctx: RequestContext, request: FastifyRequest, doc: object, forcedStatus?: number): Answer | Problem {
   const operation = ctx.operation!
   const applied: string[] = []
 
-  const picked = pickStatus(operation, ctx.prefer.get('code'))
+  const picked = pickStatus(operation, forcedStatus === undefined ? ctx.prefer.get('code') : String(forcedStatus))
   if (picked instanceof Problem) return picked
-  if (ctx.prefer.has('code')) applied.push(`code=${picked.status}`)
+  if (ctx.prefer.has('code') && forcedStatus === undefined) applied.push(`code=${picked.status}`)
   const { status, response } = picked
 
   const headers: Record<string, string> = {}
@@ -43,8 +47,8 @@ export function respond(ctx: RequestContext, request: FastifyRequest, doc: objec
     })
   }
   if (ctx.prefer.has('example')) applied.push(`example=${example.name}`)
-  headers['content-type'] = concreteMediaType(mediaType, example.value)
-  return withApplied(new Answer(status, headers, serialize(example.value, mediaType)), headers, applied)
+  headers['content-type'] = concreteMediaType(mediaType, example.value, request.headers.accept)
+  return withApplied(new Answer(status, headers, serialize(example.value, headers['content-type'])), headers, applied)
 }
 
 type Picked = { status: number; response: ResponseObject | undefined }
@@ -55,7 +59,10 @@ function pickStatus(operation: Operation, preferred: string | undefined): Picked
   if (preferred !== undefined) {
     const status = Number(preferred)
     const key = /^[1-5][0-9]{2}$/.test(preferred)
-      ? documented.find((k) => k === preferred) ?? documented.find((k) => k === `${preferred[0]}XX`)
+      ? (documented.find((k) => k === preferred) ??
+        documented.find((k) => k === `${preferred[0]}XX`) ??
+        // `default` documents every status not listed on its own.
+        documented.find((k) => k === 'default'))
       : undefined
     if (key === undefined) {
       return new Problem('PREFER_UNSATISFIABLE', {
@@ -80,18 +87,30 @@ function withApplied(answer: Answer, headers: Record<string, string>, applied: s
   return answer
 }
 
-/** `*\/*` or `application/*` in a spec says nothing concrete; name what is actually sent. */
-function concreteMediaType(mediaType: string, value: unknown): string {
+/**
+ * `*\/*` or `application/*` in a spec says nothing concrete; name what is actually sent:
+ * the natural type of the value when the client accepts it, else the type the client asked for.
+ */
+function concreteMediaType(mediaType: string, value: unknown, accept: string | undefined): string {
   if (!mediaType.includes('*')) return mediaType
-  return typeof value === 'string' ? 'text/plain' : 'application/json'
+  const natural = typeof value === 'string' ? 'text/plain' : 'application/json'
+  const fits = (candidate: string) => negotiate(mediaType, [candidate]) !== undefined
+  if (fits(natural) && negotiate(accept, [natural]) !== undefined) return natural
+  const asked = parseAccept(accept ?? '')
+    .filter((range) => range.q > 0 && range.type !== '*' && range.subtype !== '*')
+    .sort((a, b) => b.q - a.q)
+    .map((range) => `${range.type}/${range.subtype}`)
+    .find(fits)
+  return asked ?? natural
 }
 
+/** JSON for JSON types; a string example as it is for any other type; structured values as JSON regardless. */
 function serialize(value: unknown, mediaType: string): string | undefined {
   if (value === undefined) return undefined
-  if (typeof value === 'string' && !isJsonMediaType(mediaType)) return value
   if (Buffer.isBuffer(value)) return value.toString()
-  if (!isJsonMediaType(mediaType) && essence(mediaType).startsWith('text/')) return String(value)
-  return JSON.stringify(value)
+  if (isJsonMediaType(mediaType)) return JSON.stringify(value)
+  if (typeof value === 'string') return value
+  return value !== null && typeof value === 'object' ? JSON.stringify(value) : String(value)
 }
 
 /** Header values in the `simple` style OpenAPI uses for headers. */

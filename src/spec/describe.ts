@@ -1,4 +1,4 @@
-import path from 'node:path'
+import { displayFile } from './load-spec.js'
 import type { MockState } from '../pipeline/context.js'
 
 function formatBytes(bytes: number): string {
@@ -11,7 +11,7 @@ function formatBytes(bytes: number): string {
 export function describeMock(state: MockState): string {
   const { spec, table, config } = state
   const doc = spec.document
-  const file = path.relative(process.cwd(), spec.file) || spec.file
+  const file = displayFile(spec)
   const lines = [
     `${file}: OpenAPI ${doc.openapi}, "${doc.info.title}" ${doc.info.version}; ${table.operations.length} operation(s)` +
       (table.basePath ? `, base path ${table.basePath}` : ''),
@@ -22,7 +22,7 @@ export function describeMock(state: MockState): string {
     rules.push(`auth: ${schemes.length ? schemes.join(' | ') : 'none'}`)
     if (op.requestBody) {
       rules.push(
-        `body: ${Object.keys(op.requestBody.content).join(', ')} (${op.requestBody.required ? 'required' : 'optional'}, ≤ ${formatBytes(config.limits.bodySizeBytes)})`,
+        `body: ${Object.keys(op.requestBody.content).join(', ')} (${op.requestBody.required ? 'required' : 'optional'}, ≤ ${formatBytes(state.rules.get(op)?.bodyLimitBytes ?? config.limits.bodySizeBytes)})`,
       )
     }
     const params = op.parameters.map((p) => `${p.in}:${p.name}${p.required ? '*' : ''}`)

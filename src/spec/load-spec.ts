@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import $RefParser, { type JSONSchema } from '@apidevtools/json-schema-ref-parser'
-import { parseDocument } from 'yaml'
+import { LineCounter, parseDocument } from 'yaml'
 import { SetupError } from '../setup-error.js'
 
 export type OpenApiVersion = '3.0' | '3.1'
@@ -27,10 +27,12 @@ export interface OpenApiDocument {
 
 /** Parses YAML (and so JSON) with line:column in every error; used for the root file and every `$ref`'d file. */
 export function parseYaml(text: string, file: string): unknown {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false })
+  // prettyErrors: false leaves `linePos` unset; the line counter gives line:column without the code frame.
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter })
   const error = doc.errors[0]
   if (error) {
-    const [line, col] = error.linePos?.[0] ? [error.linePos[0].line, error.linePos[0].col] : [0, 0]
+    const { line, col } = lineCounter.linePos(error.pos[0])
     const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
     throw new SetupError(`YAML syntax error: ${message}`, { file, location: `${line}:${col}` })
   }
@@ -47,16 +49,24 @@ const yamlParser = {
   },
 }
 
+/** How errors name the spec: relative to the working directory, or `<inline spec>` for an object. */
+export function displayFile(spec: Pick<LoadedSpec, 'file'>): string {
+  return path.basename(spec.file) === INLINE_NAME ? '<inline spec>' : displayPath(spec.file)
+}
+
 function displayPath(fileOrUrl: string): string {
   const plain = fileOrUrl.startsWith('file://') ? new URL(fileOrUrl).pathname : fileOrUrl
   const relative = path.relative(process.cwd(), plain)
   return relative.startsWith('..') ? plain : relative
 }
 
+// A document passed as an object: relative `$ref`s resolve from the working directory.
+const INLINE_NAME = '<inline>'
+
 /** Loads an OpenAPI 3.0/3.1 document from a YAML or JSON file (or takes one as an object). */
 export async function loadSpec(source: string | object): Promise<LoadedSpec> {
-  const file = typeof source === 'string' ? path.resolve(source) : path.join(process.cwd(), '<inline>')
-  const shown = typeof source === 'string' ? displayPath(file) : '<inline spec>'
+  const file = typeof source === 'string' ? path.resolve(source) : path.join(process.cwd(), INLINE_NAME)
+  const shown = displayFile({ file })
   let raw: unknown
   if (typeof source === 'string') {
     let text: string
@@ -76,7 +86,10 @@ export async function loadSpec(source: string | object): Promise<LoadedSpec> {
   try {
     document = (await new $RefParser().bundle(file, raw as JSONSchema, {
       parse: { yaml: yamlParser, json: false, text: false, binary: false },
-      resolve: { http: false, file: true, external: true },
+      // `file: true` would replace the built-in file resolver (options are merged key by key): leave it out.
+      resolve: { http: false, external: true },
+      // Collect errors instead of failing fast: only then does each one carry the JSON path of its $ref.
+      continueOnError: true,
     })) as unknown as OpenApiDocument
   } catch (error) {
     throw refError(error, shown)
@@ -142,9 +155,11 @@ function refError(error: unknown, file: string): SetupError {
   const source = e.source ? displayPath(e.source.split('#')[0]!) : file
   let message = (e.message ?? String(error)).split('\n')[0]!
   // The parser wraps our own YAML errors; keep just ours.
-  const ours = /(\S+: \d+:\d+: YAML syntax error: .*)$/.exec(message)
-  if (ours) return new SetupError(ours[1]!)
-  message = message.replace(/^Error (resolving|opening) \$ref pointer/, 'cannot resolve $ref')
+  const ours = /(\S+): (\d+:\d+): (YAML syntax error: .*)$/.exec(message)
+  if (ours) return new SetupError(ours[3]!, { file: ours[1], location: ours[2] })
+  message = message
+    .replace(/^Error (resolving|opening) \$ref pointer/, 'cannot resolve $ref')
+    .replace(/^Missing \$ref pointer "([^"]+)"\. Token "([^"]+)" does not exist\./, "cannot resolve $ref '$1': there is no '$2'")
   if (/ENOENT|no such file/i.test(message)) {
     const target = /"([^"]+)"/.exec(message)?.[1] ?? /open '([^']+)'/.exec(message)?.[1]
     message = `cannot resolve $ref: file not found${target ? ` (${displayPath(target)})` : ''}`

@@ -13,7 +13,14 @@ export function resolvePointer(root: unknown, ref: string): unknown {
 }
 
 function decodePointerToken(token: string): string {
-  return decodeURIComponent(token).replaceAll('~1', '/').replaceAll('~0', '~')
+  // A `$ref` is a URI fragment (percent-encoded), but a hand-written one may hold a bare '%'.
+  let decoded = token
+  try {
+    decoded = decodeURIComponent(token)
+  } catch {
+    // not percent-encoded: take it as it is
+  }
+  return decoded.replaceAll('~1', '/').replaceAll('~0', '~')
 }
 
 export function encodePointerToken(token: string): string {

@@ -1,5 +1,5 @@
 import { SetupError } from '../setup-error.js'
-import type { LoadedSpec } from './load-spec.js'
+import { displayFile, type LoadedSpec } from './load-spec.js'
 import { deref, encodePointerToken } from './refs.js'
 
 export const HTTP_METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'] as const
@@ -81,13 +81,15 @@ export interface RouteTable {
 
 export function compileRouteTable(spec: LoadedSpec): RouteTable {
   const { document: doc } = spec
-  const file = spec.file
+  const file = displayFile(spec)
   const basePath = serverBasePath(doc.servers, file)
   const routes: PathRoute[] = []
   const operations: Operation[] = []
   const seenIds = new Map<string, string>()
+  const seenShapes = new Map<string, string>()
 
   for (const [template, rawItem] of Object.entries(doc.paths ?? {})) {
+    if (template.startsWith('x-')) continue // specification extensions are allowed among the paths
     const itemPointer = `/paths/${encodePointerToken(template)}`
     if (!template.startsWith('/')) {
       throw new SetupError(`path '${template}' must start with '/'`, { file, location: itemPointer })
@@ -97,6 +99,15 @@ export function compileRouteTable(spec: LoadedSpec): RouteTable {
       throw new SetupError('a path item must be a mapping', { file, location: itemPointer })
     }
     const { routerPath, paramNames } = toRouterPath(basePath, template, file, itemPointer)
+    // OpenAPI: templates that differ only in parameter names are identical, and invalid (fastify would throw).
+    const twin = seenShapes.get(routerPath)
+    if (twin !== undefined) {
+      throw new SetupError(`path '${template}' is the same template as '${twin}' (only the parameter names differ)`, {
+        file,
+        location: itemPointer,
+      })
+    }
+    seenShapes.set(routerPath, template)
     const route: PathRoute = { template, routerPath, paramNames, operations: new Map() }
     const sharedParams = readParameters(doc, item.parameters, `${itemPointer}/parameters`, file)
 

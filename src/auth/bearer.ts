@@ -1,0 +1,201 @@
+import { createDecoder, createVerifier } from 'fast-jwt'
+import { SetupError } from '../setup-error.js'
+import { matchesAny } from './compare.js'
+import type { JwtSettings, ResolvedAuth, VerifyKey } from './config.js'
+import type { Credentials } from './credentials.js'
+import { isTokenError, translateJwtError, type TokenFailure } from './jwt-errors.js'
+import type { Scheme } from './security.js'
+import { shown, type AuthFailure } from './verdict.js'
+
+type BearerScheme = Extract<Scheme, { kind: 'bearer' }>
+type Claims = Record<string, unknown>
+export type TokenCheck = { ok: true; claims: Claims | undefined } | { ok: false; failure: TokenFailure }
+
+/** RFC 6750 §2.1 b64token: the only characters a bearer token may hold. */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
+
+/**
+ * One bearer scheme's verdict: where the token is (RFC 6750 §2.1 header or
+ * §2.3 query; the §2.2 form body is not read, this step runs before the
+ * body arrives), whether it is good, and whether it carries the scopes.
+ */
+export function checkBearer(scheme: BearerScheme, scopes: string[], creds: Credentials, verifier: BearerVerifier): AuthFailure | undefined {
+  const found = readBearerToken(scheme, creds)
+  if (typeof found !== 'string') return found
+  const result = verifier.check(found, scheme.jwtFormat)
+  if (!result.ok) return { kind: 'invalid', scheme, ...result.failure }
+  // Opaque tokens (and unreadable ones in presence mode) carry no scopes to check.
+  if (scopes.length === 0 || result.claims === undefined) return undefined
+  const granted = grantedScopes(result.claims)
+  return scopes.every((s) => granted.includes(s)) ? undefined : { kind: 'scope', scheme, required: scopes, granted }
+}
+
+function readBearerToken(scheme: BearerScheme, creds: Credentials): string | AuthFailure {
+  const fromHeader = creds.hasScheme('bearer') ? creds.authorization!.value : undefined
+  const fromQuery = creds.query('access_token')
+  const malformed = (description: string): AuthFailure => ({ kind: 'malformed', scheme, description })
+  if (fromHeader === undefined && fromQuery === undefined) {
+    const other = creds.authorization
+    const description = other ? `The Authorization header uses the ${shown(other.scheme, 20)} scheme, not Bearer` : 'The request carries no bearer token'
+    return { kind: 'missing', scheme, description }
+  }
+  // RFC 6750 §2: clients MUST NOT use more than one method to transmit the token.
+  if (fromHeader !== undefined && fromQuery !== undefined) {
+    return malformed('The request carries a token both in the Authorization header and in the access_token query parameter; send it one way only')
+  }
+  if (Array.isArray(fromQuery)) return malformed(`The access_token query parameter appears ${fromQuery.length} times; send one token`)
+  const token = (fromHeader ?? fromQuery)!
+  if (token === '') {
+    return malformed(fromHeader !== undefined ? 'The Authorization header says Bearer but no token follows' : 'The access_token query parameter is empty')
+  }
+  if (!B64TOKEN.test(token)) {
+    const at = token.search(/[^A-Za-z0-9\-._~+/=]|=[^=]/)
+    const char = token[at] === '=' ? `'=' before the end` : /\s/.test(token[at]!) ? 'a space' : `a ${shown(token[at])} character`
+    return malformed(`The token holds ${char} at position ${at + 1}; a bearer token is letters, digits and - . _ ~ + / with = only at the end (RFC 6750 section 2.1)`)
+  }
+  return token
+}
+
+/** `scope` (space-separated, RFC 8693/9068) and `scp` (array or string, common in Azure AD and Okta). */
+export function grantedScopes(claims: Claims): string[] {
+  const scopes: string[] = []
+  for (const claim of [claims.scope, claims.scp]) {
+    if (typeof claim === 'string') scopes.push(...claim.split(' ').filter(Boolean))
+    else if (Array.isArray(claim)) scopes.push(...claim.filter((s): s is string => typeof s === 'string'))
+  }
+  return [...new Set(scopes)]
+}
+
+/**
+ * Decides whether a token is good. With `auth.bearer.jwt`, JWTs are verified
+ * for real (signature, pinned algorithms, iss/aud, exp/nbf, required claims);
+ * `auth.bearer.tokens` are accepted as they are; with neither, the mock only
+ * reads tokens (presence mode) and says so at start-up.
+ */
+export class BearerVerifier {
+  readonly presenceOnly: boolean
+  readonly #tokens: string[]
+  readonly #jwt: JwtSettings | undefined
+  readonly #verifiers = new Map<VerifyKey, (token: string) => Claims>()
+  readonly #decode = createDecoder({ complete: true }) as (token: string) => { header: Claims; payload: Claims }
+
+  constructor(auth: ResolvedAuth) {
+    this.#tokens = auth.tokens
+    this.#jwt = auth.jwt
+    this.presenceOnly = !auth.jwt && auth.tokens.length === 0
+    const jwt = auth.jwt
+    for (const key of jwt?.keys ?? []) {
+      if (key.algorithms.length === 0) continue
+      try {
+        this.#verifiers.set(
+          key,
+          createVerifier({
+            key: key.material,
+            algorithms: key.algorithms,
+            allowedIss: jwt!.issuer,
+            allowedAud: jwt!.audience,
+            clockTolerance: jwt!.clockToleranceMs,
+            // fast-jwt skips iss/aud checks when the claim is absent: a configured issuer/audience makes it required.
+            requiredClaims: [...jwt!.requiredClaims, ...(jwt!.issuer ? ['iss'] : []), ...(jwt!.audience ? ['aud'] : [])],
+            cache: true,
+          }) as (token: string) => Claims,
+        )
+      } catch (error) {
+        throw new SetupError(`${key.label} cannot verify ${key.algorithms.join(', ')}: ${(error as Error).message}`, {
+          file: auth.configFile,
+          location: '/auth/bearer/jwt',
+        })
+      }
+    }
+  }
+
+  check(token: string, jwtFormat: boolean): TokenCheck {
+    if (this.#tokens.length && matchesAny(token, this.#tokens)) return { ok: true, claims: undefined }
+    let decoded: { header: Claims; payload: Claims }
+    try {
+      decoded = this.#decode(token)
+    } catch (error) {
+      if (this.presenceOnly && !jwtFormat) return { ok: true, claims: undefined }
+      if (!this.#jwt && !this.presenceOnly) return fail('TOKEN_INVALID', 'The token is not one of the tokens in auth.bearer.tokens')
+      return fail('TOKEN_INVALID', notAJwt(error as Error & { code?: string }))
+    }
+    const { header, payload } = decoded
+    if (header.alg === 'none' || typeof header.alg !== 'string') {
+      return fail('TOKEN_ALGORITHM_REJECTED', `The token is not signed (alg ${shown(header.alg)}), and unsigned tokens never pass`)
+    }
+    if (this.presenceOnly) return checkTimes(payload)
+    const jwt = this.#jwt
+    if (!jwt) return fail('TOKEN_INVALID', 'The token is not one of the tokens in auth.bearer.tokens')
+    if (!jwt.algorithms.includes(header.alg as never)) {
+      return fail('TOKEN_ALGORITHM_REJECTED', `The token is signed with ${shown(header.alg)}, but this API accepts only ${jwt.algorithms.join(', ')}`, {
+        expected: jwt.algorithms,
+        received: header.alg,
+      })
+    }
+    const key = this.#pickKey(header)
+    if (!('material' in key)) return { ok: false, failure: key }
+    const verify = this.#verifiers.get(key)
+    if (!verify || !key.algorithms.includes(header.alg as never)) {
+      return fail('TOKEN_ALGORITHM_REJECTED', `The token is signed with ${shown(header.alg)}, which ${key.label} cannot check (it takes ${key.algorithms.join(', ') || 'none of the pinned algorithms'})`)
+    }
+    try {
+      return { ok: true, claims: verify(token) }
+    } catch (error) {
+      if (!isTokenError(error)) throw error
+      return { ok: false, failure: translateJwtError(error, { header, payload, key, settings: jwt }) }
+    }
+  }
+
+  /** A JWKS key by the token's kid; a lone key also serves tokens without one. */
+  #pickKey(header: Claims): VerifyKey | TokenFailure {
+    const keys = this.#jwt!.keys
+    if (this.#jwt!.source !== 'jwks') return keys[0]!
+    const kids = keys.map((k) => k.kid).filter((k) => k !== undefined)
+    if (header.kid === undefined) {
+      if (keys.length === 1) return keys[0]!
+      return failure('TOKEN_KEY_UNKNOWN', `The token has no kid header, and the JWKS holds ${keys.length} keys (${kids.join(', ')})`)
+    }
+    return keys.find((k) => k.kid === header.kid) ?? failure('TOKEN_KEY_UNKNOWN', `The token kid ${shown(header.kid)} names no key in the JWKS (kids: ${kids.join(', ')})`, { expected: kids, received: header.kid })
+  }
+}
+
+function notAJwt(error: Error & { code?: string }): string {
+  if (error.code === 'FAST_JWT_INVALID_PAYLOAD') return 'The token payload is not a JSON object'
+  if (/^The token is malformed/.test(error.message)) return 'The token is not a JWT (three base64url parts separated by dots)'
+  // fast-jwt names the part: 'The token header is not a valid base64url serialized JSON.'
+  return `The token is not a JWT: ${error.message[0]!.toLowerCase()}${error.message.slice(1).replace(/\.$/, '')}`
+}
+
+/** Presence mode: no signature to trust, but a JWT's own exp and nbf still hold. */
+function checkTimes(payload: Claims): TokenCheck {
+  const now = Date.now() / 1000
+  for (const claim of ['exp', 'nbf'] as const) {
+    if (payload[claim] !== undefined && typeof payload[claim] !== 'number') {
+      return fail('TOKEN_INVALID', `The token ${claim} claim must be a number of seconds, not ${shown(payload[claim])}`)
+    }
+  }
+  if (typeof payload.exp === 'number' && payload.exp <= now) {
+    const at = new Date(payload.exp * 1000).toISOString()
+    return fail('TOKEN_EXPIRED', `The token expired at ${at}`, { expiredAt: at })
+  }
+  if (typeof payload.nbf === 'number' && payload.nbf > now) {
+    const at = new Date(payload.nbf * 1000).toISOString()
+    return fail('TOKEN_NOT_YET_VALID', `The token is not valid before ${at}`, { notBefore: at })
+  }
+  return { ok: true, claims: payload }
+}
+
+const HINTS: Partial<Record<TokenFailure['code'], string>> = {
+  TOKEN_EXPIRED: 'Get a fresh token (doorman token mints one).',
+  TOKEN_NOT_YET_VALID: "Wait until then, or mint a token without a not-before time; check the client's clock.",
+  TOKEN_KEY_UNKNOWN: 'Put the kid of a JWKS key in the token header.',
+  TOKEN_ALGORITHM_REJECTED: 'Sign the token with an accepted algorithm (doorman token does).',
+}
+
+function failure(code: TokenFailure['code'], description: string, extra?: Record<string, unknown>): TokenFailure {
+  return { code, description, hint: HINTS[code] ?? 'Send a token issued for this API (doorman token mints one).', ...(extra ? { extra } : {}) }
+}
+
+function fail(code: TokenFailure['code'], description: string, extra?: Record<string, unknown>): TokenCheck {
+  return { ok: false, failure: failure(code, description, extra) }
+}

@@ -1,0 +1,203 @@
+import { SetupError } from '../setup-error.js'
+import { DURATION_HINT, parseDuration } from './duration.js'
+import {
+  algorithmsForKey,
+  describeKey,
+  isPairOf,
+  JWT_ALGORITHMS,
+  pem,
+  readJwks,
+  readPemKey,
+  SECRET_ALGORITHMS,
+  type JwtAlgorithm,
+  type KeyLocation,
+} from './keys.js'
+
+/** `auth` in the config file. See docs/auth.md. */
+export interface AuthConfig {
+  /** `realm` of every WWW-Authenticate challenge. Default: the spec's info.title. */
+  realm?: string
+  bearer?: {
+    jwt?: {
+      /** Shared secret for HS256/384/512. */
+      secret?: string
+      /** PEM public key file (RS*, PS*, ES*, EdDSA), relative to the config file. */
+      publicKey?: string
+      /** JWKS file; the token's `kid` picks the key. */
+      jwks?: string
+      /** PEM private key file, for minting tokens (`doorman token`) with publicKey or jwks. */
+      privateKey?: string
+      /** Accepted algorithms. Default: HS256 for a secret, the key's own algorithm (RS256, ES256, EdDSA …) otherwise. */
+      algorithms?: string[]
+      /** Accepted `iss` value(s). */
+      issuer?: string | string[]
+      /** Accepted `aud` value(s): the token must carry one of them. */
+      audience?: string | string[]
+      /** Leeway for `exp` and `nbf`: seconds, or a duration such as '30s'. Default 0. */
+      clockTolerance?: number | string
+      /** Claims every token must carry. */
+      requiredClaims?: string[]
+    }
+    /** Opaque tokens accepted as they are (with every scope). */
+    tokens?: string[]
+  }
+  /** Accepted keys by securityScheme name. */
+  apiKeys?: Record<string, string[]>
+  /** Accepted HTTP basic credentials: user → password. */
+  basic?: Record<string, string>
+}
+
+const stringList = { type: 'array', items: { type: 'string', minLength: 1 } } as const
+
+/** The `auth` part of the config JSON Schema. */
+export const AUTH_CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    realm: { type: 'string', minLength: 1 },
+    bearer: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        jwt: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            secret: { type: 'string', minLength: 1 },
+            publicKey: { type: 'string', minLength: 1 },
+            jwks: { type: 'string', minLength: 1 },
+            privateKey: { type: 'string', minLength: 1 },
+            algorithms: { type: 'array', minItems: 1, items: { enum: [...JWT_ALGORITHMS] } },
+            issuer: { type: ['string', 'array'], minLength: 1, items: { type: 'string', minLength: 1 } },
+            audience: { type: ['string', 'array'], minLength: 1, items: { type: 'string', minLength: 1 } },
+            clockTolerance: { type: ['number', 'string'], minimum: 0 },
+            requiredClaims: stringList,
+          },
+        },
+        tokens: stringList,
+      },
+    },
+    apiKeys: { type: 'object', additionalProperties: stringList },
+    basic: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+} as const
+
+/** A key that verifies tokens; `kid` only for JWKS keys. */
+export interface VerifyKey {
+  kid: string | undefined
+  /** A shared secret or a SPKI PEM: what fast-jwt takes. */
+  material: string
+  /** The pinned algorithms this key can check. */
+  algorithms: JwtAlgorithm[]
+  /** 'the secret', 'an RSA key' … for messages. */
+  label: string
+}
+
+export interface SigningKey {
+  material: string
+  algorithm: JwtAlgorithm
+  kid: string | undefined
+}
+
+export interface JwtSettings {
+  source: 'secret' | 'publicKey' | 'jwks'
+  keys: VerifyKey[]
+  /** Undefined when only a public key is configured: verify mode, no minting. */
+  signing: SigningKey | undefined
+  algorithms: JwtAlgorithm[]
+  issuer: string[] | undefined
+  audience: string[] | undefined
+  clockToleranceMs: number
+  requiredClaims: string[]
+}
+
+export interface ResolvedAuth {
+  realm: string | undefined
+  /** Undefined when no `auth.bearer.jwt` is configured. */
+  jwt: JwtSettings | undefined
+  tokens: string[]
+  apiKeys: Record<string, string[]>
+  basic: Record<string, string>
+  /** The config file, for errors found once the spec is known (unknown scheme names). */
+  configFile: string | undefined
+}
+
+/** Checks what the schema cannot (one key source, algorithms that fit the key) and reads the key files. */
+export function resolveAuth(input: AuthConfig | undefined, where: { file: string | undefined; baseDir: string }): ResolvedAuth {
+  const auth = input ?? {}
+  return {
+    realm: auth.realm,
+    jwt: auth.bearer?.jwt ? resolveJwt(auth.bearer.jwt, where) : undefined,
+    tokens: auth.bearer?.tokens ?? [],
+    apiKeys: auth.apiKeys ?? {},
+    basic: auth.basic ?? {},
+    configFile: where.file,
+  }
+}
+
+type JwtInput = NonNullable<NonNullable<AuthConfig['bearer']>['jwt']>
+
+function resolveJwt(jwt: JwtInput, where: { file: string | undefined; baseDir: string }): JwtSettings {
+  const at = (key: string): KeyLocation => ({ configFile: where.file, baseDir: where.baseDir, location: `/auth/bearer/jwt/${key}` })
+  const fail = (key: string, problem: string) => new SetupError(problem, { file: where.file, location: `/auth/bearer/jwt${key ? `/${key}` : ''}` })
+
+  const sources = (['secret', 'publicKey', 'jwks'] as const).filter((key) => jwt[key] !== undefined)
+  if (sources.length !== 1) {
+    throw fail('', sources.length === 0
+      ? 'needs one of secret (HS*), publicKey (a PEM file) or jwks (a JWKS file)'
+      : `has both ${sources.join(' and ')}; keep one of them`)
+  }
+  const source = sources[0]!
+  if (source === 'secret' && jwt.privateKey !== undefined) {
+    throw fail('privateKey', 'a privateKey goes with publicKey or jwks; with a secret, tokens are signed with the secret')
+  }
+  const pinned = jwt.algorithms as JwtAlgorithm[] | undefined
+  const tolerance = parseDuration(jwt.clockTolerance ?? 0)
+  if (tolerance === undefined || tolerance < 0) throw fail('clockTolerance', `must be ${DURATION_HINT}, not '${jwt.clockTolerance}'`)
+
+  let keys: VerifyKey[]
+  let signing: SigningKey | undefined
+  if (source === 'secret') {
+    const algorithms = pinned ?? ['HS256']
+    const unfit = algorithms.filter((alg) => !SECRET_ALGORITHMS.includes(alg))
+    if (unfit.length) throw fail('algorithms', `${unfit.join(', ')} cannot be checked with a secret; use publicKey or jwks for them, or pin HS256/HS384/HS512`)
+    keys = [{ kid: undefined, material: jwt.secret!, algorithms, label: 'the configured secret' }]
+    signing = { material: jwt.secret!, algorithm: algorithms[0]!, kid: undefined }
+  } else {
+    const found =
+      source === 'publicKey'
+        ? [{ kid: undefined, key: readPemKey(jwt.publicKey!, 'public', at('publicKey')), alg: undefined }]
+        : readJwks(jwt.jwks!, at('jwks'))
+    keys = found.map(({ kid, key, alg }) => {
+      const fits = algorithmsForKey(key).filter((a) => alg === undefined || a === alg)
+      const algorithms = pinned ? fits.filter((a) => pinned.includes(a)) : fits.slice(0, 1)
+      return { kid, material: pem(key), algorithms, label: kid === undefined ? describeKey(key) : `key '${kid}' (${describeKey(key).replace(/^an? /, '')})` }
+    })
+    for (const alg of pinned ?? []) {
+      if (!keys.some((k) => k.algorithms.includes(alg))) {
+        throw fail('algorithms', `${alg} fits no configured key (${keys.map((k) => k.label).join(', ')})`)
+      }
+    }
+    if (jwt.privateKey !== undefined) {
+      const privateKey = readPemKey(jwt.privateKey, 'private', at('privateKey'))
+      const index = found.findIndex((f) => isPairOf(privateKey, f.key))
+      if (index === -1) {
+        throw fail('privateKey', source === 'publicKey' ? 'is not the private half of publicKey' : 'matches no key in the JWKS')
+      }
+      const key = keys[index]!
+      if (key.algorithms.length === 0) throw fail('privateKey', `its key (${key.label}) fits none of the pinned algorithms`)
+      signing = { material: pem(privateKey), algorithm: key.algorithms[0]!, kid: key.kid }
+    }
+  }
+  const algorithms = [...new Set(keys.flatMap((k) => k.algorithms))]
+  return {
+    source,
+    keys,
+    signing,
+    algorithms,
+    issuer: jwt.issuer === undefined ? undefined : [jwt.issuer].flat(),
+    audience: jwt.audience === undefined ? undefined : [jwt.audience].flat(),
+    clockToleranceMs: tolerance,
+    requiredClaims: jwt.requiredClaims ?? [],
+  }
+}

@@ -1,0 +1,32 @@
+import type { ResolvedConfig } from '../config.js'
+import type { LoadedSpec } from '../spec/load-spec.js'
+import type { Operation, RouteTable } from '../spec/route-table.js'
+import { BearerVerifier } from './bearer.js'
+import { compileSecurity, type Alternative } from './security.js'
+import { TokenMinter } from './tokens.js'
+
+/** Everything the auth step needs, built once at start-up (where every mistake is a SetupError). */
+export interface AuthRuntime {
+  /** The security alternatives per operation; absent when it needs no credentials. */
+  requirements: Map<Operation, Alternative[]>
+  bearer: BearerVerifier
+  basicUsers: Record<string, string>
+  /** `realm` of every challenge. */
+  realm: string
+  tokens: TokenMinter
+  /** Said once at start-up (e.g. that bearer signatures are not checked). */
+  notes: string[]
+}
+
+export function compileAuth(spec: LoadedSpec, table: RouteTable, config: ResolvedConfig): AuthRuntime {
+  const auth = config.auth
+  const plan = compileSecurity(spec, table, auth)
+  return {
+    requirements: plan.byOperation,
+    bearer: new BearerVerifier(auth),
+    basicUsers: auth.basic,
+    realm: auth.realm ?? spec.document.info?.title ?? 'doorman',
+    tokens: new TokenMinter(auth),
+    notes: plan.notes,
+  }
+}

@@ -1,0 +1,147 @@
+import { SetupError } from '../setup-error.js'
+import { displayFile, type LoadedSpec } from '../spec/load-spec.js'
+import { deref, resolvePointer } from '../spec/refs.js'
+import type { Operation, RouteTable } from '../spec/route-table.js'
+import type { ResolvedAuth } from './config.js'
+
+/** A securityScheme from the spec, reduced to what the auth step checks. */
+export type Scheme =
+  | { kind: 'bearer'; name: string; type: 'http' | 'oauth2' | 'openIdConnect'; jwtFormat: boolean }
+  | { kind: 'basic'; name: string }
+  | { kind: 'apiKey'; name: string; in: 'header' | 'query' | 'cookie'; param: string; keys: string[] | undefined }
+  /** Schemes doorman cannot check (http digest, mutualTLS …): requests pass, start-up says so. */
+  | { kind: 'unchecked'; name: string; what: string }
+
+export interface SchemeRequirement {
+  scheme: Scheme
+  /** Scopes a bearer token must carry: the requirement's own list plus `x-doorman.scopes`. */
+  scopes: string[]
+}
+
+/** One security requirement object: every scheme in it must pass (AND). */
+export type Alternative = SchemeRequirement[]
+
+export interface SecurityPlan {
+  /** Per operation, the alternatives (OR); absent when the operation needs no credentials. */
+  byOperation: Map<Operation, Alternative[]>
+  notes: string[]
+}
+
+/** Reads the spec's security once, at start-up; every mistake in it or in `auth` is a SetupError here. */
+export function compileSecurity(spec: LoadedSpec, table: RouteTable, auth: ResolvedAuth): SecurityPlan {
+  const file = displayFile(spec)
+  const defined = (spec.document.components?.securitySchemes ?? {}) as Record<string, unknown>
+  const schemes = new Map<string, Scheme>()
+  for (const [name, raw] of Object.entries(defined)) {
+    const where = `/components/securitySchemes/${name}`
+    schemes.set(name, readScheme(name, deref(spec.document, raw, where, file) as RawScheme, auth, { file, location: where }))
+  }
+  checkApiKeyConfig(auth, schemes)
+
+  const byOperation = new Map<Operation, Alternative[]>()
+  let usesUnconfiguredBearer = false
+  const unchecked = new Set<string>()
+  for (const op of table.operations) {
+    // OpenAPI: an empty requirement object ({}) makes credentials optional; `security: []` drops them.
+    if (op.security.length === 0 || op.security.some((req) => Object.keys(req).length === 0)) continue
+    const own = (resolvePointer(spec.document, `#${op.pointer}`) as { security?: unknown } | undefined)?.security
+    const location = own === undefined ? '/security' : `${op.pointer}/security`
+    const extraScopes = readExtraScopes(op, file)
+    byOperation.set(
+      op,
+      op.security.map((req) =>
+        Object.entries(req).map(([name, scopes]) => {
+          const scheme = schemes.get(name)
+          if (!scheme) {
+            const known = [...schemes.keys()]
+            throw new SetupError(
+              `'${name}' is not a securityScheme (defined in components.securitySchemes: ${known.length ? known.join(', ') : 'none'})`,
+              { file, location },
+            )
+          }
+          if (scheme.kind === 'unchecked') unchecked.add(`${name} (${scheme.what})`)
+          if (scheme.kind === 'bearer' && !auth.jwt && auth.tokens.length === 0) usesUnconfiguredBearer = true
+          const required = scheme.kind === 'bearer' ? [...new Set([...(scopes ?? []), ...extraScopes])] : []
+          return { scheme, scopes: required }
+        }),
+      ),
+    )
+  }
+
+  const notes: string[] = []
+  if (usesUnconfiguredBearer) {
+    notes.push(
+      'bearer token signatures are NOT checked: the config has no auth.bearer.jwt. Tokens must still be well-formed ' +
+        '(and, for bearerFormat: JWT, decodable, unexpired and already valid), and their scopes are checked. ' +
+        "`doorman token` signs with the built-in development secret 'doorman-dev-secret' (HS256).",
+    )
+  }
+  if (unchecked.size) notes.push(`not checked, requests that need them pass: ${[...unchecked].join(', ')}`)
+  return { byOperation, notes }
+}
+
+interface RawScheme {
+  type?: string
+  scheme?: string
+  bearerFormat?: string
+  in?: string
+  name?: string
+}
+
+function readScheme(name: string, raw: RawScheme, auth: ResolvedAuth, where: { file: string | undefined; location: string }): Scheme {
+  const type = raw?.type
+  if (type === 'http') {
+    const httpScheme = String(raw.scheme ?? '').toLowerCase()
+    if (httpScheme === 'bearer') return { kind: 'bearer', name, type, jwtFormat: /^jwt$/i.test(raw.bearerFormat ?? '') }
+    if (httpScheme === 'basic') return { kind: 'basic', name }
+    return { kind: 'unchecked', name, what: `http ${raw.scheme ?? 'without a scheme'}` }
+  }
+  if (type === 'oauth2' || type === 'openIdConnect') {
+    // Both send access tokens as bearer tokens (RFC 6750); openIdConnect access tokens are JWTs by convention, not by rule.
+    return { kind: 'bearer', name, type, jwtFormat: /^jwt$/i.test(raw.bearerFormat ?? '') }
+  }
+  if (type === 'apiKey') {
+    if (raw.in !== 'header' && raw.in !== 'query' && raw.in !== 'cookie') {
+      throw new SetupError(`an apiKey scheme needs in: header, query or cookie (got ${JSON.stringify(raw.in)})`, where)
+    }
+    if (typeof raw.name !== 'string' || raw.name === '') {
+      throw new SetupError('an apiKey scheme needs the name of its header, query parameter or cookie', where)
+    }
+    return { kind: 'apiKey', name, in: raw.in, param: raw.name, keys: auth.apiKeys[name] }
+  }
+  return { kind: 'unchecked', name, what: String(type ?? 'no type') }
+}
+
+/** `auth.apiKeys` is keyed by securityScheme name: a typo there would silently accept any key. */
+function checkApiKeyConfig(auth: ResolvedAuth, schemes: Map<string, Scheme>): void {
+  const apiKeySchemes = [...schemes.values()].filter((s) => s.kind === 'apiKey').map((s) => s.name)
+  for (const name of Object.keys(auth.apiKeys)) {
+    if (apiKeySchemes.includes(name)) continue
+    const known = apiKeySchemes.length ? `the spec's apiKey schemes are: ${apiKeySchemes.join(', ')}` : 'the spec defines no apiKey scheme'
+    throw new SetupError(`'${name}' is not an apiKey securityScheme; ${known}`, {
+      file: auth.configFile,
+      location: `/auth/apiKeys/${name}`,
+    })
+  }
+}
+
+/** `x-doorman.scopes`: scopes for http bearer schemes, whose requirement lists must stay empty in OpenAPI 3.0. */
+function readExtraScopes(op: Operation, file: string | undefined): string[] {
+  const scopes = op.extension.scopes
+  if (scopes === undefined) return []
+  if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string' && /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))) {
+    throw new SetupError('x-doorman.scopes must be a list of scope names (no spaces, quotes or backslashes)', {
+      file,
+      location: `${op.pointer}/x-doorman/scopes`,
+    })
+  }
+  return scopes
+}
+
+/** Where credentials travel outside the Authorization header: the journal redacts these query parameters. */
+export function credentialQueryNames(document: LoadedSpec['document']): string[] {
+  const schemes = Object.values(document.components?.securitySchemes ?? {}) as RawScheme[]
+  const apiKeys = schemes.filter((s) => s?.type === 'apiKey' && s.in === 'query' && s.name).map((s) => s.name!)
+  // RFC 6750 §2.3: a bearer token may travel as ?access_token=.
+  return ['access_token', ...apiKeys]
+}

@@ -1,0 +1,55 @@
+import type { FastifyRequest } from 'fastify'
+import type { RequestContext } from '../pipeline/context.js'
+import { PROBLEM_MEDIA_TYPE, Problem } from '../problems/problem.js'
+import { Answer } from '../response/answer.js'
+import { respond } from '../response/respond.js'
+import type { RenderedResponse } from './action.js'
+import type { StatusPlan } from './plan.js'
+
+/**
+ * The answer of a status fault: the plan's own body if it has one, else the
+ * operation's documented response for that status (the mock behaves like the
+ * API it stands in for), else a problem+json FAULT_STATUS saying it is on purpose.
+ */
+export function renderStatusFault(ctx: RequestContext, request: FastifyRequest, doc: object, plan: StatusPlan, explain: string): Answer | Problem {
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(plan.headers ?? {})) headers[name.toLowerCase()] = value
+  if (plan.retryAfter !== undefined) headers['retry-after'] = String(plan.retryAfter)
+  const retry = plan.retryAfter === undefined ? '' : typeof plan.retryAfter === 'number' ? ` Retry after ${plan.retryAfter} s.` : ` Retry after ${plan.retryAfter}.`
+  const detail = `doorman answered ${plan.status} on purpose, whatever the request (${explain}).${retry}`
+  ctx.verdict = { step: 'fault', code: 'FAULT_STATUS', detail }
+
+  if (plan.body !== undefined) {
+    const text = typeof plan.body === 'string'
+    headers['content-type'] ??= text ? 'text/plain; charset=utf-8' : 'application/json'
+    return new Answer(plan.status, headers, text ? (plan.body as string) : JSON.stringify(plan.body))
+  }
+  const documented = respond(ctx, request, doc, plan.status)
+  if (documented instanceof Answer) return new Answer(documented.status, { ...documented.headers, ...headers }, documented.body)
+  return new Problem('FAULT_STATUS', {
+    status: plan.status,
+    detail,
+    headers,
+    extra: {
+      fault: { source: ctx.fault?.source, plan: ctx.fault?.plans[0]?.id, attempt: ctx.fault?.plans[0]?.attempt },
+      ...(plan.retryAfter === undefined ? {} : { retryAfter: plan.retryAfter }),
+    },
+  })
+}
+
+/** The would-be answer, as bytes, for the kinds that send part of it (partial, drip). */
+export function renderForSocket(ctx: RequestContext, request: FastifyRequest, doc: object): RenderedResponse {
+  const outcome = respond(ctx, request, doc)
+  if (outcome instanceof Problem) {
+    const origin = `${request.protocol}://${request.host || 'localhost'}`
+    const body = Buffer.from(JSON.stringify(outcome.toJSON(origin, ctx.path, ctx.id)))
+    return { status: outcome.status, headers: { ...outcome.headers, 'content-type': PROBLEM_MEDIA_TYPE }, body }
+  }
+  const body = outcome.body === undefined ? Buffer.alloc(0) : Buffer.from(outcome.body)
+  if (body.length > 0 && outcome.status !== 204 && outcome.status !== 304) {
+    return { status: outcome.status, headers: outcome.headers, body }
+  }
+  // A body-less answer cannot break off or trickle: stand in a small JSON body (and 200, since 204 forbids one).
+  const standIn = Buffer.from(JSON.stringify({ doorman: `The documented ${outcome.status} answer has no body; this one stands in for it so that it can break off or trickle.` }))
+  return { status: outcome.status === 204 || outcome.status === 304 ? 200 : outcome.status, headers: { ...outcome.headers, 'content-type': 'application/json' }, body: standIn }
+}

@@ -1,0 +1,217 @@
+import { performance } from 'node:perf_hooks'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { ResolvedConfig } from '../config.js'
+import type { RequestContext } from '../pipeline/context.js'
+import { SetupError } from '../setup-error.js'
+import { displayFile, type LoadedSpec } from '../spec/load-spec.js'
+import type { RouteTable } from '../spec/route-table.js'
+import type { FaultAction, FaultCarrier } from './action.js'
+import { SOCKET_FAULTS, type FaultIO } from './kinds.js'
+import { FaultPlanError, validateFaultPlans, type FaultPlan } from './plan.js'
+import { FaultRegistry, type FaultPlanStatus } from './registry.js'
+
+/** Records one request in the journal (the server's `recordRequest` with its options bound). */
+export type Recorder = (request: FastifyRequest, reply: FastifyReply) => void
+
+/** A request a fault is still holding (hung, dripping, delayed). */
+export interface InFlightRequest {
+  requestId: string
+  operation: string | undefined
+  method: string
+  path: string
+  /** ISO time it arrived. */
+  time: string
+  ageMs: number
+  fault: string
+  explain: string
+}
+
+/** What `startServer()` returns as `mock.faults`. */
+export interface FaultsApi {
+  /** Adds one plan or several (all or none); throws FaultPlanError naming the bad field. */
+  add(plan: FaultPlan | FaultPlan[]): FaultPlanStatus[]
+  /** The plans in force, in order, with their counters. */
+  list(): FaultPlanStatus[]
+  /** Removes one plan by id; false when there is none. */
+  remove(id: string): boolean
+  /** Removes every plan, the config's and the spec's too (until `reset()`). */
+  clear(): void
+}
+
+/**
+ * The fault machinery of one mock: the plans, and the fastify hooks that
+ * delay answers, carry out socket-level faults and notice clients giving up.
+ */
+export class FaultRuntime implements FaultCarrier {
+  readonly registry: FaultRegistry
+  readonly preferHeader: boolean
+  readonly document: object
+  readonly api: FaultsApi
+  #closing = false
+  #inFlight = new Map<string, RequestContext>()
+  #record: Recorder | undefined
+
+  constructor(config: ResolvedConfig, spec: LoadedSpec, table: RouteTable) {
+    this.registry = new FaultRegistry(table)
+    this.preferHeader = config.faults.preferHeader
+    this.document = spec.document
+    try {
+      this.registry.add(config.faults.plans, 'config', config.faults.pointer, true)
+    } catch (error) {
+      if (error instanceof FaultPlanError) throw new SetupError(error.message, { file: config.faults.file })
+      throw error
+    }
+    for (const operation of table.operations) {
+      const listed = operation.extension.faults
+      if (listed === undefined) continue
+      const at = `${operation.pointer}/x-doorman/faults`
+      try {
+        if (!Array.isArray(listed)) throw new FaultPlanError(`${at}: must be a list of fault plans`, at)
+        const plans = validateFaultPlans(listed, at).map((plan, i) => {
+          for (const key of ['operation', 'method', 'path'] as const) {
+            if (plan[key] !== undefined) {
+              throw new FaultPlanError(`${at}/${i}/${key}: a fault in x-doorman applies to its own operation; remove '${key}'`, `${at}/${i}/${key}`)
+            }
+          }
+          return { ...plan, operation: operation.id }
+        })
+        this.registry.add(plans, 'spec', at, true)
+      } catch (error) {
+        if (error instanceof FaultPlanError) throw new SetupError(error.message, { file: displayFile(spec) })
+        throw error
+      }
+    }
+    this.api = {
+      add: (plan) => this.add(plan, 'library'),
+      list: () => this.registry.list(),
+      remove: (id) => this.registry.remove(id),
+      clear: () => this.registry.clear(),
+    }
+  }
+
+  /**
+   * Adds one plan, or a list (all or none), from the admin API or the library.
+   * Error pointers name the field: `/retryAfter` for one plan, `/1/retryAfter` in a list.
+   */
+  add(input: unknown, source: 'admin' | 'library'): FaultPlanStatus[] {
+    const single = !Array.isArray(input)
+    try {
+      return this.registry.add(validateFaultPlans(single ? [input] : (input as unknown[])), source)
+    } catch (error) {
+      if (!single || !(error instanceof FaultPlanError)) throw error
+      const pointer = error.pointer.replace(/^\/0/, '')
+      throw new FaultPlanError(`${pointer || '/'}${error.message.slice(error.pointer.length || 1)}`, pointer)
+    }
+  }
+
+  /** Hooks into the app: delays every answer that has a fault, and notices the server closing. */
+  install(app: FastifyInstance, record: Recorder): void {
+    this.#record = record
+    app.addHook('onSend', (request, reply, payload, done) => {
+      const ctx = request.doorman
+      const fault = ctx?.fault
+      if (ctx && fault) {
+        if (fault.applied.length > 0) appendPreferenceApplied(reply, fault.applied)
+        if (fault.delayMs > 0) {
+          this.watch(request, reply)
+          wait(fault.delayMs, fault.abort.signal).then(() => {
+            ctx.responseStartedAt = performance.now()
+            done(null, payload)
+          })
+          return
+        }
+      }
+      if (ctx) ctx.responseStartedAt = performance.now()
+      done(null, payload)
+    })
+    app.addHook('preClose', (done) => {
+      // Connections still open now are closed by the server, not given up on by their clients.
+      this.#closing = true
+      done()
+    })
+  }
+
+  /** Takes the reply away from fastify and breaks the connection the way the plan says. */
+  carryOut(reply: FastifyReply, action: FaultAction): FastifyReply {
+    const request = reply.request
+    const ctx = request.doorman!
+    const fault = ctx.fault!
+    reply.hijack()
+    this.watch(request, reply)
+    // A broken server reads nothing more: discard the body as it comes, so the client is not stuck uploading.
+    request.raw.resume()
+    const io: FaultIO = {
+      socket: request.raw.socket,
+      res: reply.raw,
+      signal: fault.abort.signal,
+      started: () => (ctx.responseStartedAt = performance.now()),
+      endedByServer: () => (fault.serverEnded = true),
+    }
+    wait(fault.delayMs, fault.abort.signal).then(() => {
+      if (fault.abort.signal.aborted || io.socket.destroyed) return
+      SOCKET_FAULTS[action.kind](io, action)
+    })
+    return reply
+  }
+
+  /**
+   * Follows a request whose answer takes time or never comes: while open it
+   * is in flight; if the connection closes before the response finished, the
+   * client gave up (unless the mock ended it), and the journal records it
+   * here, since fastify's onResponse only fires on a finished response.
+   */
+  watch(request: FastifyRequest, reply: FastifyReply): void {
+    const ctx = request.doorman!
+    const fault = ctx.fault!
+    if (fault.watched) return
+    fault.watched = true
+    this.#inFlight.set(ctx.id, ctx)
+    reply.raw.once('close', () => {
+      this.#inFlight.delete(ctx.id)
+      fault.abort.abort()
+      if (reply.raw.writableFinished) return
+      if (this.#closing) fault.serverEnded = true
+      if (!fault.serverEnded) fault.clientGaveUpAt = performance.now()
+      this.#record?.(request, reply)
+    })
+  }
+
+  inFlight(): InFlightRequest[] {
+    const now = performance.now()
+    return [...this.#inFlight.values()].map((ctx) => ({
+      requestId: ctx.id,
+      operation: ctx.operation?.id,
+      method: ctx.method,
+      path: ctx.path,
+      time: ctx.receivedAt.toISOString(),
+      ageMs: Math.round(now - ctx.startedAt),
+      fault: ctx.fault!.kind,
+      explain: ctx.fault!.explain,
+    }))
+  }
+
+  reset(): void {
+    this.registry.reset()
+  }
+}
+
+/** Resolves after `ms`, or as soon as `signal` aborts (the connection went: nobody is waiting). */
+function wait(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve()
+  return new Promise((resolve) => {
+    const finish = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', finish)
+      resolve()
+    }
+    const timer = setTimeout(finish, ms)
+    signal.addEventListener('abort', finish, { once: true })
+  })
+}
+
+function appendPreferenceApplied(reply: FastifyReply, applied: string[]): void {
+  const existing = String(reply.getHeader('preference-applied') ?? '')
+  const have = new Set(existing.split(',').map((token) => token.trim()).filter(Boolean))
+  const merged = [...have, ...applied.filter((token) => !have.has(token))]
+  reply.header('preference-applied', merged.join(', '))
+}

@@ -1,0 +1,66 @@
+import { Problem } from '../problems/problem.js'
+import type { Stage } from './context.js'
+import { parseJsonBody } from './parse-json.js'
+import { parseMultipart } from './parse-multipart.js'
+
+/** Step 6: the body, read in full (within its limit), parsed for its media type. */
+export const parseBody: Stage = {
+  name: 'parse',
+  needsBody: true,
+  async run(ctx, request) {
+    const body = ctx.rules!.body
+    // the operation takes no body, and the content-type step made sure none came
+    if (body === undefined) return undefined
+    const bytes = ctx.body
+    if (bytes === undefined || bytes.length === 0 || ctx.media === undefined) {
+      if (!body.required) return undefined
+      const accepted = body.media.map((m) => m.mediaType).join(', ')
+      return new Problem('BODY_REQUIRED', {
+        detail: `${ctx.operation!.method} ${ctx.operation!.path} requires a request body (${accepted}), and this request has ${bytes?.length === 0 ? 'an empty one' : 'none'}.`,
+        extra: { expected: body.media.map((m) => m.mediaType) },
+      })
+    }
+    switch (ctx.media.kind) {
+      case 'json': {
+        const parsed = parseJsonBody(bytes)
+        if (parsed instanceof Problem) return parsed
+        ctx.parsedBody = parsed.value
+        return undefined
+      }
+      case 'form': {
+        ctx.parsedBody = formObject(new URLSearchParams(bytes.toString('utf8')))
+        return undefined
+      }
+      case 'multipart': {
+        const parsed = await parseMultipart(bytes, request.headers['content-type']!, ctx.media.rule, ctx.rules!.bodyLimitBytes)
+        if (parsed instanceof Problem) return parsed
+        ctx.parsedBody = parsed
+        return undefined
+      }
+      case 'text': {
+        try {
+          ctx.parsedBody = new TextDecoder(ctx.media.charset ?? 'utf-8', { fatal: true }).decode(bytes)
+        } catch {
+          return new Problem('BODY_MALFORMED', {
+            detail: `The body is not valid ${ctx.media.charset ?? 'UTF-8'} text; send it in the charset Content-Type names.`,
+          })
+        }
+        return undefined
+      }
+      default:
+        // Bytes are bytes; as a latin1 string, maxLength counts them one for one.
+        ctx.parsedBody = bytes.toString('latin1')
+        return undefined
+    }
+  },
+}
+
+/** `a=1&a=2&b=x` → `{ a: ['1', '2'], b: 'x' }`; the schema's types are applied when it is validated. */
+export function formObject(params: URLSearchParams): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = Object.create(null)
+  for (const [key, value] of params) {
+    const existing = out[key]
+    out[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value]
+  }
+  return { ...out }
+}

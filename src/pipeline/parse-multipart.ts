@@ -1,0 +1,64 @@
+import busboy from 'busboy'
+import { Problem } from '../problems/problem.js'
+import type { MediaRule } from '../spec/compile-rules.js'
+import { formatBytes } from './check-body-size.js'
+
+type Fields = Record<string, string | string[]>
+
+/**
+ * multipart/form-data, parsed with busboy from the body already read (and
+ * so already within its limit). File parts become latin1 strings so that
+ * `format: binary` and `maxLength` (in bytes) apply to them; each part's
+ * Content-Type is checked against the spec's `encoding.contentType`.
+ */
+export function parseMultipart(bytes: Buffer, contentType: string, rule: MediaRule, limit: number): Promise<Fields | Problem> {
+  return new Promise((resolve) => {
+    let parser: busboy.Busboy
+    try {
+      parser = busboy({ headers: { 'content-type': contentType }, limits: { fileSize: limit, fieldSize: limit } })
+    } catch (error) {
+      resolve(
+        new Problem('BODY_MALFORMED', {
+          detail: `The multipart body cannot be read: ${(error as Error).message}; send Content-Type: multipart/form-data; boundary=… with the boundary the body uses.`,
+        }),
+      )
+      return
+    }
+    const fields: Fields = {}
+    let problem: Problem | undefined
+    const add = (name: string, value: string) => {
+      const existing = fields[name]
+      fields[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value]
+    }
+    parser.on('field', (name, value) => add(name, value))
+    parser.on('file', (name, stream, info) => {
+      const allowed = rule.partTypes[name]
+      const type = info.mimeType.toLowerCase()
+      if (allowed && !problem && !allowed.some((a) => a === type || (a.endsWith('/*') && type.startsWith(a.slice(0, -1))))) {
+        problem = new Problem('CONTENT_TYPE_UNSUPPORTED', {
+          detail: `The multipart part '${name}' is ${type}, but the spec's encoding allows ${allowed.join(', ')}; send the part with one of those types.`,
+          extra: { expected: allowed, received: type, part: name },
+        })
+      }
+      const chunks: Buffer[] = []
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+      stream.on('limit', () => {
+        problem ??= new Problem('BODY_TOO_LARGE', {
+          detail: `The multipart part '${name}' is larger than ${formatBytes(limit)}; send a smaller file.`,
+          extra: { limit, part: name },
+        })
+      })
+      stream.on('end', () => add(name, Buffer.concat(chunks).toString('latin1')))
+    })
+    parser.on('error', (error: Error) => {
+      resolve(
+        problem ??
+          new Problem('BODY_MALFORMED', {
+            detail: `The multipart body is broken: ${error.message}; check the boundary and that the body ends with --boundary--.`,
+          }),
+      )
+    })
+    parser.on('close', () => resolve(problem ?? { ...fields }))
+    parser.end(bytes)
+  })
+}

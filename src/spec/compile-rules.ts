@@ -1,0 +1,147 @@
+import type { ValidateFunction } from 'ajv'
+import { parseSize, type ResolvedConfig } from '../config.js'
+import { SetupError } from '../setup-error.js'
+import { displayFile, type LoadedSpec } from './load-spec.js'
+import { encodePointerToken, resolvePointer } from './refs.js'
+import type { Operation, ParameterObject, RouteTable } from './route-table.js'
+import { SchemaCompiler } from './schemas.js'
+
+export type BodyKind = 'json' | 'form' | 'multipart' | 'text' | 'binary'
+
+/** One media type (or range) an operation's requestBody documents. */
+export interface MediaRule {
+  /** As documented: `application/json`, `application/*`, `image/png`. */
+  mediaType: string
+  type: string
+  subtype: string
+  kind: BodyKind
+  validate: ValidateFunction | undefined
+  /** Multipart `encoding` contentType lists, by part name. */
+  partTypes: Record<string, string[]>
+}
+
+export type ParamShape = 'array' | 'object' | 'scalar'
+
+export interface ParamRule {
+  param: ParameterObject
+  shape: ParamShape
+  /** A parameter described with `content` (e.g. JSON in a query string) instead of `schema`. */
+  json: boolean
+}
+
+export type ParamLocation = 'path' | 'query' | 'header' | 'cookie'
+
+/** Everything steps 4–7 check for one operation, compiled once at start-up. */
+export interface OperationRules {
+  bodyLimitBytes: number
+  body: { required: boolean; media: MediaRule[] } | undefined
+  params: Array<{ location: ParamLocation; rules: ParamRule[]; validate: ValidateFunction }>
+  /** Status for an invalid body / invalid parameters, after the spec's documented responses had their say. */
+  bodyStatus: number
+  parameterStatus: number
+}
+
+export function kindOf(essence: string): BodyKind {
+  const [type, subtype = ''] = essence.split('/')
+  if (subtype === 'json' || subtype.endsWith('+json')) return 'json'
+  if (essence === 'application/x-www-form-urlencoded') return 'form'
+  if (essence === 'multipart/form-data') return 'multipart'
+  if (type === 'text') return 'text'
+  return 'binary'
+}
+
+export function compileRules(spec: LoadedSpec, table: RouteTable, config: ResolvedConfig): Map<Operation, OperationRules> {
+  const compiler = new SchemaCompiler(spec, { rejectUnknownProperties: config.validation.rejectUnknownProperties })
+  const rules = new Map<Operation, OperationRules>()
+  for (const op of table.operations) {
+    const documented = Object.keys(op.responses)
+    // The mock stands in for the API: an operation that documents only one of 400/422 gets that one.
+    const only = documented.includes('400') !== documented.includes('422') ? (documented.includes('400') ? 400 : 422) : undefined
+    rules.set(op, {
+      bodyLimitBytes: bodyLimit(op, config, displayFile(spec)),
+      body: op.requestBody && {
+        required: op.requestBody.required,
+        media: Object.entries(op.requestBody.content).map(([mediaType, media]) =>
+          mediaRule(compiler, mediaType, media, `${op.requestBody!.pointer}/content/${encodePointerToken(mediaType)}`),
+        ),
+      },
+      params: paramRules(compiler, spec, op),
+      bodyStatus: only ?? config.validation.bodyStatus,
+      parameterStatus: only ?? config.validation.parameterStatus,
+    })
+  }
+  return rules
+}
+
+function bodyLimit(op: Operation, config: ResolvedConfig, file: string): number {
+  const fromConfig = config.operations[op.id]?.bodySize
+  if (fromConfig !== undefined) return fromConfig
+  const fromSpec = op.extension.bodySize
+  if (fromSpec === undefined) return config.limits.bodySizeBytes
+  try {
+    if (typeof fromSpec !== 'number' && typeof fromSpec !== 'string') throw new Error()
+    return parseSize(fromSpec)
+  } catch {
+    throw new SetupError(`x-doorman.bodySize must be a size such as 10kb, 1mb or a number of bytes, got ${JSON.stringify(fromSpec)}`, {
+      file,
+      location: `${op.pointer}/x-doorman/bodySize`,
+    })
+  }
+}
+
+function mediaRule(compiler: SchemaCompiler, mediaType: string, media: { schema?: unknown; encoding?: Record<string, unknown> }, pointer: string): MediaRule {
+  const essence = mediaType.split(';')[0]!.trim().toLowerCase()
+  const [type = '*', subtype = '*'] = essence.split('/')
+  const kind = kindOf(essence)
+  let validate: ValidateFunction | undefined
+  if (media.schema !== undefined) {
+    // Form fields are strings on the wire: coerce them to the schema's types, as a server framework would.
+    validate = kind === 'form' || kind === 'multipart' ? compiler.coerced(`${pointer}/schema`) : compiler.body(`${pointer}/schema`)
+  }
+  const partTypes: Record<string, string[]> = {}
+  for (const [part, encoding] of Object.entries(media.encoding ?? {})) {
+    const contentType = (encoding as { contentType?: unknown })?.contentType
+    if (typeof contentType === 'string') {
+      partTypes[part] = contentType.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean)
+    }
+  }
+  return { mediaType, type, subtype, kind, validate, partTypes }
+}
+
+function paramRules(compiler: SchemaCompiler, spec: LoadedSpec, op: Operation): OperationRules['params'] {
+  const out: OperationRules['params'] = []
+  for (const location of ['path', 'query', 'header', 'cookie'] as const) {
+    const params = op.parameters.filter((p) => p.in === location)
+    if (params.length === 0) continue
+    const properties: Record<string, string> = {}
+    const required: string[] = []
+    const rules: ParamRule[] = []
+    for (const param of params) {
+      const contentType = param.content ? Object.keys(param.content)[0] : undefined
+      const schemaPointer = contentType
+        ? `${param.pointer}/content/${encodePointerToken(contentType)}/schema`
+        : `${param.pointer}/schema`
+      const key = location === 'header' ? param.name.toLowerCase() : param.name
+      if (resolvePointer(spec.document, `#${schemaPointer}`) !== undefined) properties[key] = schemaPointer
+      if (param.required || location === 'path') required.push(key)
+      rules.push({ param, shape: shapeOf(spec.document, resolvePointer(spec.document, `#${schemaPointer}`)), json: contentType !== undefined })
+    }
+    out.push({ location, rules, validate: compiler.coercedObject(properties, required, `${op.pointer} (${location} parameters)`) })
+  }
+  return out
+}
+
+/** Whether a parameter's schema wants an array, an object or a single value: that decides how it is deserialized. */
+function shapeOf(doc: unknown, schema: unknown, depth = 0): ParamShape {
+  if (schema === null || typeof schema !== 'object' || depth > 8) return 'scalar'
+  const s = schema as Record<string, unknown>
+  if (typeof s.$ref === 'string' && s.$ref.startsWith('#')) return shapeOf(doc, resolvePointer(doc, s.$ref), depth + 1)
+  const types = Array.isArray(s.type) ? s.type : [s.type]
+  if (types.includes('array') || s.items !== undefined) return 'array'
+  if (types.includes('object') || s.properties !== undefined) return 'object'
+  for (const key of ['allOf', 'oneOf', 'anyOf']) {
+    const first = (s[key] as unknown[] | undefined)?.[0]
+    if (first !== undefined) return shapeOf(doc, first, depth + 1)
+  }
+  return 'scalar'
+}

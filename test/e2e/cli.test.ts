@@ -1,0 +1,192 @@
+import { once } from 'node:events'
+import { readdirSync } from 'node:fs'
+import http from 'node:http'
+import net from 'node:net'
+import t, { type Test } from 'tap'
+import { fixture, runCli, startCli } from '../helpers.js'
+
+const READY = /^doorman listening on http:\/\/127\.0\.0\.1:(\d+)$/
+
+// Each CLI run is a fresh Node process; on a busy machine they are slow, and running
+// many at once only makes each one slower. Two at a time, and room for a loaded CI box.
+t.setTimeout(180_000)
+
+async function runAll(argsList: string[][], concurrency = 2) {
+  const results: Array<Awaited<ReturnType<typeof runCli>>> = []
+  let next = 0
+  const worker = async () => {
+    while (next < argsList.length) {
+      const i = next++
+      results[i] = await runCli(argsList[i]!)
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  return results
+}
+
+/** A setup failure: exit 2, one line on stderr, never a stack trace. */
+function assertSetupFailure(t: Test, result: { code: number | null; stdout: string; stderr: string }, what: string) {
+  t.equal(result.code, 2, `${what}: exit code 2`)
+  t.equal(result.stderr.trimEnd().split('\n').length, 1, `${what}: one line on stderr (${result.stderr.trim()})`)
+  t.notMatch(result.stderr, /^\s+at /m, `${what}: no stack trace`)
+  t.match(result.stderr, /^doorman: /, `${what}: says who is talking`)
+  t.equal(result.stdout, '', `${what}: nothing on stdout`)
+}
+
+function assertUsageFailure(t: Test, result: { code: number | null; stderr: string }, message: RegExp, what: string) {
+  t.equal(result.code, 2, `${what}: exit code 2`)
+  t.match(result.stderr, message, `${what}: says what is wrong`)
+  t.match(result.stderr, /usage:\n {2}doorman serve/, `${what}: shows the usage`)
+  t.notMatch(result.stderr, /^\s+at /m, `${what}: no stack trace`)
+}
+
+t.test('serve: the ready line and one pretty log line per request', async (t) => {
+  const cli = await startCli(t)
+  t.match(cli.url, /^http:\/\/127\.0\.0\.1:\d+$/)
+  t.not(new URL(cli.url).port, '0', '--port 0 shows the port it took')
+
+  await fetch(`${cli.url}/ordrs`).then((res) => res.arrayBuffer())
+  const refused = await cli.nextLine(/^GET \/ordrs /)
+  t.match(refused, /^GET \/ordrs 404 ROUTE_NOT_FOUND \d+(\.\d+)?ms → No documented path matches \/ordrs\. Did you mean \/orders\?$/)
+
+  await fetch(`${cli.url}/health`).then((res) => res.arrayBuffer())
+  const answered = await cli.nextLine(/^GET \/health /)
+  t.match(answered, /^GET \/health 200 getHealth \d+(\.\d+)?ms$/)
+
+  t.equal(await cli.stop('SIGTERM'), 0)
+})
+
+t.test('serve --log json: a JSON ready line, then one JSON line per request', async (t) => {
+  const cli = await startCli(t, ['--log', 'json'])
+  t.match(cli.url, /^http:\/\/127\.0\.0\.1:\d+$/, 'the url comes from the JSON ready line')
+  await fetch(`${cli.url}/ordrs?x=1`).then((res) => res.arrayBuffer())
+  await fetch(`${cli.url}/health`).then((res) => res.arrayBuffer())
+  const refused = JSON.parse(await cli.nextLine(/"path":"\/ordrs"/))
+  const answered = JSON.parse(await cli.nextLine(/"path":"\/health"/))
+  const shape = ['time', 'requestId', 'method', 'path', 'operation', 'status', 'step', 'code', 'detail', 'durationMs']
+  t.same(Object.keys(refused), shape, 'a stable shape')
+  t.same(Object.keys(answered), shape, 'the same shape for an answer')
+  t.match(refused, { method: 'GET', path: '/ordrs', operation: null, status: 404, step: 'route', code: 'ROUTE_NOT_FOUND' })
+  t.match(refused.detail, /Did you mean \/orders\?/)
+  t.match(refused.requestId, /^r-\d{6}$/)
+  t.ok(!Number.isNaN(Date.parse(refused.time)))
+  t.equal(typeof refused.durationMs, 'number')
+  t.match(answered, { path: '/health', operation: 'getHealth', status: 200, step: 'respond', code: null, detail: null })
+  t.ok(cli.lines.every((line) => line.startsWith('{')), 'nothing but JSON lines')
+  const started = Date.now()
+  t.equal(await cli.stop('SIGINT'), 0, 'SIGINT: exit code 0')
+  t.ok(Date.now() - started < 5000, `SIGINT: within 5 s (${Date.now() - started} ms)`)
+})
+
+t.test('serve --log silent prints only the ready line (and --config is read)', async (t) => {
+  const cli = await startCli(t, ['--log', 'silent', '--config', 'fixtures/configs/small-journal.yaml'])
+  t.match(`doorman listening on ${cli.url}`, READY)
+  const closed = once(cli.child, 'close')
+  await fetch(`${cli.url}/ordrs`).then((res) => res.arrayBuffer())
+  const health = await fetch(`${cli.url}/__doorman/health`).then((res) => res.json())
+  t.equal(health.journal.capacity, 3, 'journal.size from the config file')
+  t.equal(await cli.stop('SIGTERM'), 0)
+  await closed
+  t.same(cli.lines, [], 'no line after the ready line')
+})
+
+t.test('SIGTERM exits 0 promptly, even with a keep-alive connection open', async (t) => {
+  const cli = await startCli(t, ['--log', 'silent'])
+  const agent = new http.Agent({ keepAlive: true })
+  t.teardown(() => agent.destroy())
+  await new Promise<void>((resolve, reject) => {
+    http.get(`${cli.url}/health`, { agent }, (res) => res.resume().on('end', resolve)).on('error', reject)
+  })
+  const started = Date.now()
+  t.equal(await cli.stop('SIGTERM'), 0, 'exit code 0')
+  t.ok(Date.now() - started < 5000, `within 5 s (${Date.now() - started} ms)`)
+})
+
+t.test('bad arguments: exit 2 with the usage', async (t) => {
+  const [unknownOption, badPort, badLog, unknownCommand] = await runAll([
+    ['serve', '--prot', '4010'],
+    ['serve', '--port', '70000'],
+    ['serve', '--log', 'loud'],
+    ['srve'],
+  ])
+  assertUsageFailure(t, unknownOption!, /^doorman: Unknown option '--prot'/, 'unknown option')
+  assertUsageFailure(t, badPort!, /^doorman: --port must be a number from 0 to 65535, got '70000'/, 'bad --port')
+  assertUsageFailure(t, badLog!, /^doorman: --log must be pretty, json or silent, got 'loud'/, 'bad --log')
+  assertUsageFailure(t, unknownCommand!, /^doorman: unknown command 'srve'/, 'unknown command')
+})
+
+t.test('a port that is taken: exit 2 with a hint', async (t) => {
+  const blocker = net.createServer()
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => blocker.close())
+  const port = (blocker.address() as net.AddressInfo).port
+  const result = await runCli(['serve', '--port', String(port), '--log', 'silent'])
+  assertSetupFailure(t, result, 'port taken')
+  t.match(result.stderr, /EADDRINUSE.*--port/)
+})
+
+t.test('check lists the operations and their rules', async (t) => {
+  const orders = await runCli(['check'])
+  t.equal(orders.code, 0)
+  t.equal(orders.stderr, '')
+  const lines = orders.stdout.trimEnd().split('\n')
+  t.match(lines[0], /^openapi\.yaml: OpenAPI 3\.1\.0, "Orders API" 1\.0\.0; 10 operation\(s\)$/)
+  for (const id of ['getHealth', 'listOrders', 'createOrder', 'listMyOrders', 'getOrder', 'replaceOrder', 'deleteOrder', 'updateOrder', 'uploadAttachment', 'createFeedback']) {
+    t.ok(lines.some((line) => new RegExp(`\\b${id}\\b`).test(line)), `lists ${id}`)
+  }
+  t.match(orders.stdout, /POST\s+\/orders\s+createOrder\s+auth: bearerAuth\s+body: application\/json \(required, ≤ 1 MiB\)/)
+
+  const petstore = await runCli(['check', fixture('specs', 'petstore-3.0.yaml')])
+  t.equal(petstore.code, 0)
+  t.match(petstore.stdout, /^fixtures\/specs\/petstore-3\.0\.yaml: OpenAPI 3\.0\.3, .*; 4 operation\(s\), base path \/api\/v1\n/)
+  t.match(petstore.stdout, /GET\s+\/api\/v1\/pets\/\{petId\}\/owner\s+getPetOwner/)
+
+  const split = await runCli(['check', fixture('specs', 'split', 'main.yaml')])
+  t.equal(split.code, 0, '$refs across files resolve from the CLI too')
+  t.match(split.stdout, /GET\s+\/v2\/widgets\s+listWidgets/)
+})
+
+t.test('every broken spec: check and serve stop with exit 2 and one line naming the file', async (t) => {
+  const names = readdirSync(fixture('specs', 'broken')).filter((name) => /\.(ya?ml|json)$/.test(name))
+  const results = await runAll(names.map((name) => ['check', fixture('specs', 'broken', name)]))
+  names.forEach((name, i) => {
+    const result = results[i]!
+    assertSetupFailure(t, result, `check ${name}`)
+    t.match(result.stderr, /^doorman: fixtures\/specs\/broken\/[\w.-]+: /, `check ${name}: names the file`)
+  })
+  const expectations: Record<string, RegExp> = {
+    'yaml-syntax.yaml': /^doorman: fixtures\/specs\/broken\/yaml-syntax\.yaml: 6:\d+: YAML syntax error: /,
+    'bad-ref.yaml': /^doorman: fixtures\/specs\/broken\/bad-ref\.yaml: \/paths\/~1things\/post\/requestBody\/content\/application~1json\/schema: cannot resolve \$ref '#\/components\/schemas\/Missing'/,
+    'bad-file-ref.yaml': /file not found \(fixtures\/specs\/broken\/does-not-exist\.yaml\)/,
+    'swagger2.yaml': /: \/swagger: this is a Swagger 2\.0 document/,
+    'path-param-not-in-template.yaml': /^doorman: fixtures\/specs\/broken\/path-param-not-in-template\.yaml: \/paths\/~1orders\/get: path parameter 'orderId' is declared but '\{orderId\}' is not in the path template$/m,
+    'duplicate-operation-id.yaml': /operationId 'getThing' is used twice/,
+  }
+  for (const [name, pattern] of Object.entries(expectations)) {
+    t.match(results[names.indexOf(name)]!.stderr, pattern, `check ${name}: says where and what`)
+  }
+
+  const serve = await runCli(['serve', fixture('specs', 'broken', 'yaml-syntax.yaml'), '--port', '0'])
+  assertSetupFailure(t, serve, 'serve yaml-syntax.yaml')
+  t.match(serve.stderr, /yaml-syntax\.yaml: 6:\d+: YAML syntax error/)
+})
+
+t.test('a missing spec file', async (t) => {
+  const result = await runCli(['serve', 'fixtures/specs/nope.yaml', '--port', '0'])
+  assertSetupFailure(t, result, 'missing spec')
+  t.equal(result.stderr, 'doorman: fixtures/specs/nope.yaml: cannot read the OpenAPI document: no such file\n')
+})
+
+t.test('config errors through --config', async (t) => {
+  const cases: Array<[string, RegExp]> = [
+    ['unknown-key.yaml', /^doorman: fixtures\/configs\/broken\/unknown-key\.yaml: \/journal\/sise: unknown key 'sise' \(allowed here: size, redact, bodyBytes\)$/m],
+    ['wrong-type.yaml', /^doorman: fixtures\/configs\/broken\/wrong-type\.yaml: \/journal\/size: must be integer$/m],
+    ['bad-size.yaml', /^doorman: fixtures\/configs\/broken\/bad-size\.yaml: \/limits\/bodySize: must be a size/],
+    ['nope.yaml', /^doorman: fixtures\/configs\/broken\/nope\.yaml: cannot read the config file: no such file$/m],
+  ]
+  const results = await runAll(cases.map(([name]) => ['serve', '--port', '0', '--config', `fixtures/configs/broken/${name}`]))
+  cases.forEach(([name, pattern], i) => {
+    assertSetupFailure(t, results[i]!, `--config ${name}`)
+    t.match(results[i]!.stderr, pattern, `--config ${name}: the file and the key path`)
+  })
+})

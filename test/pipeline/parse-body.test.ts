@@ -1,0 +1,131 @@
+import t from 'tap'
+import { codes } from '../../src/index.js'
+import { parseJsonBody } from '../../src/pipeline/parse-json.js'
+import { Problem } from '../../src/problems/problem.js'
+import { fetchJson, fixture, run, startMock } from '../helpers.js'
+
+const json = (text: string | Buffer) => parseJsonBody(Buffer.isBuffer(text) ? text : Buffer.from(text))
+
+t.test('JSON syntax errors say where', async (t) => {
+  const cases: Array<[string, RegExp, { line: number; column: number; offset: number }]> = [
+    ['{"a":}', /expected a value at line 1, column 6 \(byte offset 5\)/, { line: 1, column: 6, offset: 5 }],
+    ['{"a":1,}', /trailing comma before '}' at line 1, column 8/, { line: 1, column: 8, offset: 7 }],
+    ['{\n  "a": 1\n  "b": 2\n}', /expected ',' at line 3, column 3 \(byte offset 13\)/, { line: 3, column: 3, offset: 13 }],
+    ["{'a':1}", /single quotes are not JSON/, { line: 1, column: 2, offset: 1 }],
+    ['[1,2', /unexpected end of the body/, { line: 1, column: 5, offset: 4 }],
+    ['{"a":1} x', /unexpected text after the JSON value/, { line: 1, column: 9, offset: 8 }],
+    ['{"é":"ü", "b": nope}', /unexpected character at line 1, column 16 \(byte offset 17\)/, { line: 1, column: 16, offset: 17 }],
+  ]
+  for (const [text, detail, position] of cases) {
+    const result = json(text)
+    t.ok(result instanceof Problem, text)
+    const problem = result as Problem
+    t.equal(problem.code, codes.BODY_MALFORMED, text)
+    t.match(problem.detail, detail, text)
+    t.same(problem.extra.position, position, text)
+    t.match(problem.extra.excerpt as string, /⟶/)
+  }
+})
+
+t.test('invalid UTF-8 names the byte', async (t) => {
+  const result = json(Buffer.concat([Buffer.from('{"name":"ab'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')])) as Problem
+  t.equal(result.code, codes.BODY_MALFORMED)
+  t.match(result.detail, /not valid UTF-8: byte 0xc3 at line 1, column 12 \(byte offset 11\)/)
+})
+
+t.test('a byte order mark is ignored', async (t) => {
+  t.same(json(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":1}')])), { value: { a: 1 } })
+})
+
+t.test('duplicate keys and prototype keys are refused, nested or not', async (t) => {
+  const dup = json('{"a":{"b":1,"c":{"b":2},"b":3}}') as Problem
+  t.equal(dup.code, codes.BODY_DUPLICATE_KEY)
+  t.equal(dup.extra.received, 'b')
+  t.same(dup.extra.position, { line: 1, column: 25, offset: 24 })
+  t.same(json('[{"a":1},{"a":2}]'), { value: [{ a: 1 }, { a: 2 }] }, 'the same key in sibling objects is fine')
+  t.same(json('{"a":"x\\":y","b":"\\"a\\":"}'), { value: { a: 'x":y', b: '"a":' } }, 'quotes and colons inside strings are not keys')
+  const proto = json('{"x":[{"__proto__":{"admin":true}}]}') as Problem
+  t.equal(proto.code, codes.BODY_FORBIDDEN_KEY)
+  const ctor = json('{"constructor":{"prototype":{"admin":true}}}') as Problem
+  t.equal(ctor.code, codes.BODY_FORBIDDEN_KEY)
+  t.equal(ctor.extra.received, 'constructor.prototype')
+  t.same(json('{"constructor":"ok","prototype":1}'), { value: { constructor: 'ok', prototype: 1 } })
+  t.equal(({} as Record<string, unknown>).admin, undefined, 'nothing was polluted')
+})
+
+t.test('bodies over a real socket', async (t) => {
+  const mock = await startMock(t, { spec: fixture('specs', 'rules.yaml') })
+  const send = (path: string, type: string | undefined, body: string | Buffer | Uint8Array | FormData | undefined) =>
+    fetchJson(`${mock.url}${path}`, { method: 'POST', body: body as BodyInit, headers: type ? { 'content-type': type } : {} })
+
+  t.test('malformed JSON is 400 BODY_MALFORMED with its position', async (t) => {
+    const { status, body } = await send('/things', 'application/json', '{"name": "w",\n "parts": [1,2,}')
+    t.equal(status, 400)
+    t.equal(body.code, codes.BODY_MALFORMED)
+    t.equal(body.step, 'parse')
+    t.same(body.position, { line: 2, column: 16, offset: 29 })
+  })
+
+  t.test('an empty body where one is required is BODY_REQUIRED', async (t) => {
+    const empty = await send('/things', 'application/json', '')
+    t.equal(empty.status, 400)
+    t.equal(empty.body.code, codes.BODY_REQUIRED)
+    const none = await fetchJson(`${mock.url}/things`, { method: 'POST' })
+    t.equal(none.body.code, codes.BODY_REQUIRED)
+    t.match(none.body.detail, /requires a request body \(application\/json, application\/vnd\.acme\+json\)/)
+    const optional = await fetchJson(`${mock.url}/small`, { method: 'POST' })
+    t.equal(optional.status, 200, 'an optional body may be left out')
+  })
+
+  t.test('form-urlencoded bodies are parsed and coerced to the schema', async (t) => {
+    t.equal((await send('/form', 'application/x-www-form-urlencoded', 'name=ab&count=3&tags=x&tags=y')).status, 200)
+    const bad = await send('/form', 'application/x-www-form-urlencoded', 'name=a&count=zero')
+    t.equal(bad.status, 422)
+    t.equal(bad.body.code, codes.BODY_INVALID)
+    t.same(
+      bad.body.errors.map((e: { pointer: string; keyword: string }) => [e.pointer, e.keyword]),
+      [['/name', 'minLength'], ['/count', 'type']],
+    )
+  })
+
+  t.test('multipart bodies: fields, files, per-part types and sizes', async (t) => {
+    const form = new FormData()
+    form.append('file', new Blob([Buffer.from('%PDF-1.4')], { type: 'application/pdf' }), 'a.pdf')
+    form.append('description', 'short')
+    form.append('count', '2')
+    t.equal((await send('/form', undefined, form)).status, 200)
+
+    const wrongPart = new FormData()
+    wrongPart.append('file', new Blob(['x'], { type: 'text/plain' }), 'a.txt')
+    const refused = await send('/form', undefined, wrongPart)
+    t.equal(refused.status, 415)
+    t.equal(refused.body.part, 'file')
+    t.match(refused.body.detail, /part 'file' is text\/plain, but the spec's encoding allows image\/png, application\/pdf/)
+
+    const tooLong = new FormData()
+    tooLong.append('file', new Blob([Buffer.alloc(100)], { type: 'image/png' }), 'a.png')
+    tooLong.append('description', 'much too long')
+    const invalid = await send('/form', undefined, tooLong)
+    t.equal(invalid.status, 422)
+    t.same(invalid.body.errors.map((e: { pointer: string }) => e.pointer).sort(), ['/description', '/file'])
+
+    const broken = await send('/form', 'multipart/form-data', 'no boundary here')
+    t.equal(broken.status, 400)
+    t.equal(broken.body.code, codes.BODY_MALFORMED)
+  })
+
+  t.test('curl -F uploads a file part', async (t) => {
+    const { stdout } = await run('sh', ['-c', `printf '%%PDF' > /tmp/doorman-part.pdf && curl -s -o /dev/null -w '%{http_code}' -F 'file=@/tmp/doorman-part.pdf;type=application/pdf' ${mock.url}/form`])
+    t.equal(stdout, '200')
+  })
+
+  t.test('text and binary bodies are checked against maxLength', async (t) => {
+    t.equal((await send('/note', 'text/plain', 'hello')).status, 200)
+    const long = await send('/note', 'text/plain; charset=utf-8', 'x'.repeat(21))
+    t.equal(long.status, 422)
+    t.equal(long.body.errors[0].keyword, 'maxLength')
+    t.equal((await send('/note', 'text/plain; charset=iso-8859-1', Buffer.from([0x68, 0xe9]))).status, 200, 'latin1 text decodes')
+    t.equal((await send('/blob', 'application/octet-stream', Buffer.alloc(16))).status, 200)
+    t.equal((await send('/blob', 'application/octet-stream', Buffer.alloc(17))).status, 422)
+  })
+})
