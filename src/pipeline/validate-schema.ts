@@ -95,11 +95,20 @@ function toSchemaError(error: ErrorObject, location: SchemaError['location']): S
         location,
         pointer: base,
         keyword: error.keyword,
-        message: error.message ?? `fails ${error.keyword}`,
+        message: messageOf(error),
         expected: expectedOf(error.keyword, params),
         received: trim(error.data),
       }
   }
+}
+
+/** ajv's messages, except where they hide the one thing a person needs (the allowed values). */
+function messageOf(error: ErrorObject): string {
+  if (error.keyword === 'enum') {
+    const allowed = (error.params as { allowedValues: unknown[] }).allowedValues
+    return `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`
+  }
+  return error.message ?? `fails ${error.keyword}`
 }
 
 function expectedOf(keyword: string, params: Record<string, unknown>): unknown {
