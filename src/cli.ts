@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 // Arguments → options, nothing else: everything the CLI does goes through src/index.ts.
 import { parseArgs } from 'node:util'
-import { checkSpec, SetupError, signToken, startServer, type LogMode } from './index.js'
+import { checkSpec, curlCommands, SetupError, signToken, startServer, type LogMode, type ReloadEvent } from './index.js'
 
 const USAGE = `usage:
-  doorman serve [SPEC] [--port 4010] [--host 127.0.0.1] [--config FILE] [--log pretty|json|silent]
+  doorman serve [SPEC] [--port 4010] [--host 127.0.0.1] [--config FILE] [--log pretty|json|silent] [--watch]
   doorman check [SPEC] [--config FILE]
+  doorman curl [OPERATION] [SPEC] [--config FILE] [--url http://127.0.0.1:4010]
   doorman token [--config FILE] [--sub ID] [--scope "a b"] [--aud X] [--expires-in 1h] [--not-before 10m] [--claim k=v ...]
 
-SPEC defaults to ./openapi.yaml. --port 0 takes a free port.
+SPEC defaults to ./openapi.yaml. --port 0 takes a free port. --watch reloads the
+spec and config when they change, keeping the port (a broken edit keeps the last
+good version). curl prints a curl command per answer the operation can get.
 token prints a JWT the mock accepts; durations are seconds or 30s, 15m, 1h, 2d
 (--expires-in=-5m mints an expired one).`
 
@@ -21,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
       return serve(rest)
     case 'check':
       return check(rest)
+    case 'curl':
+      return curl(rest)
     case 'token':
       return token(rest)
     case undefined:
@@ -54,6 +59,7 @@ async function serve(args: string[]): Promise<number> {
         host: { type: 'string', default: '127.0.0.1' },
         config: { type: 'string' },
         log: { type: 'string', default: 'pretty' },
+        watch: { type: 'boolean', default: false },
       },
     }),
   )
@@ -72,9 +78,11 @@ async function serve(args: string[]): Promise<number> {
     port,
     host: values.host,
     log: log as LogMode,
+    watch: values.watch ? (event) => reportReload(event, log) : undefined,
   })
   // Notes go to stderr: stdout's first line is the ready line.
   for (const note of server.notes) process.stderr.write(`doorman: note: ${note}\n`)
+  for (const warning of server.warnings) process.stderr.write(`doorman: warning: ${warning}\n`)
   // The ready line: wrappers in other languages wait for it and read the URL from it.
   if (log === 'json') process.stdout.write(JSON.stringify({ event: 'listening', url: server.url }) + '\n')
   else process.stdout.write(`doorman listening on ${server.url}\n`)
@@ -91,6 +99,18 @@ async function serve(args: string[]): Promise<number> {
   return 0
 }
 
+/** `serve --watch`: one line per reload; a failed one goes to stderr, and the last good version keeps serving. */
+function reportReload(event: ReloadEvent, log: string): void {
+  if (event.kind === 'failed') {
+    process.stderr.write(`doorman: reload failed, still serving the last good version: ${event.message}\n`)
+    return
+  }
+  if (log === 'json') process.stdout.write(JSON.stringify({ event: 'reloaded', spec: event.spec, operations: event.operations }) + '\n')
+  // Like the ready line, printed whatever the request log says: wrappers may wait for it.
+  else process.stdout.write(`doorman reloaded ${event.spec} (${event.operations} operations)\n`)
+  for (const note of event.notes) process.stderr.write(`doorman: note: ${note}\n`)
+}
+
 async function check(args: string[]): Promise<number> {
   const { values, positionals } = parse(() =>
     parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' } } }),
@@ -98,6 +118,24 @@ async function check(args: string[]): Promise<number> {
   if (positionals.length > 1) throw new UsageError(`check takes one SPEC, got ${positionals.length}`)
   const report = await checkSpec({ spec: positionals[0] ?? 'openapi.yaml', config: values.config })
   process.stdout.write(report)
+  return 0
+}
+
+async function curl(args: string[]): Promise<number> {
+  const { values, positionals } = parse(() =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: { config: { type: 'string' }, url: { type: 'string', default: 'http://127.0.0.1:4010' } },
+    }),
+  )
+  if (positionals.length > 2) throw new UsageError(`curl takes an OPERATION and a SPEC, got ${positionals.length} arguments`)
+  // One argument is the SPEC when it names a YAML/JSON file, else the OPERATION.
+  const specLike = (arg: string) => /\.(ya?ml|json)$/i.test(arg)
+  const spec = positionals.find(specLike) ?? (positionals.length === 2 ? positionals[1] : undefined)
+  const operation = positionals.find((arg) => arg !== spec)
+  if (!/^https?:\/\/[^/]+/.test(String(values.url))) throw new UsageError(`--url must be the mock's base URL, like http://127.0.0.1:4010; got '${values.url}'`)
+  process.stdout.write(await curlCommands({ spec: spec ?? 'openapi.yaml', config: values.config, url: values.url, operation }))
   return 0
 }
 

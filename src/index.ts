@@ -14,16 +14,23 @@ import type { Journal } from './journal/journal.js'
 import { buildReport, type ClientReport } from './journal/report.js'
 import { buildMock, type ServerOptions } from './server.js'
 import { describeMock } from './spec/describe.js'
+import { isLoopbackHost } from './admin/guard.js'
+import { watchMock } from './watch.js'
+import { buildRequests } from './curl/build-requests.js'
+import { renderCurlScript } from './curl/render-curl.js'
+import { loadMockState } from './mock-state.js'
 
 export { codes, CATALOG, type ProblemCode, type CatalogEntry, type Step } from './problems/catalog.js'
 export { CONFIG_SCHEMA, type DoormanConfig, type Size } from './config.js'
-export type { JournalEntry, JournalFilter, WaitForOptions } from './journal/journal.js'
+export type { JournalEntry, JournalBody, JournalFilter, WaitForOptions } from './journal/journal.js'
+export type { Har, HarEntry, HarNameValue } from './journal/har.js'
 export type { Journal } from './journal/journal.js'
-export type { LogMode, LogSink } from './journal/record.js'
+export type { LogMode, LogSink, LogLineOptions } from './journal/record.js'
 export { formatLogLine } from './journal/record.js'
 export { SetupError } from './setup-error.js'
 export { DEV_SECRET, type TokenClaims, type TokenSignOptions } from './auth/tokens.js'
 export type { ServerOptions } from './server.js'
+export type { ReloadEvent } from './watch.js'
 export { FaultPlanError, FAULT_KINDS, FAULT_PLAN_SCHEMA, type FaultPlan, type FaultKind, type DelaySpec } from './faults/plan.js'
 export type { FaultsApi, InFlightRequest } from './faults/runtime.js'
 export type { FaultPlanStatus, FaultSource } from './faults/registry.js'
@@ -40,12 +47,20 @@ export interface DoormanServer {
   tokens: Tokens
   /** Start-up notes, e.g. that bearer signatures are not checked (`doorman serve` prints them to stderr). */
   notes: string[]
+  /** Start-up warnings, e.g. that the mock listens beyond this machine (`doorman serve` prints them to stderr). */
+  warnings: string[]
   /** Fault plans at run time: `mock.faults.add({ operation: 'createOrder', kind: 'status', status: 503, times: 2 })`. */
   faults: FaultsApi
   /** How the clients behaved (attempts, backoff, Retry-After, timeouts, idempotency); `formatReport()` makes it text. */
   report(): ClientReport
   /** Clears the journal, drops run-time fault plans and restarts the counters of the config's and spec's. */
   reset(): void
+  /**
+   * Reads the spec and config files again and swaps them in without dropping
+   * the port (what `watch` does on every change). Throws SetupError, and keeps
+   * serving the last good version, when they do not load.
+   */
+  reload(): Promise<{ operations: number; notes: string[] }>
   /** Closes the server and every open connection. */
   close(): Promise<void>
   /** A request without a socket, for fast unit tests. */
@@ -73,7 +88,34 @@ export async function signToken(
 export async function checkSpec(options: Pick<ServerOptions, 'spec' | 'config'>): Promise<string> {
   const { app, state } = await buildMock(options)
   await app.close()
-  return describeMock(state) + state.auth.notes.map((note) => `note: ${note}\n`).join('')
+  return describeMock(state) + state.notes.map((note) => `note: ${note}\n`).join('')
+}
+
+export interface CurlCommandsOptions extends Pick<ServerOptions, 'spec' | 'config'> {
+  /** Where the mock listens. Default `http://127.0.0.1:4010`. */
+  url?: string
+  /** An operationId or `METHOD /path`; every operation when absent. */
+  operation?: string
+}
+
+/**
+ * `doorman curl`: ready-to-run curl commands for an operation (or all), a
+ * valid request first, then one per refusal and per fault, each after a
+ * comment `# STATUS [CODE] — what it does` saying what the mock started with
+ * the same spec and config will answer. Throws SetupError for a bad spec,
+ * config or operation name.
+ */
+export async function curlCommands(options: CurlCommandsOptions): Promise<string> {
+  const state = await loadMockState(options)
+  return renderCurlScript(buildRequests(state, { baseUrl: options.url ?? 'http://127.0.0.1:4010', operation: options.operation }))
+}
+
+/** What `--host 0.0.0.0` means for who can reach the mock and its admin API (src/admin/guard.ts). */
+function exposedWarning(host: string, adminToken: boolean): string {
+  const admin = adminToken
+    ? 'the admin API (/__doorman/*) answers only requests that carry admin.token'
+    : 'the admin API (/__doorman/*) still answers only this machine (set admin.token in the config to open it to others)'
+  return `listening on ${host}: other machines can reach the mock; ${admin}.`
 }
 
 /**
@@ -81,23 +123,35 @@ export async function checkSpec(options: Pick<ServerOptions, 'spec' | 'config'>)
  * location in its message) for a bad spec or config.
  */
 export async function startServer(options: ServerOptions): Promise<DoormanServer> {
-  const { app, journal, reset, state } = await buildMock(options)
+  const built = await buildMock(options)
+  const { app, journal, reset, state } = built
   const host = options.host ?? '127.0.0.1'
   await app.listen({ port: options.port ?? 0, host })
   const port = (app.server.address() as AddressInfo).port
   const shownHost = host.includes(':') ? `[${host}]` : host
+  const configFile = typeof options.config === 'string' ? options.config : undefined
+  const watcher = options.watch && watchMock(built, options.watch, { configFile })
   let closing: Promise<void> | undefined
   return {
     url: `http://${shownHost}:${port}`,
     port,
     host,
     journal,
-    tokens: state.auth.tokens,
-    notes: state.auth.notes,
+    // `state` reads the current state: after a reload, tokens are signed with the new config.
+    tokens: { sign: (claims, signOptions) => state.auth.tokens.sign(claims, signOptions) },
+    notes: state.notes,
+    warnings: isLoopbackHost(host) ? [] : [exposedWarning(host, state.config.admin.token !== undefined)],
     faults: state.faults!.api,
     report: () => buildReport(journal.entries(), state.faults!.inFlight()),
     reset,
-    close: () => (closing ??= app.close()),
+    reload: async () => {
+      const { state: next, notes } = await built.reload()
+      return { operations: next.table.operations.length, notes }
+    },
+    close: () => {
+      if (watcher) watcher.close()
+      return (closing ??= app.close())
+    },
     inject: (injectOptions) => app.inject(injectOptions as InjectOptions),
   }
 }

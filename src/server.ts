@@ -3,13 +3,10 @@ import { performance } from 'node:perf_hooks'
 import type { Socket } from 'node:net'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { registerAdminRoutes } from './admin/routes.js'
-import { compileAuth } from './auth/runtime.js'
-import { credentialQueryNames } from './auth/security.js'
 import { FaultAction } from './faults/action.js'
-import { FaultRuntime } from './faults/runtime.js'
-import { DEFAULT_REDACT, type DoormanConfig, loadConfigFile, resolveConfig, type ResolvedConfig } from './config.js'
+import type { DoormanConfig } from './config.js'
 import { Journal } from './journal/journal.js'
-import { recordRequest, type LogMode, type LogSink } from './journal/record.js'
+import { captureResponse, recordRequest, type LogMode, type LogSink } from './journal/record.js'
 import type { MockState, Outcome, RequestContext } from './pipeline/context.js'
 import { routeNotFound } from './pipeline/match-route.js'
 import { parsePrefer } from './pipeline/prefer.js'
@@ -18,13 +15,10 @@ import { clientErrorProblem, translateForeignError } from './problems/foreign-er
 import { PROBLEM_MEDIA_TYPE, Problem, statusTitle } from './problems/problem.js'
 import { Answer } from './response/answer.js'
 import { respond } from './response/respond.js'
-import { loadSpec } from './spec/load-spec.js'
-import { compileRouteTable, type PathRoute, type RouteTable } from './spec/route-table.js'
-import { compileRules } from './spec/compile-rules.js'
+import { liveView, loadMockState } from './mock-state.js'
+import type { ReloadEvent } from './watch.js'
 import { discardBody, lingerOnClose } from './pipeline/linger.js'
 import { ProblemError, readBody } from './pipeline/read-body.js'
-import { SetupError } from './setup-error.js'
-import { closest } from './util/closest.js'
 
 export interface ServerOptions {
   /** Path to an OpenAPI 3.0/3.1 document (YAML or JSON), or the document itself. */
@@ -37,6 +31,8 @@ export interface ServerOptions {
   host?: string
   /** One line per request to stdout: 'pretty', 'json', 'silent' (default for the library), or a function. */
   log?: LogMode | LogSink
+  /** Reload the spec and config when their files change, without dropping the port (`serve --watch`); told of each attempt. */
+  watch?: (event: ReloadEvent) => void
 }
 
 declare module 'fastify' {
@@ -44,40 +40,62 @@ declare module 'fastify' {
     doorman: RequestContext | null
   }
   interface FastifyContextConfig {
-    mockRoute?: PathRoute
+    /** The catch-all route every API request takes (admin routes have their own). */
+    mockRoute?: true
   }
 }
 
 export interface BuiltMock {
   app: FastifyInstance
   journal: Journal
+  /** The current state (each field reads the latest one after a reload). */
   state: MockState
   /** Clears the journal (and, as they arrive, faults and counters). */
   reset: () => void
+  /**
+   * Reads the spec and config again and swaps the result in; requests already
+   * in flight finish with the state they started with. Throws SetupError and
+   * keeps the current state when the new one does not load.
+   */
+  reload: () => Promise<{ state: MockState; notes: string[] }>
 }
 
 /** Loads the spec and config and builds the fastify app; does not listen. */
 export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
-  const config: ResolvedConfig =
-    typeof options.config === 'string' ? await loadConfigFile(options.config) : resolveConfig(options.config)
-  const spec = await loadSpec(options.spec)
-  const table = compileRouteTable(spec)
-  checkOperationIds(config, table, typeof options.config === 'string' ? options.config : '<config>')
-  const rules = compileRules(spec, table, config)
-  const faults = new FaultRuntime(config, spec, table)
-  const state: MockState = { spec, table, rules, config, auth: compileAuth(spec, table, config), faults }
+  // Requests read the state they arrived with (ctx.state); `reload()` swaps in a new one.
+  let current = await loadMockState(options)
+  const state = liveView(() => current)
+  // One fault runtime for the server's life: its hooks are installed once, and a reload hands it the new plans.
+  const faults = current.faults!
+  const config = current.config
   const journal = new Journal(config.journal.size)
-  // Header and query parameter names: API keys and RFC 6750 access_token can travel in the query too.
-  const redact = new Set(
-    config.journal.redact ?? [...DEFAULT_REDACT, ...apiKeyHeaders(spec.document), ...credentialQueryNames(spec.document).map((n) => n.toLowerCase())],
-  )
   const log = options.log ?? 'silent'
+  const record = (request: FastifyRequest, reply: FastifyReply, ctx = request.doorman!) =>
+    recordRequest({ ctx, request, reply, journal, redact: ctx.state.redact, bodyBytes: ctx.state.config.journal.bodyBytes, log })
 
+  // CONNECT sockets leave Node's HTTP bookkeeping: closing the server must end them itself.
+  const tunnels = new Set<Socket>()
+  const answeredOnSocket = new WeakMap<Socket, Problem>()
+  const answered = new WeakSet<http.IncomingMessage>()
   let sequence = 0
   const app = Fastify({
     logger: false,
     serverFactory: (handler) => {
-      const server = http.createServer(handler)
+      const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = config.server
+      const server = http.createServer(
+        {
+          // A slowloris client (headers a byte at a time) gets a 408 instead of holding a socket forever.
+          headersTimeout: headersTimeoutMs,
+          requestTimeout: requestTimeoutMs,
+          keepAliveTimeout: keepAliveTimeoutMs,
+          // Node checks those timeouts every 30 s by default: a 1 s headers timeout would really be up to 31 s.
+          connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeoutMs / 4))),
+          // Node answers a request without Host with a bare 400; the onRequest hook answers it with a problem.
+          requireHostHeader: false,
+        },
+        handler,
+      )
+      server.on('connect', (_request: http.IncomingMessage, socket: Socket) => refuseTunnel(socket, config.limits.lingerMs, tunnels))
       // Header-only steps decide before the body is sent: answer 100 Continue only when they pass.
       server.on('checkContinue', (req, res) => {
         ;(req as ExpectingRequest)[EXPECTS_CONTINUE] = true
@@ -94,44 +112,71 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
     return503OnClosing: false,
     routerOptions: { maxParamLength: 1000 },
     frameworkErrors: (error, request, reply) => {
-      const ctx = (request.doorman ??= newContext(request))
-      // fastify runs no hooks for these (bad URL, overlong parameter): journal the answer here.
-      reply.raw.once('finish', () => recordRequest({ ctx, request, reply, journal, redact, bodyBytes: config.journal.bodyBytes, log }))
+      const ctx = (request.doorman ??= newContext(request, current))
+      // fastify runs no hooks for these (bad URL): journal the answer here.
+      reply.raw.once('finish', () => record(request, reply, ctx))
       sendProblem(reply, ctx, translateForeignError(error))
     },
     clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => {
-      // Node found no request to hand over (bad request line, header overflow, timeout).
+      // Node could not parse the request (bad request line, header overflow, a bad chunk mid-body, a timeout).
       if (error.code === 'ECONNRESET' || socket.destroyed) return
-      if (socket.writable) socket.write(rawProblemResponse(clientErrorProblem(error.code), socket))
+      // A response already on its way (a 413 while the rest of the body is discarded, say) must not get a second one glued on.
+      const inFlight = (socket as Socket & { _httpMessage?: http.ServerResponse })._httpMessage
+      // …nor may a request still being read that was answered already (a 401 while its body trickles in past requestTimeout).
+      const reading = (socket as Socket & { parser?: { incoming?: http.IncomingMessage | null } }).parser?.incoming
+      if (socket.writable && !inFlight?.headersSent && !(reading && answered.has(reading))) {
+        const problem = clientErrorProblem(error.code)
+        socket.write(rawProblemResponse(problem, socket))
+        // A request already handed over (its body broke) is journaled with the answer the client got.
+        if (inFlight) answeredOnSocket.set(socket, problem)
+      }
       socket.destroy()
     },
   })
 
   app.decorateRequest('doorman', null)
+  app.addHook('preClose', (done) => {
+    for (const socket of tunnels) socket.destroy()
+    done()
+  })
   // Delays answers, and journals requests whose connection dies before a response finishes.
-  faults.install(app, (request, reply) => recordRequest({ ctx: request.doorman!, request, reply, journal, redact, bodyBytes: config.journal.bodyBytes, log }))
+  faults.install(app, (request, reply) => record(request, reply))
+  // After the fault delay's onSend: the journal keeps the body that finally went out.
+  app.addHook('onSend', captureResponse)
   // Bodies arrive as raw bytes, counted against the operation's limit; the parse step reads them so that every syntax error is ours.
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', (request, payload, done) => readBody(request, payload, config, done))
+  app.addContentTypeParser('*', (request, payload, done) => readBody(request, payload, request.doorman?.state.config ?? current.config, done))
 
   app.addHook('onRequest', async (request, reply) => {
-    const route = request.routeOptions.config.mockRoute
     const expectsContinue = (request.raw as ExpectingRequest)[EXPECTS_CONTINUE] === true
-    if (route === undefined && !request.is404) {
+    if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
+      const ctx = (request.doorman = newContext(request, current))
+      return refuseEarly(reply, ctx, hostMissing(), ctx.state)
+    }
+    if (request.routeOptions.config.mockRoute !== true && !request.is404) {
       // admin routes stay out of the pipeline
       if (expectsContinue) reply.raw.writeContinue()
       return
     }
-    const ctx = newContext(request)
+    const state = current
+    const ctx = newContext(request, state)
     request.doorman = ctx
-    if (route === undefined) return refuseEarly(reply, ctx, routeNotFound(ctx, table), state)
-    ctx.route = route
+    // A client that leaves before its answer (mid-body, say) is journaled too: onResponse fires only for responses that
+    // reached the socket. A tick later, so that the error handler has named the verdict (recording twice is a no-op).
+    reply.raw.once('close', () => ctx.recorded || setImmediate(() => record(request, reply, ctx)))
+    const found = state.findRoute(request.url)
+    if (found.kind !== 'found') return refuseEarly(reply, ctx, unroutable(found.kind, ctx, state), state)
+    ctx.route = found.route
+    // The catch-all route's params are the whole path; the route step reads the template's (p0, p1, …).
+    request.params = found.params
     const expect = request.headers.expect
     if (expect !== undefined && !expectsContinue) {
       return refuseEarly(reply, ctx, expectationFailed(expect), state)
     }
     for (const stage of HEADER_STAGES) {
-      const outcome = await stage.run(ctx, request, state)
+      // Stages mostly answer synchronously: awaiting only a real promise spares a microtask hop per stage.
+      let outcome = stage.run(ctx, request, state)
+      if (outcome instanceof Promise) outcome = await outcome
       if (outcome !== undefined) {
         if (outcome instanceof Problem) return refuseEarly(reply, ctx, outcome, state)
         return sendOutcome(reply, ctx, outcome)
@@ -141,54 +186,68 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   })
 
   app.addHook('onResponse', async (request, reply) => {
-    const ctx = request.doorman
-    if (ctx) recordRequest({ ctx, request, reply, journal, redact, bodyBytes: config.journal.bodyBytes, log })
+    answered.add(request.raw)
+    if (request.doorman) record(request, reply)
   })
 
   app.setNotFoundHandler((request, reply) => {
-    const ctx = (request.doorman ??= newContext(request))
-    sendProblem(reply, ctx, routeNotFound(ctx, table))
+    const ctx = (request.doorman ??= newContext(request, current))
+    sendProblem(reply, ctx, routeNotFound(ctx, ctx.state.table))
   })
 
   app.setErrorHandler((error, request, reply) => {
-    const ctx = (request.doorman ??= newContext(request))
-    const problem = error instanceof ProblemError ? error.problem : translateForeignError(error as Error)
+    const ctx = (request.doorman ??= newContext(request, current))
+    const problem = answeredOnSocket.get(request.raw.socket) ?? (error instanceof ProblemError ? error.problem : translateForeignError(error as Error))
     if (problem.code === 'INTERNAL_ERROR') {
       process.stderr.write(`doorman: internal error on ${request.method} ${request.url} (${request.id}):\n${(error as Error).stack}\n`)
     }
     sendProblem(reply, ctx, problem)
   })
 
-  for (const route of table.routes) {
-    app.route({
-      method: app.supportedMethods,
-      url: route.routerPath,
-      config: { mockRoute: route },
-      handler: async (request, reply) => {
-        const ctx = request.doorman!
-        ctx.body = Buffer.isBuffer(request.body) ? request.body : undefined
-        for (const stage of BODY_STAGES) {
-          const outcome = await stage.run(ctx, request, state)
-          if (outcome !== undefined) return sendOutcome(reply, ctx, outcome)
-        }
-        return sendOutcome(reply, ctx, respond(ctx, request, spec.document))
-      },
-    })
-  }
+  // One route for every path and method: fastify cannot drop routes, and a reload may; the path is matched in onRequest.
+  app.route({
+    method: app.supportedMethods,
+    url: '/*',
+    config: { mockRoute: true },
+    handler: async (request, reply) => {
+      const ctx = request.doorman!
+      ctx.body = Buffer.isBuffer(request.body) ? request.body : undefined
+      for (const stage of BODY_STAGES) {
+        let outcome = stage.run(ctx, request, ctx.state)
+        if (outcome instanceof Promise) outcome = await outcome
+        if (outcome !== undefined) return sendOutcome(reply, ctx, outcome)
+      }
+      return sendOutcome(reply, ctx, respond(ctx, request, ctx.state.spec.document))
+    },
+  })
 
   const reset = () => {
     journal.clear()
     faults.reset()
   }
+  const reload = async () => {
+    const next = await loadMockState(options)
+    const notes = faults.adopt(next.faults!)
+    current = { ...next, faults }
+    return { state: current, notes }
+  }
   registerAdminRoutes(app, { journal, state, reset })
-  return { app, journal, state, reset }
+  return { app, journal, state, reset, reload }
 }
 
-function newContext(request: FastifyRequest): RequestContext {
+/** A path the route table has no template for (404), or cannot match at all (414, 400). */
+function unroutable(kind: 'not-found' | 'too-long' | 'bad-url', ctx: RequestContext, state: MockState): Problem {
+  if (kind === 'not-found') return routeNotFound(ctx, state.table)
+  // The answers fastify's router gave when it matched the paths itself.
+  return translateForeignError(Object.assign(new Error(kind), { code: kind === 'too-long' ? 'FST_ERR_MAX_PARAM_LENGTH' : 'FST_ERR_BAD_URL' }))
+}
+
+function newContext(request: FastifyRequest, state: MockState): RequestContext {
   const url = request.url
   const q = url.indexOf('?')
   return {
     id: request.id,
+    state,
     receivedAt: new Date(),
     startedAt: performance.now(),
     method: request.method,
@@ -235,22 +294,43 @@ function refuseEarly(reply: FastifyReply, ctx: RequestContext, problem: Problem,
   return sendProblem(reply, ctx, problem)
 }
 
+// RFC 9112 §3.2: "A server MUST respond with a 400 (Bad Request) status code to any HTTP/1.1 request message that lacks a Host header field".
+function hostMissing(): Problem {
+  return new Problem('REQUEST_MALFORMED', {
+    detail: 'An HTTP/1.1 request must carry a Host header (RFC 9112 §3.2); send Host: <host>:<port> of the mock.',
+    extra: { expected: 'Host' },
+  })
+}
+
+/**
+ * CONNECT asks for a tunnel, which a mock is not; Node would just drop the
+ * connection. The answer goes out, and what the client still sends is read
+ * and dropped (closing on unread bytes would reset the answer away) until it
+ * closes or `lingerMs` passes.
+ */
+function refuseTunnel(socket: Socket, lingerMs: number, tunnels: Set<Socket>): void {
+  const problem = new Problem('REQUEST_MALFORMED', {
+    detail: 'CONNECT asks for a tunnel, and doorman is a mock, not a proxy; send the request itself to the mock.',
+    extra: { received: 'CONNECT' },
+  })
+  tunnels.add(socket)
+  const timer = setTimeout(() => socket.destroy(), lingerMs)
+  timer.unref()
+  socket.once('close', () => {
+    clearTimeout(timer)
+    tunnels.delete(socket)
+  })
+  socket.on('error', () => socket.destroy())
+  socket.once('end', () => socket.destroy())
+  socket.resume()
+  socket.end(rawProblemResponse(problem, socket))
+}
+
 function expectationFailed(expect: string): Problem {
   return new Problem('EXPECTATION_FAILED', {
     detail: `doorman meets only Expect: 100-continue, not '${expect}'; drop the header or send 100-continue.`,
     extra: { expected: '100-continue', received: expect },
   })
-}
-
-/** `operations:` in the config names operations by id: a typo there would silently do nothing. */
-function checkOperationIds(config: ResolvedConfig, table: RouteTable, file: string): void {
-  const ids = table.operations.map((op) => op.id)
-  for (const id of Object.keys(config.operations)) {
-    if (!ids.includes(id)) {
-      const guess = closest(id, ids)
-      throw new SetupError(`/operations/${id}: no operation has the id '${id}'${guess ? ` (did you mean '${guess}'?)` : ''}`, { file })
-    }
-  }
 }
 
 function sendOutcome(reply: FastifyReply, ctx: RequestContext, outcome: NonNullable<Outcome>): FastifyReply {
@@ -283,10 +363,4 @@ function rawProblemResponse(problem: Problem, socket: Socket): string {
     `HTTP/1.1 ${problem.status} ${statusTitle(problem.status)}\r\n` +
     `Content-Type: ${PROBLEM_MEDIA_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
   )
-}
-
-/** API keys sent in headers are credentials too: the journal redacts them by default. */
-function apiKeyHeaders(document: { components?: Record<string, Record<string, unknown>> }): string[] {
-  const schemes = Object.values(document.components?.securitySchemes ?? {}) as Array<{ type?: string; in?: string; name?: string }>
-  return schemes.filter((s) => s.type === 'apiKey' && s.in === 'header' && s.name).map((s) => s.name!.toLowerCase())
 }

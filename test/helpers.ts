@@ -80,7 +80,8 @@ export async function runCli(args: string[], cwd = ROOT): Promise<{ code: number
   let stderr = ''
   child.stdout.on('data', (chunk) => (stdout += chunk))
   child.stderr.on('data', (chunk) => (stderr += chunk))
-  const [code] = await once(child, 'exit')
+  // 'close', not 'exit': exit can come before stdout is fully read.
+  const [code] = await once(child, 'close')
   return { code: code as number | null, stdout, stderr }
 }
 
@@ -92,7 +93,8 @@ export async function run(command: string, args: string[], input?: string): Prom
   child.stdout.on('data', (chunk) => (stdout += chunk))
   child.stderr.on('data', (chunk) => (stderr += chunk))
   child.stdin.end(input ?? '')
-  const [code] = await once(child, 'exit')
+  // 'close', not 'exit': exit can come before stdout is fully read.
+  const [code] = await once(child, 'close')
   return { code: code as number | null, stdout, stderr }
 }
 

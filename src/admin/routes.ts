@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { registerFaultRoutes } from '../faults/admin.js'
-import type { Journal, JournalFilter } from '../journal/journal.js'
+import { adminGuard } from './guard.js'
+import { buildHar } from '../journal/har.js'
+import type { Journal, JournalEntry, JournalFilter } from '../journal/journal.js'
 import type { MockState } from '../pipeline/context.js'
 import { CATALOG, isProblemCode, type ProblemCode } from '../problems/catalog.js'
 import { PROBLEM_MEDIA_TYPE, Problem, problemTypeUri, statusTitle } from '../problems/problem.js'
@@ -18,6 +20,13 @@ export interface AdminDeps {
 
 /** The /__doorman/* routes: kept out of the pipeline and out of the journal. */
 export function registerAdminRoutes(app: FastifyInstance, { journal, state, reset }: AdminDeps): void {
+  // Loopback only, or admin.token (src/admin/guard.ts). The problem pages stay open: every refusal's `type` links there.
+  const guard = adminGuard(() => state.config.admin.token)
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith(`${ADMIN_PREFIX}/`) || route.url.startsWith(`${ADMIN_PREFIX}/problems`)) return
+    route.onRequest = [guard, ...(route.onRequest === undefined ? [] : [route.onRequest].flat())]
+  })
+
   app.get(`${ADMIN_PREFIX}/health`, async () => ({
     status: 'ok',
     operations: state.table.operations.length,
@@ -27,16 +36,12 @@ export function registerAdminRoutes(app: FastifyInstance, { journal, state, rese
   // GET/POST/DELETE faults[/ID], GET report (src/faults/admin.ts)
   registerFaultRoutes(app, ADMIN_PREFIX, { journal, state })
 
-  app.get(`${ADMIN_PREFIX}/journal`, async (request) => {
-    const query = request.query as Record<string, string | undefined>
-    const filter: JournalFilter = {}
-    for (const key of ['operation', 'method', 'path', 'code', 'step', 'since'] as const) {
-      if (query[key] !== undefined) filter[key] = query[key]
-    }
-    if (query.status !== undefined) filter.status = Number(query.status)
-    const entries = journal.entries(filter)
-    const limit = query.limit === undefined ? undefined : Math.max(0, Number(query.limit) || 0)
-    return { entries: limit === undefined ? entries : entries.slice(-limit) }
+  app.get(`${ADMIN_PREFIX}/journal`, async (request) => ({ entries: filteredJournal(journal, request.query) }))
+
+  // HAR 1.2, same filters: save it and open it in a browser's network panel or a HAR viewer.
+  app.get(`${ADMIN_PREFIX}/journal.har`, async (request, reply) => {
+    reply.type('application/json; charset=utf-8').header('content-disposition', 'attachment; filename="doorman-journal.har"')
+    return buildHar(filteredJournal(journal, request.query))
   })
 
   app.delete(`${ADMIN_PREFIX}/journal`, async (_request, reply) => {
@@ -98,6 +103,19 @@ export function registerAdminRoutes(app: FastifyInstance, { journal, state, rese
     }
     return doc
   })
+}
+
+/** `?operation=&method=&path=&code=&step=&since=&status=&limit=` (limit keeps the newest). */
+function filteredJournal(journal: Journal, rawQuery: unknown): JournalEntry[] {
+  const query = rawQuery as Record<string, string | undefined>
+  const filter: JournalFilter = {}
+  for (const key of ['operation', 'method', 'path', 'code', 'step', 'since'] as const) {
+    if (query[key] !== undefined) filter[key] = query[key]
+  }
+  if (query.status !== undefined) filter.status = Number(query.status)
+  const entries = journal.entries(filter)
+  const limit = query.limit === undefined ? undefined : Math.max(0, Number(query.limit) || 0)
+  return limit === undefined ? entries : entries.slice(-limit)
 }
 
 function describe(code: ProblemCode, origin: string) {

@@ -1,4 +1,4 @@
-import { createSigner } from 'fast-jwt'
+import { fastJwt } from './bearer.js'
 import { SetupError } from '../setup-error.js'
 import type { ResolvedAuth, SigningKey } from './config.js'
 import { DURATION_HINT, parseDuration } from './duration.js'
@@ -69,7 +69,7 @@ export class TokenMinter {
     if (Array.isArray(payload.scope)) payload.scope = payload.scope.join(' ')
     if (claims.exp === undefined) payload.exp = now + seconds('expiresIn', options.expiresIn ?? '1h')
     if (options.notBefore !== undefined) payload.nbf = now + seconds('notBefore', options.notBefore)
-    this.#signer ??= createSigner({
+    this.#signer ??= fastJwt().createSigner({
       key: this.#signing.material,
       algorithm: this.#signing.algorithm,
       ...(this.#signing.kid !== undefined ? { kid: this.#signing.kid } : {}),

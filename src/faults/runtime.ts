@@ -43,9 +43,10 @@ export interface FaultsApi {
  * delay answers, carry out socket-level faults and notice clients giving up.
  */
 export class FaultRuntime implements FaultCarrier {
-  readonly registry: FaultRegistry
-  readonly preferHeader: boolean
-  readonly document: object
+  // Not readonly: a reload (`serve --watch`) hands them over with `adopt()`.
+  registry: FaultRegistry
+  preferHeader: boolean
+  document: object
   readonly api: FaultsApi
   #closing = false
   #inFlight = new Map<string, RequestContext>()
@@ -192,6 +193,29 @@ export class FaultRuntime implements FaultCarrier {
 
   reset(): void {
     this.registry.reset()
+  }
+
+  /**
+   * `serve --watch`: takes the plans and settings of a runtime built from the
+   * reloaded spec and config, keeping its own hooks and the requests it holds.
+   * Plans added at run time (admin API, library) stay while what they name
+   * still exists; the returned notes say which were dropped, and why.
+   */
+  adopt(next: FaultRuntime): string[] {
+    const notes: string[] = []
+    for (const status of this.registry.list()) {
+      if (status.source !== 'admin' && status.source !== 'library') continue
+      try {
+        next.registry.add([status.plan], status.source)
+      } catch (error) {
+        if (!(error instanceof FaultPlanError)) throw error
+        notes.push(`fault plan ${status.id} (added by ${status.source}) dropped: ${error.message.replace(/^\/0\/\w+: /, '')}`)
+      }
+    }
+    this.registry = next.registry
+    this.preferHeader = next.preferHeader
+    this.document = next.document
+    return notes
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ClientFacts } from '../faults/client-facts.js'
 import type { ProblemCode, Step } from '../problems/catalog.js'
+import { buildHar, type Har } from './har.js'
 
 /** One request as the mock saw it, and what it answered (and, from ClientFacts, its connection, fault and timings). */
 export interface JournalEntry extends ClientFacts {
@@ -15,7 +16,11 @@ export interface JournalEntry extends ClientFacts {
   /** Request headers; credentials are redacted (see `journal.redact`). */
   headers: Record<string, string | string[]>
   /** The request body as text, cut at `journal.bodyBytes`. */
-  body: { text: string; bytes: number; truncated: boolean } | undefined
+  body: JournalBody | undefined
+  /** `1.1`, `1.0` (for the HAR export). */
+  httpVersion?: string
+  /** What went back: headers (redacted like the request's) and the body cut at `journal.bodyBytes`; undefined when no response went out (a socket fault, or the client gave up first). */
+  response?: { headers: Record<string, string | string[]>; body: JournalBody | undefined }
   status: number
   /** The step that refused the request, or 'respond' when it was answered normally. */
   step: Step
@@ -24,6 +29,13 @@ export interface JournalEntry extends ClientFacts {
   /** The refusal's `detail`, for people. */
   detail: string | undefined
   durationMs: number
+}
+
+/** A body as the journal keeps it: UTF-8 text, cut at `journal.bodyBytes`; `bytes` is the full size. */
+export interface JournalBody {
+  text: string
+  bytes: number
+  truncated: boolean
 }
 
 export interface JournalFilter {
@@ -75,6 +87,8 @@ export class Journal {
     this.#next = (this.#next + 1) % this.#capacity
     this.#size = Math.min(this.#size + 1, this.#capacity)
     for (const waiter of this.#waiters) {
+      // Only a matching entry can complete a wait: the others cost one comparison, not a scan of the ring.
+      if (!matches(entry, waiter.filter)) continue
       const found = this.entries(waiter.filter)
       if (found.length >= waiter.count) {
         this.#waiters.delete(waiter)
@@ -94,8 +108,18 @@ export class Journal {
     return out
   }
 
+  /** The same as `entries(filter)`, under the name undici's MockCallHistory uses. */
+  filter(filter: JournalFilter): JournalEntry[] {
+    return this.entries(filter)
+  }
+
   last(filter: JournalFilter = {}): JournalEntry | undefined {
     return this.entries(filter).at(-1)
+  }
+
+  /** The entries (filtered) as a HAR 1.2 log, for a browser's network panel or any HAR viewer. */
+  har(filter: JournalFilter = {}): Har {
+    return buildHar(this.entries(filter))
   }
 
   clear(): void {

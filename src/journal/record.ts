@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import { inspect } from 'node:util'
+import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
 import type { RequestContext } from '../pipeline/context.js'
 import { clientFacts } from '../faults/client-facts.js'
-import type { Journal, JournalEntry } from './journal.js'
+import type { Journal, JournalBody, JournalEntry } from './journal.js'
 
 export type LogMode = 'pretty' | 'json' | 'silent'
 export type LogSink = (entry: JournalEntry) => void
@@ -33,6 +34,8 @@ export function recordRequest({ ctx, request, reply, journal, redact, bodyBytes,
     operation: ctx.operation?.id,
     headers: redactHeaders(request.headers, redact),
     body: ctx.body === undefined || ctx.body.length === 0 ? undefined : bodySummary(ctx.body, bodyBytes),
+    httpVersion: request.raw.httpVersion,
+    response: reply.raw.headersSent ? sentResponse(ctx, reply, redact, bodyBytes) : undefined,
     status: facts.status,
     step: ctx.verdict?.step ?? facts.step ?? 'respond',
     code: ctx.verdict?.code,
@@ -42,7 +45,28 @@ export function recordRequest({ ctx, request, reply, journal, redact, bodyBytes,
   }
   journal.add(entry)
   if (typeof log === 'function') log(entry)
-  else if (log !== 'silent') process.stdout.write(formatLogLine(entry, log) + '\n')
+  else if (log !== 'silent') process.stdout.write(formatLogLine(entry, log, { color: (stdoutColor ??= wantsColor(process.stdout)) }) + '\n')
+}
+
+/**
+ * onSend hook: keeps the payload for the journal's `response.body`. Runs
+ * after the fault runtime's own onSend, so a delayed answer is kept when it
+ * finally goes out. Streams are not read (doorman sends none).
+ */
+export const captureResponse: onSendHookHandler = (request, _reply, payload, done) => {
+  if (request.doorman && (typeof payload === 'string' || Buffer.isBuffer(payload))) request.doorman.responsePayload = payload
+  done(null, payload)
+}
+
+function sentResponse(ctx: RequestContext, reply: FastifyReply, redact: Set<string>, limit: number): JournalEntry['response'] {
+  const headers: Record<string, string | string[]> = {}
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (value === undefined) continue
+    headers[name] = redact.has(name) ? '[redacted]' : Array.isArray(value) ? value.map(String) : String(value)
+  }
+  const payload = ctx.responsePayload
+  const empty = payload === undefined || payload.length === 0 || ctx.method === 'HEAD'
+  return { headers, body: empty ? undefined : bodySummary(payload, limit) }
 }
 
 function redactHeaders(headers: FastifyRequest['headers'], redact: Set<string>): JournalEntry['headers'] {
@@ -73,13 +97,28 @@ function redactQuery(query: string, redact: Set<string>): string {
     .join('&')
 }
 
-function bodySummary(body: Buffer, limit: number): JournalEntry['body'] {
+function bodySummary(body: Buffer | string, limit: number): JournalBody {
+  if (typeof body === 'string') {
+    const bytes = Buffer.byteLength(body)
+    // The common case (a small JSON answer) keeps the string as it is: no copy.
+    if (bytes <= limit) return { text: body, bytes, truncated: false }
+    body = Buffer.from(body)
+  }
   const truncated = body.length > limit
   return { text: body.subarray(0, limit).toString('utf8'), bytes: body.length, truncated }
 }
 
-/** `POST /orders 415 CONTENT_TYPE_UNSUPPORTED 1.2ms`, or one JSON object per line. */
-export function formatLogLine(entry: JournalEntry, mode: 'pretty' | 'json'): string {
+export interface LogLineOptions {
+  /** ANSI colours for a terminal (pretty mode only). Default false. */
+  color?: boolean
+}
+
+/**
+ * `POST /orders 415 CONTENT_TYPE_UNSUPPORTED 1.2ms → <detail>`, or one JSON
+ * object per line. The JSON shape is a contract for wrappers in other
+ * languages (docs/logging.md): add keys at the end, never rename or drop one.
+ */
+export function formatLogLine(entry: JournalEntry, mode: 'pretty' | 'json', options: LogLineOptions = {}): string {
   if (mode === 'json') {
     return JSON.stringify({
       time: entry.time,
@@ -92,8 +131,53 @@ export function formatLogLine(entry: JournalEntry, mode: 'pretty' | 'json'): str
       code: entry.code ?? null,
       detail: entry.detail ?? null,
       durationMs: entry.durationMs,
+      fault: entry.fault ? { kind: entry.fault.kind, source: entry.fault.source, delayMs: entry.fault.delayMs, plans: entry.fault.plans } : null,
     })
   }
-  const head = `${entry.method} ${entry.path} ${entry.status} ${entry.code ?? entry.operation ?? '-'} ${entry.durationMs}ms`
-  return entry.detail ? `${head} → ${entry.detail}` : head
+  const paint = options.color ? ansi : plain
+  const faulted = entry.step === 'fault'
+  // A socket fault has no code and no status: say which fault, not which operation.
+  const label = entry.code ?? (faulted && entry.fault ? `fault:${entry.fault.kind}` : (entry.operation ?? '-'))
+  const status = entry.status === 0 ? '---' : String(entry.status)
+  const head = [
+    `${entry.method} ${entry.path}`,
+    paint(statusStyle(entry.status), status),
+    faulted ? paint(['magenta', 'bold'], label) : entry.code ? paint(['red', 'bold'], label) : label,
+    paint(['dim'], `${entry.durationMs}ms`),
+  ].join(' ')
+  return entry.detail ? `${head} ${paint(['dim'], '→')} ${entry.detail}` : head
+}
+
+type Style = 'green' | 'cyan' | 'yellow' | 'red' | 'magenta' | 'bold' | 'dim'
+
+function statusStyle(status: number): Style[] {
+  if (status === 0) return ['magenta', 'bold']
+  if (status < 300) return ['green', 'bold']
+  if (status < 400) return ['cyan', 'bold']
+  if (status < 500) return ['yellow', 'bold']
+  return ['red', 'bold']
+}
+
+function ansi(styles: Style[], text: string): string {
+  return styles.reduce((out, style) => {
+    const [open, close] = inspect.colors[style]!
+    return `\x1b[${open}m${out}\x1b[${close}m`
+  }, text)
+}
+
+function plain(_styles: Style[], text: string): string {
+  return text
+}
+
+let stdoutColor: boolean | undefined
+
+/**
+ * Colour for a terminal, plain for a pipe or a file. NO_COLOR (https://no-color.org)
+ * turns it off, FORCE_COLOR (as in Node and chalk) on; the terminal's own
+ * colour depth (TERM=dumb …) decides the rest.
+ */
+export function wantsColor(stream: Pick<NodeJS.WriteStream, 'isTTY'> & { hasColors?: () => boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NO_COLOR) return false
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false'
+  return stream.isTTY === true && (stream.hasColors?.() ?? true)
 }

@@ -6,6 +6,7 @@ import { parseMediaType } from '../util/media-type.js'
 import type { RequestContext, Stage } from './context.js'
 
 export const SUPPORTED_ENCODINGS = ['gzip', 'deflate', 'br']
+const MAX_CODINGS = SUPPORTED_ENCODINGS.length
 const JSON_CHARSETS = new Set(['utf-8', 'utf8'])
 
 /** Step 4: does the operation take a body of this media type, charset and encoding? Decided from headers alone. */
@@ -56,6 +57,14 @@ export const checkContentType: Stage = {
       })
     }
     const encodings = parseEncodings(request.headers['content-encoding'])
+    // Each coding is a decompressor in a chain, with its own buffers: 2,500 stacked gzips cost 8 MB and seconds per request.
+    if (encodings.length > MAX_CODINGS) {
+      return new Problem('CONTENT_ENCODING_UNSUPPORTED', {
+        detail: `The body names ${encodings.length} content codings; doorman decodes at most ${MAX_CODINGS} (e.g. Content-Encoding: gzip); compress the body once.`,
+        headers: { 'accept-encoding': SUPPORTED_ENCODINGS.join(', ') },
+        extra: { expected: SUPPORTED_ENCODINGS, received: encodings.length > 10 ? `${encodings.slice(0, 10).join(', ')}, …` : encodings.join(', ') },
+      })
+    }
     const unknown = encodings.find((e) => !SUPPORTED_ENCODINGS.includes(e))
     if (unknown !== undefined) {
       // RFC 7694 §3: a 415 for an unsupported content coding names the ones that are, in Accept-Encoding.

@@ -6,6 +6,7 @@ import type { FaultRuntime } from '../faults/runtime.js'
 import type { Step, ProblemCode } from '../problems/catalog.js'
 import type { Problem } from '../problems/problem.js'
 import type { Answer } from '../response/answer.js'
+import type { RouteFinder } from '../mock-state.js'
 import type { LoadedSpec } from '../spec/load-spec.js'
 import type { BodyKind, MediaRule, OperationRules } from '../spec/compile-rules.js'
 import type { Operation, PathRoute, RouteTable } from '../spec/route-table.js'
@@ -14,6 +15,8 @@ import type { Preferences } from './prefer.js'
 /** What one request has gathered on its way through the pipeline. */
 export interface RequestContext {
   id: string
+  /** The mock's state when the request arrived; a reload (`serve --watch`) swaps in a new one, this request keeps its own. */
+  state: MockState
   receivedAt: Date
   /** performance.now() when the request arrived. */
   startedAt: number
@@ -42,6 +45,8 @@ export interface RequestContext {
   fault?: FaultState
   /** performance.now() when the response's status line went out. */
   responseStartedAt?: number
+  /** The response body as sent (kept for the journal, which cuts it at `journal.bodyBytes`). */
+  responsePayload?: string | Buffer
   /** Set once the journal has the entry (a hung request is recorded when its connection closes). */
   recorded?: boolean
 }
@@ -56,6 +61,12 @@ export interface MockState {
   config: ResolvedConfig
   /** Fault plans and the machinery that carries them out (step 2). */
   faults?: FaultRuntime
+  /** Matches a request path against the table's templates (step 1; see src/mock-state.ts). */
+  findRoute: RouteFinder
+  /** Header and query parameter names whose values the journal replaces with `[redacted]`. */
+  redact: Set<string>
+  /** Start-up notes: what auth does not check, and schema formats and dialects the validators do not know. */
+  notes: string[]
 }
 
 /** A stage passes (undefined), refuses (Problem), answers early (Answer, e.g. OPTIONS) or breaks the connection (FaultAction). */

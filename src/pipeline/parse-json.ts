@@ -1,9 +1,9 @@
 import { isUtf8 } from 'node:buffer'
-import jsonc from 'jsonc-parser'
 import { Problem } from '../problems/problem.js'
+import { lazyRequire } from '../util/lazy-require.js'
 
-// jsonc-parser's ESM build does not load under Node; its UMD build does.
-const { visit, printParseErrorCode } = jsonc
+// Only syntax errors need it. jsonc-parser's ESM build does not load under Node; its UMD build (what require finds) does.
+const jsonc = lazyRequire<typeof import('jsonc-parser')>('jsonc-parser')
 
 export interface Position {
   line: number
@@ -12,8 +12,11 @@ export interface Position {
   offset: number
 }
 
+/** `limits.jsonDepth` by default: Jackson's default too, and far below where a recursive validator runs out of stack. */
+export const DEFAULT_JSON_DEPTH = 1000
+
 /** Parses a JSON body; every failure names where it is (line, column, byte offset) and shows the text around it. */
-export function parseJsonBody(bytes: Buffer): { value: unknown } | Problem {
+export function parseJsonBody(bytes: Buffer, maxDepth = DEFAULT_JSON_DEPTH): { value: unknown } | Problem {
   if (!isUtf8(bytes)) {
     const offset = firstInvalidUtf8(bytes)
     const at = positionOfByte(bytes, offset)
@@ -24,11 +27,28 @@ export function parseJsonBody(bytes: Buffer): { value: unknown } | Problem {
   }
   // RFC 8259 §8.1: a parser MAY ignore a byte order mark.
   const text = bytes.toString('utf8').replace(/^\uFEFF/, '')
+  // Before parsing: every recursive step after this one (the syntax-error locator, ajv, error reporting)
+  // needs the stack a body 10k levels deep would exhaust. Nesting deeper than the length is impossible.
+  const deep = text.length > maxDepth ? tooDeepAt(text, maxDepth) : -1
+  if (deep !== -1) {
+    const at = positionOfChar(text, deep)
+    return new Problem('BODY_TOO_DEEP', {
+      detail: `The body nests arrays and objects more than ${maxDepth} levels deep (level ${maxDepth + 1} opens at line ${at.line}, column ${at.column}, byte offset ${at.offset}); flatten the structure, or raise limits.jsonDepth.`,
+      extra: { position: at, expected: maxDepth },
+    })
+  }
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch (error) {
     return syntaxProblem(text, error as Error)
+  }
+  const overflow = MAY_OVERFLOW.test(text) ? nonFiniteAt(value, '') : undefined
+  if (overflow !== undefined) {
+    return new Problem('BODY_MALFORMED', {
+      detail: `The body has a number too large for a 64-bit float at ${overflow === '' ? 'its root' : overflow} (JSON.parse reads it as Infinity, other parsers refuse it; RFC 8259 §6); send numbers within ±1.7976931348623157e308, or large values as strings.`,
+      extra: { pointer: overflow },
+    })
   }
   const suspicious = scanKeys(text)
   if (suspicious) {
@@ -48,8 +68,39 @@ export function parseJsonBody(bytes: Buffer): { value: unknown } | Problem {
   return { value }
 }
 
+/** The index of the bracket that opens level `max + 1`, or -1. Brackets inside strings are text. */
+function tooDeepAt(text: string, max: number): number {
+  let depth = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 0x22 /* " */) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c /* \ */) i++
+    } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > max) return i
+    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
+      depth--
+    }
+  }
+  return -1
+}
+
+// A number literal with a 3-digit exponent, or 309+ digits: the only ones that can overflow a double.
+const MAY_OVERFLOW = /(?:^|[\s,:[])-?\d+(?:\.\d+)?[eE]\+?\d{3}|\d{309}/
+
+/** The JSON pointer of the first ±Infinity in a parsed body (nesting is bounded by now), or undefined. */
+function nonFiniteAt(value: unknown, pointer: string): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : pointer
+  if (value === null || typeof value !== 'object') return undefined
+  for (const [key, item] of Object.entries(value)) {
+    const found = nonFiniteAt(item, `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`)
+    if (found !== undefined) return found
+  }
+  return undefined
+}
+
 function syntaxProblem(text: string, error: Error): Problem {
   let found: { code: number; offset: number } | undefined
+  const { visit, printParseErrorCode } = jsonc()
   visit(
     text,
     {

@@ -1,7 +1,11 @@
-import busboy from 'busboy'
+import type { Busboy } from 'busboy'
 import { Problem } from '../problems/problem.js'
+import { lazyRequire } from '../util/lazy-require.js'
 import type { MediaRule } from '../spec/compile-rules.js'
 import { formatBytes } from './check-body-size.js'
+
+// Loaded by the first multipart body, not at start-up.
+const busboy = lazyRequire<typeof import('busboy')>('busboy')
 
 type Fields = Record<string, string | string[]>
 
@@ -13,9 +17,9 @@ type Fields = Record<string, string | string[]>
  */
 export function parseMultipart(bytes: Buffer, contentType: string, rule: MediaRule, limit: number): Promise<Fields | Problem> {
   return new Promise((resolve) => {
-    let parser: busboy.Busboy
+    let parser: Busboy
     try {
-      parser = busboy({ headers: { 'content-type': contentType }, limits: { fileSize: limit, fieldSize: limit } })
+      parser = busboy()({ headers: { 'content-type': contentType }, limits: { fileSize: limit, fieldSize: limit } })
     } catch (error) {
       resolve(
         new Problem('BODY_MALFORMED', {
@@ -49,6 +53,9 @@ export function parseMultipart(bytes: Buffer, contentType: string, rule: MediaRu
         })
       })
       stream.on('end', () => add(name, Buffer.concat(chunks).toString('latin1')))
+      // A body cut off inside a file part fails the part too ('Unexpected end of form'); unheard, that error
+      // would crash the process. The parser's own 'error' below answers for both.
+      stream.on('error', () => {})
     })
     parser.on('error', (error: Error) => {
       resolve(

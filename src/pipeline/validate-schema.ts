@@ -20,47 +20,83 @@ export const validateSchema: Stage = {
   run(ctx, request) {
     const rules = ctx.rules!
     const paramErrors: SchemaError[] = []
-    for (const { location, rules: paramRules, validate } of rules.params) {
-      const values = readParameters(location, paramRules, ctx, request)
-      if (!validate(values)) paramErrors.push(...validate.errors!.map((e) => toSchemaError(e, location)))
-    }
     const bodyErrors: SchemaError[] = []
+    let total = 0
+    // Every error is counted, the first MAX_LISTED_ERRORS described: a 1 MB array of bad items would otherwise
+    // come back as a 12 MB problem (ajv's docs warn about allErrors on untrusted data).
+    const describe = (errors: ErrorObject[], location: SchemaError['location'], into: SchemaError[]) => {
+      const room = Math.max(0, MAX_LISTED_ERRORS - paramErrors.length - bodyErrors.length)
+      total += errors.length
+      for (const e of errors.slice(0, room)) into.push(toSchemaError(e, location))
+    }
+    try {
+      for (const { location, rules: paramRules, validate } of rules.params) {
+        const values = readParameters(location, paramRules, ctx, request)
+        if (!validate(values)) describe(validate.errors!, location, paramErrors)
+      }
+    } catch (error) {
+      return tooDeepToCheck(error, 'a JSON parameter')
+    }
     const validate = ctx.media?.rule.validate
-    if (validate && ctx.parsedBody !== undefined && !validate(ctx.parsedBody)) {
-      bodyErrors.push(...validate.errors!.map((e) => toSchemaError(e, 'body')))
+    try {
+      if (validate && ctx.parsedBody !== undefined && !validate(ctx.parsedBody)) describe(validate.errors!, 'body', bodyErrors)
+    } catch (error) {
+      return tooDeepToCheck(error, 'the body')
     }
     const op = `${ctx.operation!.method} ${ctx.operation!.path}`
+    const errors = [...paramErrors, ...bodyErrors]
+    const counted = total > errors.length ? { errorCount: total } : {}
     if (paramErrors.length > 0) {
-      const errors = [...paramErrors, ...bodyErrors]
       return new Problem('PARAMETER_INVALID', {
         status: rules.parameterStatus,
-        detail: `${op}: ${summarize(errors)}`,
-        extra: { errors },
+        detail: `${op}: ${summarize(errors, total)}`,
+        extra: { errors, ...counted },
       })
     }
     if (bodyErrors.length > 0) {
       return new Problem('BODY_INVALID', {
         status: rules.bodyStatus,
-        detail: `${op}: ${summarize(bodyErrors)}`,
-        extra: { errors: bodyErrors },
+        detail: `${op}: ${summarize(bodyErrors, total)}`,
+        extra: { errors: bodyErrors, ...counted },
       })
     }
     return undefined
   },
 }
 
-function summarize(errors: SchemaError[]): string {
+/**
+ * A recursive schema is checked by a validator that recurses once (or more)
+ * per level of the value: nesting within limits.jsonDepth can still exhaust
+ * the stack when each level passes through several schemas. That is a value
+ * too deep to check, not a doorman failure.
+ */
+function tooDeepToCheck(error: unknown, what: string): Problem {
+  if (!(error instanceof RangeError) || !/call stack/i.test(error.message)) throw error
+  return new Problem('BODY_TOO_DEEP', {
+    detail: `${what[0]!.toUpperCase()}${what.slice(1)} nests too deep for its recursive schema to be checked (the validator ran out of stack); send a shallower structure, or lower limits.jsonDepth to refuse such bodies before validation.`,
+  })
+}
+
+const MAX_LISTED_ERRORS = 100
+
+function summarize(errors: SchemaError[], total: number): string {
   const [first] = errors
   const e = first!
   const subject =
     e.location === 'body'
       ? e.pointer === ''
         ? 'the body'
-        : `body ${e.pointer}`
-      : `${e.location} parameter ${e.pointer.slice(1).split('/')[0]}${e.pointer.split('/').length > 2 ? ` (${e.pointer})` : ''}`
+        : `body ${shorten(e.pointer)}`
+      : `${e.location} parameter ${e.pointer.slice(1).split('/')[0]}${e.pointer.split('/').length > 2 ? ` (${shorten(e.pointer)})` : ''}`
   const got = e.received === undefined || e.keyword.endsWith('Properties') ? '' : `, got ${show(e.received)}`
-  const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''}, listed in errors)` : ''
+  const listed = total > errors.length ? `; the first ${errors.length} are listed in errors` : ', listed in errors'
+  const more = total > 1 ? ` (and ${total - 1} more error${total > 2 ? 's' : ''}${listed})` : ''
   return `${subject} ${e.message}${got}${more}.`
+}
+
+/** A pointer deep in a deep body stays whole in `errors`; the one-sentence detail keeps its end. */
+function shorten(pointer: string): string {
+  return pointer.length > 120 ? `…${pointer.slice(-100)}` : pointer
 }
 
 function show(value: unknown): string {
@@ -132,8 +168,30 @@ function expectedOf(keyword: string, params: Record<string, unknown>): unknown {
 
 function trim(value: unknown): unknown {
   if (typeof value === 'string' && value.length > 200) return `${value.slice(0, 200)}...`
-  if (value !== null && typeof value === 'object' && (JSON.stringify(value)?.length ?? 0) > 200) return '(a large value)'
+  if (value !== null && typeof value === 'object' && !fitsIn(value, 200)) return '(a large value)'
   return value
+}
+
+/**
+ * Whether `value` prints in about `budget` characters. Stops as soon as it
+ * does not: a failing root of a 1 MB body, or of one nested a thousand
+ * levels deep, is not serialized once per error (nor overflows the stack).
+ */
+function fitsIn(value: unknown, budget: number): boolean {
+  let left = budget
+  const visit = (v: unknown): boolean => {
+    if (v === null || typeof v !== 'object') {
+      left -= typeof v === 'string' ? v.length + 2 : String(v).length
+      return left >= 0
+    }
+    left -= 2
+    for (const key in v) {
+      left -= key.length + 1
+      if (left < 0 || !visit((v as Record<string, unknown>)[key])) return false
+    }
+    return left >= 0
+  }
+  return visit(value)
 }
 
 function escape(name: string): string {

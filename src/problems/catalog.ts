@@ -151,6 +151,18 @@ const catalog = {
     meaning: 'POST /__doorman/tokens could not mint a token: the request is not valid, or the config has a public key but no privateKey to sign with.',
     fix: 'Send a JSON object of claims (plus optional expiresIn/notBefore durations), or add auth.bearer.jwt.privateKey.',
   },
+  ADMIN_FORBIDDEN: {
+    status: 403,
+    step: 'auth',
+    meaning: 'A request to the admin API (/__doorman/*) came from another machine, and no admin.token is configured: the admin API answers only loopback clients by default.',
+    fix: "Call the admin API from the mock's own machine, or set admin.token in the config and send it as 'Authorization: Bearer <token>' or 'X-Doorman-Admin-Token'.",
+  },
+  ADMIN_TOKEN_INVALID: {
+    status: 401,
+    step: 'auth',
+    meaning: 'admin.token is configured and a request to the admin API (/__doorman/*) did not carry it, or carried another one.',
+    fix: "Send the configured admin.token as 'Authorization: Bearer <token>' or in the X-Doorman-Admin-Token header.",
+  },
   PREFER_UNSATISFIABLE: {
     status: 400,
     step: 'respond',
@@ -258,6 +270,12 @@ const catalog = {
     step: 'parse',
     meaning: 'The body does not decode with its Content-Encoding (e.g. not valid gzip data).',
     fix: 'Compress the body with the encoding the Content-Encoding header names, or drop the header.',
+  },
+  BODY_TOO_DEEP: {
+    status: 400,
+    step: 'parse',
+    meaning: 'The JSON body nests arrays and objects deeper than limits.jsonDepth (default 1000), as a hostile or runaway client would, or deeper than its recursive schema can be checked.',
+    fix: 'Flatten the structure (the detail names where the limit was crossed), or raise limits.jsonDepth if the API really takes such bodies.',
   },
   PARAMETER_INVALID: {
     status: 400,

@@ -27,6 +27,11 @@ const FOREIGN: Record<string, { code: ProblemCode; detail: (error: Error) => str
     code: 'CONTENT_TYPE_UNSUPPORTED',
     detail: () => 'The Content-Type header is not a valid media type; send e.g. Content-Type: application/json.',
   },
+  // Node's 'aborted': the connection closed (or broke, e.g. a bad chunk size) while the body was still arriving.
+  ECONNRESET: {
+    code: 'BODY_INCOMPLETE',
+    detail: () => 'The connection closed before the whole body arrived; keep it open until the body is sent and the answer read.',
+  },
   FST_ERR_CTP_INVALID_TYPE: {
     code: 'CONTENT_TYPE_UNSUPPORTED',
     detail: () => 'The Content-Type header is not a valid media type; send e.g. Content-Type: application/json.',

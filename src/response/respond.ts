@@ -12,21 +12,31 @@ import { isJsonMediaType, negotiate, parseAccept } from './negotiate.js'
  * `Prefer: code=429/5xx` never gets here while Prefer faults are on (step 2 takes it).
  */
 export function respond(ctx: RequestContext, request: FastifyRequest, doc: object, forcedStatus?: number): Answer | Problem {
+  const cache = cacheFor(ctx.operation!)
+  // Without Prefer or a forced status, the answer depends on the operation and Accept alone: it is built once per Accept.
+  if (forcedStatus !== undefined || ctx.prefer.size > 0) return render(ctx, request, doc, cache, forcedStatus)
+  const accept = request.headers.accept ?? ''
+  let answer = cache.plain.get(accept)
+  if (answer === undefined) {
+    const rendered = render(ctx, request, doc, cache, undefined)
+    if (!(rendered instanceof Answer)) return rendered
+    answer = rendered
+    if (cache.plain.size < MAX_CACHED_PER_OPERATION) cache.plain.set(accept, answer)
+  }
+  return new Answer(answer.status, { ...answer.headers }, answer.body)
+}
+
+function render(ctx: RequestContext, request: FastifyRequest, doc: object, cache: OperationCache, forcedStatus: number | undefined): Answer | Problem {
   const operation = ctx.operation!
   const applied: string[] = []
 
-  const picked = pickStatus(operation, forcedStatus === undefined ? ctx.prefer.get('code') : String(forcedStatus))
+  const preferred = forcedStatus === undefined ? ctx.prefer.get('code') : String(forcedStatus)
+  const picked = preferred === undefined ? (cache.status ??= pickStatus(operation, undefined)) : pickStatus(operation, preferred)
   if (picked instanceof Problem) return picked
   if (ctx.prefer.has('code') && forcedStatus === undefined) applied.push(`code=${picked.status}`)
   const { status, response } = picked
 
-  const headers: Record<string, string> = {}
-  for (const [name, header] of Object.entries(response?.headers ?? {})) {
-    if (/^content-(type|length)$/i.test(name)) continue
-    const choice = chooseExample(doc, header, undefined)
-    const value = choice.found ? choice.value : generateValue(doc, header.schema ?? {})
-    if (value !== undefined && value !== null) headers[name.toLowerCase()] = headerValue(value)
-  }
+  const headers: Record<string, string> = { ...cached(cache, `headers ${status}`, () => documentedHeaders(doc, response)) }
 
   const offers = Object.keys(response?.content ?? {})
   if (offers.length === 0 || status === 204 || status === 304) {
@@ -39,7 +49,8 @@ export function respond(ctx: RequestContext, request: FastifyRequest, doc: objec
       extra: { expected: offers, received: request.headers.accept },
     })
   }
-  const example = chooseExample(doc, response!.content![mediaType]!, ctx.prefer.get('example'))
+  const wanted = ctx.prefer.get('example')
+  const example = cached(cache, `example ${status} ${mediaType} ${wanted ?? ''}`, () => chooseExample(doc, response!.content![mediaType]!, wanted))
   if (!example.found) {
     return new Problem('PREFER_UNSATISFIABLE', {
       detail: `Prefer: example=${ctx.prefer.get('example')} names no example of the ${status} ${mediaType} response of ${operation.method} ${operation.path}; ${example.available.length ? `documented examples: ${example.available.join(', ')}` : 'it documents no named examples'}.`,
@@ -47,8 +58,53 @@ export function respond(ctx: RequestContext, request: FastifyRequest, doc: objec
     })
   }
   if (ctx.prefer.has('example')) applied.push(`example=${example.name}`)
-  headers['content-type'] = concreteMediaType(mediaType, example.value, request.headers.accept)
-  return withApplied(new Answer(status, headers, serialize(example.value, headers['content-type'])), headers, applied)
+  const contentType = concreteMediaType(mediaType, example.value, request.headers.accept)
+  headers['content-type'] = contentType
+  // Serialising the same example on every request cost as much as validating the request: it is done once per type.
+  const body = cached(cache, `body ${status} ${mediaType} ${example.name ?? ''} ${wanted ?? ''} ${contentType}`, () => serialize(example.value, contentType))
+  return withApplied(new Answer(status, headers, body), headers, applied)
+}
+
+/**
+ * What the document alone decides, per operation: the default status, the
+ * documented headers, the chosen examples and their serialised bodies. The
+ * document does not change while it is served (a reload builds new
+ * operations), and a few keys per operation bound each cache.
+ */
+interface OperationCache {
+  status?: Picked | Problem
+  values: Map<string, unknown>
+  /** The whole answer to a request without preferences, by its Accept header. */
+  plain: Map<string, Answer>
+}
+
+const caches = new WeakMap<Operation, OperationCache>()
+
+function cacheFor(operation: Operation): OperationCache {
+  let cache = caches.get(operation)
+  if (cache === undefined) caches.set(operation, (cache = { values: new Map(), plain: new Map() }))
+  return cache
+}
+
+/** Keys carry request-chosen names (Prefer: example=…): past a bound, values are computed and not kept. */
+const MAX_CACHED_PER_OPERATION = 64
+
+function cached<T>(cache: OperationCache, key: string, compute: () => T): T {
+  if (cache.values.has(key)) return cache.values.get(key) as T
+  const value = compute()
+  if (cache.values.size < MAX_CACHED_PER_OPERATION) cache.values.set(key, value)
+  return value
+}
+
+function documentedHeaders(doc: object, response: ResponseObject | undefined): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const [name, header] of Object.entries(response?.headers ?? {})) {
+    if (/^content-(type|length)$/i.test(name)) continue
+    const choice = chooseExample(doc, header, undefined)
+    const value = choice.found ? choice.value : generateValue(doc, header.schema ?? {})
+    if (value !== undefined && value !== null) headers[name.toLowerCase()] = headerValue(value)
+  }
+  return headers
 }
 
 type Picked = { status: number; response: ResponseObject | undefined }

@@ -4,6 +4,7 @@ import { SetupError } from '../setup-error.js'
 import { displayFile, type LoadedSpec } from './load-spec.js'
 import { encodePointerToken, resolvePointer } from './refs.js'
 import type { Operation, ParameterObject, RouteTable } from './route-table.js'
+import { scanSchemas } from './schema-notes.js'
 import { SchemaCompiler } from './schemas.js'
 
 export type BodyKind = 'json' | 'form' | 'multipart' | 'text' | 'binary'
@@ -50,15 +51,18 @@ export function kindOf(essence: string): BodyKind {
   return 'binary'
 }
 
-export function compileRules(spec: LoadedSpec, table: RouteTable, config: ResolvedConfig): Map<Operation, OperationRules> {
+/** `notes` receives what the validators will not check (unknown formats and dialects: src/spec/schema-notes.ts). */
+export function compileRules(spec: LoadedSpec, table: RouteTable, config: ResolvedConfig, notes: string[] = []): Map<Operation, OperationRules> {
   const compiler = new SchemaCompiler(spec, { rejectUnknownProperties: config.validation.rejectUnknownProperties })
+  notes.push(...scanSchemas(spec, compiler.formats))
   const rules = new Map<Operation, OperationRules>()
+  const file = displayFile(spec)
   for (const op of table.operations) {
     const documented = Object.keys(op.responses)
     // The mock stands in for the API: an operation that documents only one of 400/422 gets that one.
     const only = documented.includes('400') !== documented.includes('422') ? (documented.includes('400') ? 400 : 422) : undefined
     rules.set(op, {
-      bodyLimitBytes: bodyLimit(op, config, displayFile(spec)),
+      bodyLimitBytes: bodyLimit(op, config, file),
       body: op.requestBody && {
         required: op.requestBody.required,
         media: Object.entries(op.requestBody.content).map(([mediaType, media]) =>

@@ -27,11 +27,20 @@ export class SchemaCompiler {
   readonly #strict: Ajv
   readonly #coercing: Ajv
   readonly #file: string
+  readonly #doc: unknown
+  /** Validators by what they compile: operations sharing a body schema or identical parameters share one. */
+  readonly #compiled = new Map<string, ValidateFunction>()
   readonly warnings: string[] = []
+
+  /** The formats the validators check (ajv-formats' and OpenAPI's): any other `format` is not checked. */
+  get formats(): ReadonlySet<string> {
+    return new Set(Object.keys(this.#strict.formats))
+  }
 
   constructor(spec: LoadedSpec, options: SchemaCompilerOptions) {
     this.#file = displayFile(spec)
     const doc = prepareRequestDocument(spec, options)
+    this.#doc = doc
     const logger = {
       log: () => {},
       warn: (...args: unknown[]) => this.warnings.push(args.map(String).join(' ')),
@@ -43,6 +52,10 @@ export class SchemaCompiler {
       verbose: true,
       validateSchema: false,
       unevaluated: true,
+      // Start-up: a $ref'd schema (a component) compiles once as its own function instead of inline in every user,
+      // and the generated code skips its optimizing pass: compiling halves, validating costs ~10% more (< 1 µs).
+      inlineRefs: false,
+      code: { optimize: false },
       logger,
     } as Options
     const make = (extra: Options) => {
@@ -72,32 +85,70 @@ export class SchemaCompiler {
 
   /** A validator for the schema at `pointer` in the document (request bodies: no coercion). */
   body(pointer: string): ValidateFunction {
-    return this.#compile(this.#strict, { $ref: `${SPEC_ID}#${pointer}` }, pointer)
+    return this.#compile(this.#strict, this.#reference(pointer, false), pointer)
   }
 
   /** Like `body`, but coercing strings to the schema's types (form fields). */
   coerced(pointer: string): ValidateFunction {
-    return this.#compile(this.#coercing, { $ref: `${SPEC_ID}#${pointer}` }, pointer)
+    return this.#compile(this.#coercing, this.#reference(pointer, false), pointer)
   }
 
   /** A validator for an object whose properties are schemas at the given pointers, coercing strings. */
   coercedObject(properties: Record<string, string>, required: string[], where: string): ValidateFunction {
     const schema = {
       type: 'object',
-      properties: Object.fromEntries(Object.entries(properties).map(([name, pointer]) => [name, { $ref: `${SPEC_ID}#${pointer}` }])),
+      properties: Object.fromEntries(Object.entries(properties).map(([name, pointer]) => [name, this.#reference(pointer, true)])),
       required,
     }
     return this.#compile(this.#coercing, schema, where)
   }
 
-  #compile(ajv: Ajv, schema: object, where: string): ValidateFunction {
+  /**
+   * The schema at `pointer` as ajv should see it: a bare `$ref` is followed to
+   * its target (POST and PUT of one component then share a validator), and with
+   * `embed` a schema that refers to nothing is copied in whole (identical
+   * parameters on many operations then compile once).
+   */
+  #reference(pointer: string, embed: boolean): object | boolean {
+    let target = pointer
+    for (let hops = 0; hops < 16; hops++) {
+      const schema = resolvePointer(this.#doc, `#${target}`) as Record<string, unknown> | boolean | undefined
+      if (schema !== null && typeof schema === 'object' && typeof schema.$ref === 'string' && schema.$ref.startsWith('#/') && Object.keys(schema).length === 1) {
+        target = schema.$ref.slice(1)
+        continue
+      }
+      if (embed && schema !== undefined && schema !== null && selfContained(schema)) return schema
+      break
+    }
+    return { $ref: `${SPEC_ID}#${target}` }
+  }
+
+  #compile(ajv: Ajv, schema: object | boolean, where: string): ValidateFunction {
+    const key = `${ajv === this.#strict ? 'strict' : 'coercing'} ${JSON.stringify(schema)}`
+    const known = this.#compiled.get(key)
+    if (known) return known
     try {
-      return ajv.compile(schema)
+      const validate = ajv.compile(schema)
+      this.#compiled.set(key, validate)
+      return validate
     } catch (error) {
       const message = (error as Error).message.split('\n')[0]
       throw new SetupError(`invalid schema: ${message}`, { file: this.#file, location: where })
     }
   }
+}
+
+// Keywords that make a schema depend on where it sits (its base URI, or other schemas).
+const LOCATION_KEYWORDS = new Set(['$ref', '$id', '$anchor', '$dynamicRef', '$dynamicAnchor', '$recursiveRef', '$recursiveAnchor', '$schema'])
+
+/** A schema that means the same wherever it is copied: no reference, id or anchor anywhere inside. */
+function selfContained(schema: unknown, depth = 0): boolean {
+  if (schema === null || typeof schema !== 'object') return true
+  if (depth > 32) return false
+  for (const [key, value] of Object.entries(schema)) {
+    if (LOCATION_KEYWORDS.has(key) || !selfContained(value, depth + 1)) return false
+  }
+  return true
 }
 
 function addOpenApiFormats(ajv: Ajv): void {

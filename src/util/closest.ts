@@ -1,16 +1,32 @@
-/** Levenshtein distance, for "did you mean …?" suggestions. */
-export function editDistance(a: string, b: string): number {
+/**
+ * Levenshtein distance, for "did you mean …?" suggestions. With a `limit`,
+ * only the diagonal band that can stay within it is computed and anything
+ * farther is `limit + 1`: comparing a 1000-character path with a template
+ * costs O(length × limit), not O(length²) (a request could otherwise buy
+ * 100+ ms of CPU per 404).
+ */
+export function editDistance(a: string, b: string, limit = Infinity): number {
   if (a === b) return 0
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i)
+  if (Math.abs(a.length - b.length) > limit) return limit + 1
+  const band = Math.min(limit, Math.max(a.length, b.length))
+  let previous = new Array<number>(b.length + 2).fill(Infinity)
+  let current = new Array<number>(b.length + 2).fill(Infinity)
+  for (let j = 0; j <= Math.min(b.length, band); j++) previous[j] = j
   for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+    const from = Math.max(1, i - band)
+    const to = Math.min(b.length, i + band)
+    current[from - 1] = from === 1 ? i : Infinity
+    let rowMin = current[from - 1]!
+    for (let j = from; j <= to; j++) {
+      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1
       current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost)
+      if (current[j]! < rowMin) rowMin = current[j]!
     }
-    previous = current
+    current[to + 1] = Infinity
+    if (rowMin > limit) return limit + 1
+    ;[previous, current] = [current, previous]
   }
-  return previous[b.length]!
+  return Math.min(previous[b.length]!, limit + 1)
 }
 
 /**
@@ -21,13 +37,16 @@ export function closest(input: string, candidates: Iterable<string>, maxDistance
   let best: string | undefined
   let bestDistance = Infinity
   const needle = input.toLowerCase()
+  const allowed = Math.min(maxDistance, Math.max(2, Math.ceil(input.length / 3)))
   for (const candidate of candidates) {
-    const distance = editDistance(needle, candidate.toLowerCase())
+    // The distance is at least the difference in length: a candidate that cannot win is not measured (422s name typos per request).
+    const lower = candidate.toLowerCase()
+    if (Math.abs(lower.length - needle.length) > Math.min(allowed, bestDistance - 1)) continue
+    const distance = editDistance(needle, lower, Math.min(allowed, bestDistance - 1))
     if (distance < bestDistance) {
       best = candidate
       bestDistance = distance
     }
   }
-  const allowed = Math.min(maxDistance, Math.max(2, Math.ceil(input.length / 3)))
   return bestDistance <= allowed ? best : undefined
 }

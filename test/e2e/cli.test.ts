@@ -63,7 +63,7 @@ t.test('serve --log json: a JSON ready line, then one JSON line per request', as
   await fetch(`${cli.url}/health`).then((res) => res.arrayBuffer())
   const refused = JSON.parse(await cli.nextLine(/"path":"\/ordrs"/))
   const answered = JSON.parse(await cli.nextLine(/"path":"\/health"/))
-  const shape = ['time', 'requestId', 'method', 'path', 'operation', 'status', 'step', 'code', 'detail', 'durationMs']
+  const shape = ['time', 'requestId', 'method', 'path', 'operation', 'status', 'step', 'code', 'detail', 'durationMs', 'fault']
   t.same(Object.keys(refused), shape, 'a stable shape')
   t.same(Object.keys(answered), shape, 'the same shape for an answer')
   t.match(refused, { method: 'GET', path: '/ordrs', operation: null, status: 404, step: 'route', code: 'ROUTE_NOT_FOUND' })

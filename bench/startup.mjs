@@ -1,0 +1,115 @@
+// Start-up time: from spawning `doorman serve` to the first 2xx on GET /health,
+// median of STARTUP_RUNS runs, for openapi.yaml and a generated 500-operation spec.
+// `node -e 0` is timed the same way: the part of the figure that is Node's own.
+// DOORMAN_CLI=a/dist/cli.js,b/dist/cli.js compares builds, alternating run by run.
+//
+//   npm run build && node bench/startup.mjs
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import http from 'node:http'
+import net from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { writeGeneratedSpec } from './generate-spec.mjs'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const RUNS = Number(process.env.STARTUP_RUNS ?? 9)
+const CLIS = (process.env.DOORMAN_CLI ?? 'dist/cli.js').split(',')
+
+async function freePort() {
+  const server = net.createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+function get(port, path) {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      res.resume()
+      res.on('end', () => resolve(res.statusCode))
+    })
+    req.on('error', () => resolve(0))
+  })
+}
+
+/** ms from spawn to the ready line, and to the first 2xx on `path` (polled every 2 ms). */
+export async function timeStartup(args, path = '/health') {
+  const port = await freePort()
+  const started = performance.now()
+  const child = spawn(process.execPath, [...args, '--port', String(port), '--log', 'silent'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (chunk) => (stderr += chunk))
+  let readyMs
+  child.stdout.once('data', () => (readyMs = performance.now() - started))
+  let exited = false
+  child.once('exit', () => (exited = true))
+  let firstOkMs
+  while (firstOkMs === undefined) {
+    if (exited) throw new Error(`doorman exited before answering: ${stderr}`)
+    const status = await get(port, path)
+    if (status >= 200 && status < 300) firstOkMs = performance.now() - started
+    else await new Promise((resolve) => setTimeout(resolve, 2))
+  }
+  const rssBytes = await rssOf(child.pid)
+  child.kill('SIGTERM')
+  await once(child, 'exit')
+  return { readyMs, firstOkMs, rssBytes }
+}
+
+async function rssOf(pid) {
+  const { readFile } = await import('node:fs/promises')
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '')
+  const kb = /VmRSS:\s+(\d+) kB/.exec(status)
+  return kb ? Number(kb[1]) * 1024 : undefined
+}
+
+async function timeNodeAlone() {
+  const started = performance.now()
+  const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' })
+  await once(child, 'exit')
+  return performance.now() - started
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+
+export async function runStartup(runs = RUNS) {
+  const generated = writeGeneratedSpec(500)
+  const cases = [
+    { name: 'openapi.yaml', spec: 'openapi.yaml', target: 300 },
+    { name: 'generated, 500 operations', spec: generated, target: 1500 },
+  ]
+  const rows = []
+  const node = []
+  for (let i = 0; i < runs; i++) node.push(await timeNodeAlone())
+  for (const c of cases) {
+    const samples = CLIS.map(() => [])
+    for (let i = 0; i < runs; i++) {
+      for (const [k, cli] of CLIS.entries()) samples[k].push(await timeStartup([cli, 'serve', c.spec]))
+    }
+    for (const [k, cli] of CLIS.entries()) {
+      rows.push({
+        name: CLIS.length > 1 ? `${c.name} (${cli})` : c.name,
+        ready: median(samples[k].map((s) => s.readyMs)),
+        firstOk: median(samples[k].map((s) => s.firstOkMs)),
+        min: Math.min(...samples[k].map((s) => s.firstOkMs)),
+        rss: median(samples[k].map((s) => s.rssBytes ?? 0)),
+        target: c.target,
+      })
+    }
+  }
+  return { rows, nodeMs: median(node), runs }
+}
+
+export function formatStartup({ rows, nodeMs, runs }) {
+  const out = [`start-up: spawn → first 2xx on GET /health, median of ${runs} runs (node -e 0 alone: ${nodeMs.toFixed(0)} ms)`, '']
+  out.push('| spec | ready line ms | first 2xx ms | fastest ms | RSS after start MiB | target |', '| --- | --- | --- | --- | --- | --- |')
+  for (const r of rows) {
+    out.push(`| ${r.name} | ${r.ready.toFixed(0)} | ${r.firstOk.toFixed(0)} | ${r.min.toFixed(0)} | ${(r.rss / 1024 ** 2).toFixed(1)} | < ${r.target} ms${r.firstOk < r.target ? '' : ' (missed)'} |`)
+  }
+  return out.join('\n')
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  console.log(formatStartup(await runStartup()))
+}

@@ -1,0 +1,132 @@
+import FindMyWay from 'find-my-way'
+import { compileAuth } from './auth/runtime.js'
+import { credentialQueryNames } from './auth/security.js'
+import { DEFAULT_REDACT, type DoormanConfig, loadConfigFile, resolveConfig, type ResolvedConfig } from './config.js'
+import { FaultRuntime } from './faults/runtime.js'
+import type { MockState } from './pipeline/context.js'
+import { SetupError } from './setup-error.js'
+import { compileRules } from './spec/compile-rules.js'
+import { loadSpec } from './spec/load-spec.js'
+import { compileRouteTable, type PathRoute, type RouteTable } from './spec/route-table.js'
+import { closest } from './util/closest.js'
+
+/** Where a mock's state comes from: the files (or objects) `serve --watch` reads again on every change. */
+export interface MockSources {
+  /** Path to an OpenAPI 3.0/3.1 document (YAML or JSON), or the document itself. */
+  spec: string | object
+  /** The config object, or a path to a YAML/JSON config file. */
+  config?: DoormanConfig | string
+}
+
+/** What the route step gets for a request path. */
+export type RouteLookup =
+  | { kind: 'found'; route: PathRoute; params: Record<string, string> }
+  | { kind: 'not-found' }
+  /** A path segment over the router's 1000 characters (414). */
+  | { kind: 'too-long' }
+  /** A path that is not a URL (a `%` that starts no `%XX`). */
+  | { kind: 'bad-url' }
+
+export type RouteFinder = (url: string) => RouteLookup
+
+/**
+ * Loads the config and the spec and compiles everything a request is checked
+ * against. Throws `SetupError` for any mistake; nothing is listening yet, so
+ * a reload that fails leaves the running mock as it was.
+ */
+export async function loadMockState(sources: MockSources): Promise<MockState> {
+  const config: ResolvedConfig =
+    typeof sources.config === 'string' ? await loadConfigFile(sources.config) : resolveConfig(sources.config)
+  const spec = await loadSpec(sources.spec)
+  const table = compileRouteTable(spec)
+  checkOperationIds(config, table, typeof sources.config === 'string' ? sources.config : '<config>')
+  const schemaNotes: string[] = []
+  const rules = compileRules(spec, table, config, schemaNotes)
+  const faults = new FaultRuntime(config, spec, table)
+  // Header and query parameter names: API keys and RFC 6750 access_token can travel in the query too.
+  const redact = new Set(
+    config.journal.redact ?? [...DEFAULT_REDACT, ...apiKeyHeaders(spec.document), ...credentialQueryNames(spec.document).map((n) => n.toLowerCase())],
+  )
+  const auth = compileAuth(spec, table, config)
+  return { spec, table, rules, config, auth, faults, findRoute: compileRouter(table), redact, notes: [...auth.notes, ...schemaNotes] }
+}
+
+/**
+ * fastify cannot drop routes, so the server registers one catch-all route and
+ * matches paths here, with fastify's own router (find-my-way, same options),
+ * rebuilt with every route table: static before parametric, so `/orders/mine`
+ * beats `/orders/{orderId}`.
+ */
+export function compileRouter(table: RouteTable): RouteFinder {
+  const TOO_LONG = Symbol('too-long')
+  const BAD_URL = Symbol('bad-url')
+  const router = FindMyWay({
+    maxParamLength: 1000,
+    onMaxParamLength: () => TOO_LONG,
+    onBadUrl: () => BAD_URL,
+  })
+  // Methods are the route step's business (405 + Allow): every path is stored under one method.
+  for (const route of table.routes) router.on('GET', route.routerPath, () => undefined, route)
+  router.compile()
+  return (url) => {
+    const found = router.find('GET', url)
+    if (found === null) return { kind: 'not-found' }
+    if (found.store === null) {
+      return (found.handler as unknown as () => symbol)() === TOO_LONG ? { kind: 'too-long' } : { kind: 'bad-url' }
+    }
+    return { kind: 'found', route: found.store as PathRoute, params: found.params as Record<string, string> }
+  }
+}
+
+/**
+ * A MockState whose every field reads the current state: for code that holds
+ * on to the state it was given (the admin routes) while reloads swap it.
+ */
+export function liveView(current: () => MockState): MockState {
+  return {
+    get spec() {
+      return current().spec
+    },
+    get table() {
+      return current().table
+    },
+    get rules() {
+      return current().rules
+    },
+    get auth() {
+      return current().auth
+    },
+    get config() {
+      return current().config
+    },
+    get faults() {
+      return current().faults
+    },
+    get findRoute() {
+      return current().findRoute
+    },
+    get redact() {
+      return current().redact
+    },
+    get notes() {
+      return current().notes
+    },
+  }
+}
+
+/** `operations:` in the config names operations by id: a typo there would silently do nothing. */
+function checkOperationIds(config: ResolvedConfig, table: RouteTable, file: string): void {
+  const ids = table.operations.map((op) => op.id)
+  for (const id of Object.keys(config.operations)) {
+    if (!ids.includes(id)) {
+      const guess = closest(id, ids)
+      throw new SetupError(`/operations/${id}: no operation has the id '${id}'${guess ? ` (did you mean '${guess}'?)` : ''}`, { file })
+    }
+  }
+}
+
+/** API keys sent in headers are credentials too: the journal redacts them by default. */
+function apiKeyHeaders(document: { components?: Record<string, Record<string, unknown>> }): string[] {
+  const schemes = Object.values(document.components?.securitySchemes ?? {}) as Array<{ type?: string; in?: string; name?: string }>
+  return schemes.filter((s) => s.type === 'apiKey' && s.in === 'header' && s.name).map((s) => s.name!.toLowerCase())
+}

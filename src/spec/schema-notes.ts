@@ -1,0 +1,145 @@
+import { SetupError } from '../setup-error.js'
+import { displayFile, type LoadedSpec } from './load-spec.js'
+import { encodePointerToken } from './refs.js'
+
+/**
+ * One pass over every schema of the document, with its JSON pointer, for
+ * what ajv (compiled with `validateSchema: false`, since OAS 3.0 schemas are
+ * not JSON Schema) would otherwise accept without a word:
+ *
+ * - a schema that is not an object or a boolean (`schema: null`, a string),
+ *   or a `pattern` that is not an ECMAScript regular expression, stops
+ *   start-up with its pointer, instead of an error from ajv's insides;
+ * - an unknown `format` is not checked: a start-up note says so, once per
+ *   format, instead of requests passing silently;
+ * - a `$schema` or `jsonSchemaDialect` doorman does not know: the schemas
+ *   are validated as JSON Schema 2020-12 (3.1) or the OAS 3.0 dialect, and
+ *   a note says so.
+ */
+export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>): string[] {
+  const file = displayFile(spec)
+  const doc = spec.document as Record<string, unknown>
+  const unknownFormats = new Map<string, string[]>()
+  const unknownDialects = new Map<string, string[]>()
+  const seen = new Set<object>()
+
+  const schema = (value: unknown, pointer: string): void => {
+    if (typeof value === 'boolean') return
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new SetupError(`a schema must be an object (or true/false), got ${JSON.stringify(value) ?? String(value)}`, { file, location: pointer })
+    }
+    if (seen.has(value)) return
+    seen.add(value)
+    const s = value as Record<string, unknown>
+    if (typeof s.format === 'string' && !knownFormats.has(s.format)) push(unknownFormats, s.format, pointer)
+    if (typeof s.pattern === 'string') checkPattern(s.pattern, `${pointer}/pattern`)
+    if (isObject(s.patternProperties)) {
+      for (const key of Object.keys(s.patternProperties)) checkPattern(key, `${pointer}/patternProperties/${encodePointerToken(key)}`)
+    }
+    if (typeof s.$schema === 'string' && !knownDialect(s.$schema, spec.version)) push(unknownDialects, s.$schema, `${pointer}/$schema`)
+    for (const key of SUBSCHEMA_MAPS) {
+      const map = s[key]
+      if (map !== null && typeof map === 'object' && !Array.isArray(map)) {
+        for (const [name, sub] of Object.entries(map)) schema(sub, `${pointer}/${key}/${encodePointerToken(name)}`)
+      }
+    }
+    for (const key of SUBSCHEMA_LISTS) {
+      const list = s[key]
+      if (Array.isArray(list)) list.forEach((sub, i) => schema(sub, `${pointer}/${key}/${i}`))
+    }
+    for (const key of SUBSCHEMA_SINGLE) {
+      const sub = s[key]
+      if (sub === undefined) continue
+      // draft-04 `items: [..]` (tuples) is a list of schemas
+      if (Array.isArray(sub)) sub.forEach((item, i) => schema(item, `${pointer}/${key}/${i}`))
+      else schema(sub, `${pointer}/${key}`)
+    }
+  }
+  // JSON Schema patterns are ECMAScript regular expressions, compiled as ajv does (unicode): `(?i)` from Java or Python is not one.
+  const checkPattern = (pattern: string, pointer: string) => {
+    try {
+      new RegExp(pattern, 'u')
+    } catch (error) {
+      const hint = /\(\?[a-z]+\)/i.test(pattern) ? ' (inline flags such as (?i) are Java/Python/PCRE, not ECMAScript)' : ''
+      throw new SetupError(`pattern ${JSON.stringify(pattern)} is not a valid ECMAScript regular expression${hint}: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`, { file, location: pointer })
+    }
+  }
+  const content = (value: unknown, pointer: string) => {
+    if (!isObject(value)) return
+    for (const [type, media] of Object.entries(value)) {
+      if (isObject(media) && media.schema !== undefined) schema(media.schema, `${pointer}/${encodePointerToken(type)}/schema`)
+    }
+  }
+  const parameter = (value: unknown, pointer: string) => {
+    if (!isObject(value) || typeof value.$ref === 'string') return
+    if (value.schema !== undefined) schema(value.schema, `${pointer}/schema`)
+    content(value.content, `${pointer}/content`)
+  }
+  const each = (value: unknown, pointer: string, visit: (item: unknown, pointer: string) => void) => {
+    if (Array.isArray(value)) value.forEach((item, i) => visit(item, `${pointer}/${i}`))
+    else if (isObject(value)) for (const [name, item] of Object.entries(value)) visit(item, `${pointer}/${encodePointerToken(name)}`)
+  }
+  const response = (value: unknown, pointer: string) => {
+    if (!isObject(value) || typeof value.$ref === 'string') return
+    content(value.content, `${pointer}/content`)
+    each(value.headers, `${pointer}/headers`, parameter)
+  }
+  const requestBody = (value: unknown, pointer: string) => {
+    if (isObject(value) && typeof value.$ref !== 'string') content(value.content, `${pointer}/content`)
+  }
+
+  each(doc.paths, '/paths', (item, at) => {
+    if (!isObject(item)) return
+    each(item.parameters, `${at}/parameters`, parameter)
+    for (const [method, op] of Object.entries(item)) {
+      if (!OPERATION_KEYS.has(method) || !isObject(op)) continue
+      each(op.parameters, `${at}/${method}/parameters`, parameter)
+      requestBody(op.requestBody, `${at}/${method}/requestBody`)
+      each(op.responses, `${at}/${method}/responses`, response)
+    }
+  })
+  const components = isObject(doc.components) ? doc.components : {}
+  each(components.schemas, '/components/schemas', schema)
+  each(components.parameters, '/components/parameters', parameter)
+  each(components.headers, '/components/headers', parameter)
+  each(components.requestBodies, '/components/requestBodies', requestBody)
+  each(components.responses, '/components/responses', response)
+
+  const notes: string[] = []
+  if (typeof doc.jsonSchemaDialect === 'string' && !knownDialect(doc.jsonSchemaDialect, spec.version)) {
+    notes.push(`${file}: /jsonSchemaDialect: doorman does not know the dialect ${doc.jsonSchemaDialect}; schemas are validated as JSON Schema 2020-12 (the OpenAPI 3.1 default).`)
+  }
+  for (const [dialect, pointers] of unknownDialects) {
+    notes.push(`${file}: ${places(pointers)}: doorman does not know the $schema ${dialect}; ${spec.version === '3.1' ? 'validated as JSON Schema 2020-12 (the OpenAPI 3.1 default)' : 'OpenAPI 3.0 schemas have no $schema: ignored'}.`)
+  }
+  for (const [format, pointers] of unknownFormats) {
+    notes.push(`${file}: ${places(pointers)}: format '${format}' is not one doorman knows, so requests are not checked against it (any string passes).`)
+  }
+  return notes
+}
+
+// The OpenAPI 3.1 dialect (base and dated ids) and the JSON Schema 2020-12 it builds on.
+function knownDialect(uri: string, version: LoadedSpec['version']): boolean {
+  if (version === '3.0') return false
+  const bare = uri.replace(/#$/, '')
+  return bare === 'https://json-schema.org/draft/2020-12/schema' || bare.startsWith('https://spec.openapis.org/oas/3.1/dialect/')
+}
+
+function places(pointers: string[]): string {
+  return pointers.length === 1 ? pointers[0]! : `${pointers[0]} (and ${pointers.length - 1} more place${pointers.length > 2 ? 's' : ''})`
+}
+
+function push(map: Map<string, string[]>, key: string, pointer: string): void {
+  const list = map.get(key)
+  if (list) list.push(pointer)
+  else map.set(key, [pointer])
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+const OPERATION_KEYS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'])
+const SUBSCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']
+const SUBSCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems']
+const SUBSCHEMA_SINGLE = ['additionalProperties', 'items', 'not', 'if', 'then', 'else', 'contains', 'propertyNames', 'unevaluatedItems', 'unevaluatedProperties', 'additionalItems']
