@@ -32,6 +32,6 @@ app.route({
 app.post('/*', async (request, res) => res.code(201).send({ ok: true }))
 app.get('/*', async () => ({ ok: true }))
 
-await app.listen({ port: 0, host: '127.0.0.1' })
+await app.listen({ port: Number(process.env.BARE_PORT ?? 0), host: '127.0.0.1' })
 process.stdout.write(`bare listening on http://127.0.0.1:${app.server.address().port}\n`)
 process.on('SIGTERM', () => app.close().then(() => process.exit(0)))

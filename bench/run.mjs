@@ -78,12 +78,15 @@ const OWN_HEADERS = new Set(['date', 'content-length', 'keep-alive', 'transfer-e
 
 /** Doorman's answer to the scenario's request, exactly as sent: the bare route will send the same. */
 function captureAnswer(url, scenario, headers) {
+  // Keep-alive, as autocannon's requests are: a `Connection: close` here would be echoed into the canned answer.
+  const agent = new http.Agent({ keepAlive: true })
   return new Promise((resolve, reject) => {
     const body = scenario.body === undefined ? undefined : Buffer.from(scenario.body)
-    const request = http.request(url, { method: scenario.method, agent: false, headers: { ...headers, ...(body ? { 'content-length': body.length } : {}) } }, (response) => {
+    const request = http.request(url, { method: scenario.method, agent, headers: { ...headers, ...(body ? { 'content-length': body.length } : {}) } }, (response) => {
       const chunks = []
       response.on('data', (chunk) => chunks.push(chunk))
       response.on('end', () => {
+        agent.destroy()
         const kept = Object.entries(response.headers).filter(([name]) => !OWN_HEADERS.has(name) && (name !== 'connection' || response.headers.connection === 'close'))
         resolve({ status: response.statusCode, headers: Object.fromEntries(kept), body: Buffer.concat(chunks).toString('utf8') })
       })

@@ -1,6 +1,8 @@
 // Start-up time: from spawning `doorman serve` to the first 2xx on GET /health,
 // median of STARTUP_RUNS runs, for openapi.yaml and a generated 500-operation spec.
-// `node -e 0` is timed the same way: the part of the figure that is Node's own.
+// `node -e 0` and a bare fastify server (bench/bare-server.mjs) are timed the
+// same way, alternating with doorman: the part of the figure that is Node's
+// and fastify's own on this machine at this moment.
 // DOORMAN_CLI=a/dist/cli.js,b/dist/cli.js compares builds, alternating run by run.
 //
 //   npm run build && node bench/startup.mjs
@@ -37,7 +39,12 @@ function get(port, path) {
 export async function timeStartup(args, path = '/health') {
   const port = await freePort()
   const started = performance.now()
-  const child = spawn(process.execPath, [...args, '--port', String(port), '--log', 'silent'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+  const bare = args[0] === 'bench/bare-server.mjs'
+  const child = spawn(process.execPath, bare ? args : [...args, '--port', String(port), '--log', 'silent'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: bare ? { ...process.env, BARE_PORT: String(port) } : process.env,
+  })
   let stderr = ''
   child.stderr.on('data', (chunk) => (stderr += chunk))
   let readyMs
@@ -81,7 +88,18 @@ export async function runStartup(runs = RUNS) {
   ]
   const rows = []
   const node = []
-  for (let i = 0; i < runs; i++) node.push(await timeNodeAlone())
+  const bare = []
+  for (let i = 0; i < runs; i++) {
+    node.push(await timeNodeAlone())
+    bare.push(await timeStartup(['bench/bare-server.mjs']))
+  }
+  rows.push({
+    name: 'bare fastify (the floor)',
+    ready: median(bare.map((s) => s.readyMs)),
+    firstOk: median(bare.map((s) => s.firstOkMs)),
+    min: Math.min(...bare.map((s) => s.firstOkMs)),
+    rss: median(bare.map((s) => s.rssBytes ?? 0)),
+  })
   for (const c of cases) {
     const samples = CLIS.map(() => [])
     for (let i = 0; i < runs; i++) {
@@ -105,7 +123,8 @@ export function formatStartup({ rows, nodeMs, runs }) {
   const out = [`start-up: spawn → first 2xx on GET /health, median of ${runs} runs (node -e 0 alone: ${nodeMs.toFixed(0)} ms)`, '']
   out.push('| spec | ready line ms | first 2xx ms | fastest ms | RSS after start MiB | target |', '| --- | --- | --- | --- | --- | --- |')
   for (const r of rows) {
-    out.push(`| ${r.name} | ${r.ready.toFixed(0)} | ${r.firstOk.toFixed(0)} | ${r.min.toFixed(0)} | ${(r.rss / 1024 ** 2).toFixed(1)} | < ${r.target} ms${r.firstOk < r.target ? '' : ' (missed)'} |`)
+    const target = r.target === undefined ? '' : `< ${r.target} ms${r.firstOk < r.target ? '' : ' (missed)'}`
+    out.push(`| ${r.name} | ${r.ready.toFixed(0)} | ${r.firstOk.toFixed(0)} | ${r.min.toFixed(0)} | ${(r.rss / 1024 ** 2).toFixed(1)} | ${target} |`)
   }
   return out.join('\n')
 }

@@ -138,6 +138,9 @@ export class BearerVerifier {
       // Only a refusal needs the token decoded, to say which check failed (below).
       try {
         const claims = this.#only(token)
+        // fast-jwt takes an exp of Infinity, and an iat that is a string, as they come.
+        const badDate = checkDateClaims(claims)
+        if (badDate) return badDate
         if (this.#good.size >= 1000) this.#good.clear()
         this.#good.set(token, { claims, untilMs: Math.min(now + 1000, typeof claims.exp === 'number' ? claims.exp * 1000 : Infinity) })
         return { ok: true, claims }

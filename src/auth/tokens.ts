@@ -1,4 +1,6 @@
 import { fastJwt } from './bearer.js'
+import { DEFAULT_JSON_DEPTH } from '../pipeline/parse-json.js'
+import { nestedDeeperThan } from '../util/json-depth.js'
 import { SetupError } from '../setup-error.js'
 import type { ResolvedAuth, SigningKey } from './config.js'
 import { DURATION_HINT, parseDuration } from './duration.js'
@@ -59,6 +61,8 @@ export class TokenMinter {
     if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) {
       throw new SetupError('token claims must be an object such as { sub: "alice", scope: "orders:write" }')
     }
+    // Signing writes the claims as JSON: claims nested past the stack would fail there, as a 500.
+    if (nestedDeeperThan(claims, DEFAULT_JSON_DEPTH)) throw new SetupError(`token claims must not nest deeper than ${DEFAULT_JSON_DEPTH} levels`)
     const now = Math.floor(Date.now() / 1000)
     const payload: TokenClaims = {
       ...(this.#issuer !== undefined ? { iss: this.#issuer } : {}),

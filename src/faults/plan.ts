@@ -5,6 +5,8 @@
  * `kinds.ts`; which request gets which plan, in `registry.ts`.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import { DEFAULT_JSON_DEPTH } from '../pipeline/parse-json.js'
+import { nestedDeeperThan } from '../util/json-depth.js'
 import { HTTP_METHODS } from '../spec/route-table.js'
 import { closest } from '../util/closest.js'
 
@@ -193,6 +195,10 @@ export function validateFaultPlans(input: unknown[], at = ''): FaultPlan[] {
 
 /** What a schema cannot say: `min <= max`, a real date. */
 export function checkPlanValues(plan: FaultPlan, at: string): void {
+  // The body goes out as JSON on every request the plan takes: one too deep to write would turn each into a 500.
+  if (plan.kind === 'status' && nestedDeeperThan(plan.body, DEFAULT_JSON_DEPTH)) {
+    throw new FaultPlanError(`${at}/body: nests deeper than ${DEFAULT_JSON_DEPTH} levels; send a flatter body`, `${at}/body`)
+  }
   const delays: Array<[string, DelaySpec | undefined]> = [[plan.kind === 'delay' ? 'ms' : 'delay', plan.kind === 'delay' ? plan.ms : plan.delay]]
   for (const [key, delay] of delays) {
     if (typeof delay === 'object' && 'min' in delay && delay.min > delay.max) {

@@ -48,16 +48,25 @@ const FORMAT_SAMPLES: Record<string, string> = {
 }
 
 /**
+ * Values plus string characters one generated answer may hold. A spec's
+ * `minItems: 1000000000` (or arrays of arrays of a thousand each) would
+ * otherwise build an answer until the process runs out of memory; past the
+ * budget the value is cut short (and start-up notes a minimum this large).
+ */
+export const GENERATION_BUDGET = 100_000
+
+/**
  * A deterministic value that fits `schema` as far as a generator without a
  * solver can (patterns are not inverted). The same schema always gives the
  * same value, so the same request gets the same body.
  */
-export function generateValue(doc: object, schema: SchemaObject, depth = 0, seen = new Set<string>()): unknown {
-  if (typeof schema === 'boolean' || depth > 12) return null
+export function generateValue(doc: object, schema: SchemaObject, depth = 0, seen = new Set<string>(), budget = { left: GENERATION_BUDGET }): unknown {
+  if (typeof schema === 'boolean' || depth > 12 || budget.left <= 0) return null
+  budget.left--
   if (typeof schema.$ref === 'string') {
     if (seen.has(schema.$ref)) return null // a circular schema stops at its first repetition
     const target = resolvePointer(doc, schema.$ref) as SchemaObject | undefined
-    return target === undefined ? null : generateValue(doc, target, depth + 1, new Set(seen).add(schema.$ref))
+    return target === undefined ? null : generateValue(doc, target, depth + 1, new Set(seen).add(schema.$ref), budget)
   }
   if (schema.example !== undefined) return schema.example
   if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0]
@@ -65,7 +74,7 @@ export function generateValue(doc: object, schema: SchemaObject, depth = 0, seen
   if (schema.default !== undefined) return schema.default
   if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0]
   if (Array.isArray(schema.allOf)) {
-    const parts = schema.allOf.map((part) => generateValue(doc, part as SchemaObject, depth + 1, seen))
+    const parts = schema.allOf.map((part) => generateValue(doc, part as SchemaObject, depth + 1, seen, budget))
     if (parts.every((p) => p !== null && typeof p === 'object' && !Array.isArray(p))) {
       return Object.assign({}, ...parts)
     }
@@ -73,7 +82,7 @@ export function generateValue(doc: object, schema: SchemaObject, depth = 0, seen
   }
   for (const key of ['oneOf', 'anyOf'] as const) {
     const options = schema[key]
-    if (Array.isArray(options) && options.length > 0) return generateValue(doc, options[0] as SchemaObject, depth + 1, seen)
+    if (Array.isArray(options) && options.length > 0) return generateValue(doc, options[0] as SchemaObject, depth + 1, seen, budget)
   }
   const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type
   switch (type ?? (schema.properties ? 'object' : schema.items ? 'array' : undefined)) {
@@ -84,7 +93,7 @@ export function generateValue(doc: object, schema: SchemaObject, depth = 0, seen
         if (typeof sub === 'object' && sub.writeOnly === true) continue
         // An optional property that recurses (a tree's parent) is left out rather than sent as null.
         if (isCycle(sub, seen) && !required.includes(name)) continue
-        out[name] = generateValue(doc, sub, depth + 1, seen)
+        out[name] = generateValue(doc, sub, depth + 1, seen, budget)
       }
       return out
     }
@@ -94,8 +103,8 @@ export function generateValue(doc: object, schema: SchemaObject, depth = 0, seen
       const max = typeof schema.maxItems === 'number' ? schema.maxItems : Infinity
       // A recursive item (a tree's children) ends the recursion with an empty list where one is allowed.
       if (min === 0 && isCycle(item, seen)) return []
-      const count = Math.min(Math.max(1, min), max)
-      return Array.from({ length: count }, () => generateValue(doc, item, depth + 1, seen))
+      const count = Math.min(Math.max(1, min), max, Math.max(1, budget.left))
+      return Array.from({ length: count }, () => generateValue(doc, item, depth + 1, seen, budget))
     }
     case 'integer':
     case 'number':
@@ -104,8 +113,9 @@ export function generateValue(doc: object, schema: SchemaObject, depth = 0, seen
       return true
     case 'string': {
       const sample = FORMAT_SAMPLES[String(schema.format)] ?? 'string'
-      const minLength = Number(schema.minLength ?? 0)
+      const minLength = Math.min(Number(schema.minLength ?? 0), Math.max(sample.length, budget.left))
       const padded = sample.length >= minLength ? sample : sample.padEnd(minLength, 'x')
+      budget.left -= padded.length
       return typeof schema.maxLength === 'number' ? padded.slice(0, schema.maxLength) : padded
     }
     case 'null':

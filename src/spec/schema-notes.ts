@@ -1,3 +1,4 @@
+import { GENERATION_BUDGET } from '../response/example.js'
 import { SetupError } from '../setup-error.js'
 import { displayFile, type LoadedSpec } from './load-spec.js'
 import { encodePointerToken } from './refs.js'
@@ -22,6 +23,7 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
   const unknownFormats = new Map<string, string[]>()
   const unknownDialects = new Map<string, string[]>()
   const seen = new Set<object>()
+  const notes: string[] = []
 
   const schema = (value: unknown, pointer: string): void => {
     if (typeof value === 'boolean') return
@@ -33,6 +35,11 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
     const s = value as Record<string, unknown>
     if (typeof s.format === 'string' && !knownFormats.has(s.format)) push(unknownFormats, s.format, pointer)
     if (typeof s.pattern === 'string') checkPattern(s.pattern, `${pointer}/pattern`)
+    for (const key of ['minItems', 'minLength'] as const) {
+      if (typeof s[key] === 'number' && (s[key] as number) > GENERATION_BUDGET) {
+        notes.push(`${file}: ${pointer}/${key}: ${s[key]} is more than doorman generates in one answer (${GENERATION_BUDGET} values and characters): an answer generated from this schema is cut short.`)
+      }
+    }
     if (isObject(s.patternProperties)) {
       for (const key of Object.keys(s.patternProperties)) checkPattern(key, `${pointer}/patternProperties/${encodePointerToken(key)}`)
     }
@@ -105,7 +112,6 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
   each(components.requestBodies, '/components/requestBodies', requestBody)
   each(components.responses, '/components/responses', response)
 
-  const notes: string[] = []
   if (typeof doc.jsonSchemaDialect === 'string' && !knownDialect(doc.jsonSchemaDialect, spec.version)) {
     notes.push(`${file}: /jsonSchemaDialect: doorman does not know the dialect ${doc.jsonSchemaDialect}; schemas are validated as JSON Schema 2020-12 (the OpenAPI 3.1 default).`)
   }

@@ -4,6 +4,7 @@
  * faults are off), and every refusal is problem+json with a catalog code.
  * Seeded and bounded, so a failure repeats and the file stays fast.
  */
+import { createHmac } from 'node:crypto'
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
 import fc from 'fast-check'
 import t from 'tap'
@@ -150,12 +151,40 @@ const contentEncoding = fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'x-
 
 const token = (server: DoormanServer, claims: Record<string, unknown>, expiresIn: string | number = '5m') => server.tokens.sign(claims, { expiresIn })
 
+/** A date claim as JSON text: sensible, absurd (1e999 reads as Infinity), or not a number at all. */
+const dateClaim = fc.oneof(
+  fc.integer({ min: -3600, max: 3600 }).map((delta) => String(Math.floor(Date.now() / 1000) + delta)),
+  fc.constantFrom('1e308', '-1e308', '1e999', '-1e999', '8640000000001', '0', '-1', '1.5', '"tomorrow"', 'null', '{}', '[]', 'true'),
+)
+/** JWTs with chosen claims, signed with the configured secret (or another, or none): the claims are what is under attack. */
+const craftedToken = fc
+  .record({
+    alg: fc.constantFrom('HS256', 'HS256', 'HS256', 'HS512', 'none', 'RS256', ''),
+    kid: fc.option(fc.jsonValue({ maxDepth: 2 }), { nil: undefined }),
+    exp: fc.option(dateClaim, { nil: undefined }),
+    nbf: fc.option(dateClaim, { nil: undefined }),
+    iat: fc.option(dateClaim, { nil: undefined }),
+    scope: fc.oneof(fc.constantFrom('"orders:write"', '"orders:read"', '["orders:write"]', '""', '5', '{"__proto__":1}', '"' + 'x '.repeat(2000) + '"'), fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v) ?? 'null')),
+    other: fc.dictionary(fc.constantFrom('iss', 'aud', 'sub', '__proto__', 'constructor', 'scp'), fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v) ?? 'null'), { maxKeys: 3 }),
+    key: fc.constantFrom(JWT_SECRET, JWT_SECRET, 'not-the-secret'),
+  })
+  .map((c) => {
+    const header = JSON.stringify({ alg: c.alg, typ: 'JWT', ...(c.kid === undefined ? {} : { kid: c.kid }) })
+    const claims = { exp: c.exp, nbf: c.nbf, iat: c.iat, scope: c.scope, ...c.other }
+    // Written by hand: JSON.stringify cannot write 1e999.
+    const payload = `{${Object.entries(claims).filter(([, v]) => v !== undefined).map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`
+    const data = `${Buffer.from(header).toString('base64url')}.${Buffer.from(payload).toString('base64url')}`
+    const signature = c.alg === 'none' ? '' : createHmac(c.alg === 'HS512' ? 'sha512' : 'sha256', c.key).update(data).digest('base64url')
+    return `${data}.${signature}`
+  })
+
 function credentials(server: DoormanServer): fc.Arbitrary<Array<[string, string]>> {
   const bearer = (t: string) => [['Authorization', `Bearer ${t}`]] as Array<[string, string]>
   const good = token(server, { sub: 'alice', scope: 'orders:write orders:read' })
   return fc.oneof(
     { weight: 6, arbitrary: fc.constant([] as Array<[string, string]>) },
     { weight: 12, arbitrary: fc.constant(bearer(good)) },
+    { weight: 6, arbitrary: craftedToken.map(bearer) },
     fc.constant(bearer(token(server, { sub: 'bob', scope: 'orders:read' }))),
     fc.constant(bearer(token(server, { sub: 'eve' }, -60))),
     fc.constant(bearer(good.slice(0, -3) + 'abc')),
@@ -432,6 +461,25 @@ t.test('every hostile body, to every operation that takes JSON: a 4xx problem, n
   t.equal(twice!.status, 200, 'two real codings still decode')
   const fine = await send(server, { method: 'POST', target: '/small', headers: [['Content-Type', 'application/json']], body: Buffer.from('{"id":"3e456789-aaaa","n":1e308, "m": [1E+300]}') })
   t.equal(fine!.status, 200, 'large but finite numbers, and exponent-like text in strings, pass')
+})
+
+t.test('a signed token whose dates no calendar holds: 401 TOKEN_INVALID, with a secret configured or none', async (t) => {
+  const sign = (secret: string, payload: string) => {
+    const data = `${Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')}.${Buffer.from(payload).toString('base64url')}`
+    return `${data}.${createHmac('sha256', secret).update(data).digest('base64url')}`
+  }
+  const exp = Math.floor(Date.now() / 1000) + 600
+  for (const [name, options] of [
+    ['auth.bearer.jwt.secret', { config: ORDERS_CONFIG }],
+    ['no config (signatures unchecked)', {}],
+  ] as const) {
+    const server = await startMock(t, { spec: DEFAULT_SPEC, ...options })
+    for (const payload of [`{"exp":${exp},"nbf":1e308}`, '{"exp":-1e308}', '{"exp":1e999}', `{"exp":${exp},"iat":"yesterday"}`, `{"exp":${exp},"nbf":-8640000000001}`]) {
+      const response = await send(server, { method: 'GET', target: '/orders', headers: [['Authorization', `Bearer ${sign(JWT_SECRET, payload)}`]] })
+      t.equal(response?.status, 401, `${name}: ${payload}`)
+      t.equal(response && JSON.parse(response.body).code, codes.TOKEN_INVALID)
+    }
+  }
 })
 
 t.test('valid requests get their documented 2xx', async (t) => {

@@ -12,15 +12,15 @@ import { exchange, judge, parseWire } from './wire.js'
 
 t.setTimeout(60_000)
 
-const HEADERS_TIMEOUT_MS = 800
-const REQUEST_TIMEOUT_MS = 1500
+const HEADERS_TIMEOUT_MS = 600
+const REQUEST_TIMEOUT_MS = 1200
 const KEEP_ALIVE_TIMEOUT_MS = 1000
 const CONFIG = {
   server: { headersTimeoutMs: HEADERS_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS, keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS },
-  limits: { bodyIdleTimeoutMs: 700, lingerMs: 3000 },
+  limits: { bodyIdleTimeoutMs: 500, lingerMs: 3000 },
 }
 // How long after the deadline a timeout may fire: Node checks them every headersTimeout/4 ms.
-const SLACK_MS = 1000
+const SLACK_MS = 1500
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -146,7 +146,7 @@ t.test('slowloris: headers a byte at a time get a 408 when headersTimeoutMs pass
   await sleep(300)
   const during = await normalRequest(mock)
   t.equal(during.status, 200, 'a normal request during the attack is answered')
-  t.ok(during.ms < 1000, `…promptly (${during.ms} ms)`)
+  t.ok(during.ms < 2000, `…promptly (${during.ms} ms)`)
   t.comment(`a normal request during the slowloris attack took ${during.ms} ms`)
   for (const attacker of await Promise.all(attackers)) {
     t.ok(attacker.sent < request.length, `the attacker was cut off after ${attacker.sent} of ${request.length} bytes`)
@@ -166,10 +166,10 @@ t.test('a body trickled slower than requestTimeoutMs allows: 408, journaled', as
   const closed = new Promise<void>((resolve) => socket.on('end', () => resolve()).on('close', () => resolve()))
   socket.write(post('/note', 'Content-Length: 40\r\n'))
   const started = performance.now()
-  // A byte every 300 ms never trips the 700 ms idle timeout; the whole request still takes too long.
+  // A byte every 200 ms never trips the 500 ms idle timeout; the whole request still takes too long.
   for (let i = 0; i < 40 && !socket.readableEnded; i++) {
     socket.write('a')
-    await Promise.race([sleep(300), closed])
+    await Promise.race([sleep(200), closed])
   }
   await closed
   socket.destroy()
@@ -189,7 +189,7 @@ t.test('a request refused early whose body trickles past requestTimeoutMs gets n
   const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()))
   // No token: 401 at once, and the connection stays usable, so the body is read on (and dropped) as it trickles in.
   socket.write('POST /orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n[')
-  for (let i = 0; i < 25 && !socket.destroyed; i++) {
+  for (let i = 0; i < 20 && !socket.destroyed; i++) {
     socket.write('1,')
     await Promise.race([sleep(100), closed])
   }
@@ -220,7 +220,7 @@ t.test('a thousand idle connections: closed in time, and other clients served me
   t.equal(idle.length, 1000, 'a thousand connections are open')
   const during = await normalRequest(mock)
   t.equal(during.status, 200, 'a normal request is answered meanwhile')
-  t.ok(during.ms < 1000, `…promptly (${during.ms} ms; ${before.ms} ms before the attack)`)
+  t.ok(during.ms < 2000, `…promptly (${during.ms} ms; ${before.ms} ms before the attack)`)
   t.comment(`a normal request took ${before.ms} ms before, ${during.ms} ms with 1000 idle connections open`)
   const ends = await Promise.all(idle.map((c) => c.closed))
   const latest = Math.max(...ends.map((e) => e.ms))

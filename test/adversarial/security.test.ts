@@ -175,3 +175,18 @@ t.test('the journal never grows past its cap', async (t) => {
   t.same(health.body.journal, { size: 10, capacity: 10 })
   t.equal((await fetchJson(`${mock.url}/__doorman/journal`)).body.entries.length, 10, 'GET /__doorman/journal: 10 too')
 })
+
+t.test('admin bodies nested past the stack are refused, and poison nothing', async (t) => {
+  const mock = await startMock(t)
+  const deep = '['.repeat(20_000) + ']'.repeat(20_000)
+  const plan = await fetchJson(`${mock.url}/__doorman/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"kind":"status","status":503,"body":${deep}}` })
+  t.equal(plan.status, 400, 'a status fault whose body is 20,000 levels deep: 400')
+  t.equal(plan.body.code, codes.FAULT_PLAN_INVALID)
+  t.equal(plan.body.pointer, '/body')
+  t.same(mock.faults.list(), [], 'and no plan was added')
+  t.equal((await fetch(`${mock.url}/health`)).status, 200, 'so the mock answers as before')
+  const token = await fetchJson(`${mock.url}/__doorman/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"sub":${deep}}` })
+  t.equal(token.status, 400, 'claims 20,000 levels deep: 400')
+  t.equal(token.body.code, codes.TOKEN_MINT_REFUSED)
+  t.throws(() => mock.faults.add({ kind: 'status', status: 503, body: JSON.parse(deep) }), { name: 'FaultPlanError', message: /\/body: nests deeper than 1000 levels/ }, 'the library refuses it too')
+})

@@ -294,3 +294,20 @@ t.test('a recursive schema deeper than the stack allows: 400, never a 500', asyn
   t.match(refusal.detail, /too deep for its recursive schema to be checked/)
   t.equal((await plant(tree(3))).status, 201, 'and the server goes on validating')
 })
+
+t.test('a response schema whose minimums no answer can hold: generated cut short, with a note, never out of memory', async (t) => {
+  const spec = (schema: object) => ({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/x': { get: { responses: { 200: { description: 'ok', content: { 'application/json': { schema } } } } } } } })
+  for (const [what, schema, noted] of [
+    ['minItems 1e9', { type: 'array', minItems: 1e9, items: { type: 'string' } }, true],
+    ['minLength 1e9', { type: 'string', minLength: 1e9 }, true],
+    ['3000 arrays of 3000', { type: 'array', minItems: 3000, items: { type: 'array', minItems: 3000, items: { type: 'integer' } } }, false],
+  ] as const) {
+    const mock = await startServer({ spec: spec(schema), port: 0 })
+    t.teardown(() => mock.close())
+    t.equal(mock.notes.some((note) => /is more than doorman generates in one answer/.test(note)), noted, `${what}: ${noted ? 'noted' : 'no single minimum to note'}`)
+    const res = await fetch(`${mock.url}/x`)
+    const text = await res.text()
+    t.equal(res.status, 200, `${what}: answered`)
+    t.ok(text.length < 2_000_000, `${what}: within the generation budget (${text.length} bytes)`)
+  }
+})
