@@ -10,6 +10,7 @@
 //   BENCH_ONLY=413                     only the scenarios whose name matches
 //   BENCH_PARTS=load,startup,upload    which parts to run
 //   DOORMAN_CLI=dist/cli.js            the build to measure
+//   BENCH_DEBUG=1                      print each answer captured for the bare route
 import { execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'

@@ -49,7 +49,23 @@ function checkScheme({ scheme, scopes }: SchemeRequirement, creds: Credentials, 
   }
 }
 
+// A request without credentials gets the same 401 every time from one operation: describing every accepted
+// scheme was most of its cost. Keyed by what the request contributes (the scheme it used instead), a few per operation.
+const missing = new WeakMap<Operation, Map<string, Problem>>()
+
 function refuse(failure: AuthFailure, alternatives: Alternative[], op: Operation, realm: string): Problem {
+  if (failure.kind !== 'missing') return describeRefusal(failure, alternatives, op, realm)
+  let known = missing.get(op)
+  if (known === undefined) missing.set(op, (known = new Map()))
+  const key = `${failure.scheme.name} ${failure.description}`
+  const cached = known.get(key)
+  if (cached !== undefined) return cached
+  const problem = describeRefusal(failure, alternatives, op, realm)
+  if (known.size < 16) known.set(key, problem)
+  return problem
+}
+
+function describeRefusal(failure: AuthFailure, alternatives: Alternative[], op: Operation, realm: string): Problem {
   const scheme = failure.scheme
   const header = (...params: Challenge['params']) => ({ 'www-authenticate': renderChallenges(realm, [challengeFor(scheme, params)!]) })
   switch (failure.kind) {
