@@ -85,6 +85,25 @@ export async function runCli(args: string[], cwd = ROOT): Promise<{ code: number
   return { code: code as number | null, stdout, stderr }
 }
 
+/** Runs `task` over `items`, at most `limit` at a time (each CLI run is a fresh, slow Node process). */
+export async function pool<T, R>(items: T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++
+      results[i] = await task(items[i]!, i)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return results
+}
+
+/** Runs CLI commands two at a time. */
+export function runCliAll(argsList: string[][]): Promise<Array<Awaited<ReturnType<typeof runCli>>>> {
+  return pool(argsList, 2, (args) => runCli(args))
+}
+
 /** Runs a command (curl, python3) and collects its output. */
 export async function run(command: string, args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] })

@@ -10,7 +10,7 @@ import path from 'node:path'
 import t, { type Test } from 'tap'
 import { checkSpec, codes, CONFIG_SCHEMA, FAULT_KINDS, FAULT_PLAN_SCHEMA, SetupError, startServer, type DoormanConfig } from '../../src/index.js'
 import { resolveConfig } from '../../src/config.js'
-import { DEFAULT_SPEC, fixture, runCli, startMock } from '../helpers.js'
+import { DEFAULT_SPEC, fixture, runCli, runCliAll, startMock } from '../helpers.js'
 
 t.setTimeout(120_000)
 
@@ -142,19 +142,6 @@ t.test('specs: broken ones → SetupError naming the file and the pointer', asyn
   }
 })
 
-/** Runs CLI commands two at a time: each is a fresh Node process, slow on a busy machine. */
-async function runAll(argsList: string[][]) {
-  const results: Array<Awaited<ReturnType<typeof runCli>>> = []
-  let next = 0
-  const worker = async () => {
-    while (next < argsList.length) {
-      const i = next++
-      results[i] = await runCli(argsList[i]!)
-    }
-  }
-  await Promise.all([worker(), worker()])
-  return results
-}
 
 function assertExit2(t: Test, result: { code: number | null; stdout: string; stderr: string }, message: RegExp, what: string) {
   t.equal(result.code, 2, `${what}: exit code 2`)
@@ -177,7 +164,7 @@ t.test('through the CLI, on temp files: exit 2 and one pointed line', async (t) 
   const file = (name: string) => path.join(dir, name)
   const shown = (name: string) => path.relative(process.cwd(), file(name)).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
   const spec = (name: string) => fixture('adversarial', name)
-  const results = await runAll([
+  const results = await runCliAll([
     ['check', DEFAULT_SPEC, '--config', file('wrong-type.yaml')],
     ['check', DEFAULT_SPEC, '--config', file('timeouts.yaml')],
     ['check', DEFAULT_SPEC, '--config', file('admin-token.json')],

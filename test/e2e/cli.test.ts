@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 import t, { type Test } from 'tap'
-import { fixture, runCli, startCli } from '../helpers.js'
+import { fixture, runCli, runCliAll, startCli } from '../helpers.js'
 
 const READY = /^doorman listening on http:\/\/127\.0\.0\.1:(\d+)$/
 
@@ -11,18 +11,6 @@ const READY = /^doorman listening on http:\/\/127\.0\.0\.1:(\d+)$/
 // many at once only makes each one slower. Two at a time, and room for a loaded CI box.
 t.setTimeout(180_000)
 
-async function runAll(argsList: string[][], concurrency = 2) {
-  const results: Array<Awaited<ReturnType<typeof runCli>>> = []
-  let next = 0
-  const worker = async () => {
-    while (next < argsList.length) {
-      const i = next++
-      results[i] = await runCli(argsList[i]!)
-    }
-  }
-  await Promise.all(Array.from({ length: concurrency }, worker))
-  return results
-}
 
 /** A setup failure: exit 2, one line on stderr, never a stack trace. */
 function assertSetupFailure(t: Test, result: { code: number | null; stdout: string; stderr: string }, what: string) {
@@ -103,7 +91,7 @@ t.test('SIGTERM exits 0 promptly, even with a keep-alive connection open', async
 })
 
 t.test('bad arguments: exit 2 with the usage', async (t) => {
-  const [unknownOption, badPort, badLog, unknownCommand] = await runAll([
+  const [unknownOption, badPort, badLog, unknownCommand] = await runCliAll([
     ['serve', '--prot', '4010'],
     ['serve', '--port', '70000'],
     ['serve', '--log', 'loud'],
@@ -148,7 +136,7 @@ t.test('check lists the operations and their rules', async (t) => {
 
 t.test('every broken spec: check and serve stop with exit 2 and one line naming the file', async (t) => {
   const names = readdirSync(fixture('specs', 'broken')).filter((name) => /\.(ya?ml|json)$/.test(name))
-  const results = await runAll(names.map((name) => ['check', fixture('specs', 'broken', name)]))
+  const results = await runCliAll(names.map((name) => ['check', fixture('specs', 'broken', name)]))
   names.forEach((name, i) => {
     const result = results[i]!
     assertSetupFailure(t, result, `check ${name}`)
@@ -184,7 +172,7 @@ t.test('config errors through --config', async (t) => {
     ['bad-size.yaml', /^doorman: fixtures\/configs\/broken\/bad-size\.yaml: \/limits\/bodySize: must be a size/],
     ['nope.yaml', /^doorman: fixtures\/configs\/broken\/nope\.yaml: cannot read the config file: no such file$/m],
   ]
-  const results = await runAll(cases.map(([name]) => ['serve', '--port', '0', '--config', `fixtures/configs/broken/${name}`]))
+  const results = await runCliAll(cases.map(([name]) => ['serve', '--port', '0', '--config', `fixtures/configs/broken/${name}`]))
   cases.forEach(([name, pattern], i) => {
     assertSetupFailure(t, results[i]!, `--config ${name}`)
     t.match(results[i]!.stderr, pattern, `--config ${name}: the file and the key path`)

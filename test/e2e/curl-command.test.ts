@@ -1,14 +1,12 @@
 // `doorman curl` keeps its word: every command it prints, run with sh against
 // a mock started with the same spec and config, gets the status (and problem
 // code, and curl exit status) its comment announces.
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import t, { type Test } from 'tap'
 import { COMMENT_PATTERN } from '../../src/curl/render-curl.js'
-import { DEFAULT_SPEC, fixture, runCli, startCli } from '../helpers.js'
+import { DEFAULT_SPEC, fixture, pool, run, runCli, startCli } from '../helpers.js'
 
 interface Announced {
   operation: string
@@ -42,32 +40,6 @@ function bodyOf(raw: string): string {
   return blocks.slice(i + 1).join('\r\n\r\n')
 }
 
-/** Runs `tasks` at most `limit` at a time. */
-async function pool<T, R>(items: T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length)
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++
-      results[i] = await task(items[i]!, i)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return results
-}
-
-/** `sh -c command`, its stdout, stderr and exit status. */
-async function sh(command: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk) => (stdout += chunk))
-  child.stderr.on('data', (chunk) => (stderr += chunk))
-  // 'close', not 'exit': only then has all of stdout been read.
-  const [code] = await once(child, 'close')
-  return { code: code as number | null, stdout, stderr }
-}
-
 async function checkEveryCommand(t: Test, spec: string, options: { config?: string; faults: boolean }) {
   const config = options.config
   const configArgs = config ? ['--config', config] : []
@@ -82,7 +54,7 @@ async function checkEveryCommand(t: Test, spec: string, options: { config?: stri
   const results = await pool(commands, 8, async (announced, i) => {
     const file = path.join(dir, `${i}.out`)
     // The test's own options go after the command: what a person sees is run unchanged.
-    const { code, stdout, stderr } = await sh(`${announced.command} -s -S -o '${file}' -w '%{http_code}'`)
+    const { code, stdout, stderr } = await run('sh', ['-c', `${announced.command} -s -S -o '${file}' -w '%{http_code}'`])
     const raw = await readFile(file, 'latin1').catch(() => '')
     return { status: Number(stdout.trim() || '0'), exit: code, stderr, body: bodyOf(raw) }
   })
