@@ -104,11 +104,12 @@ t.test('pretty: one line tells the story, plain text when piped', async (t) => {
 /** `doorman serve` under `script`, which gives it a pseudo-terminal; returns the log lines of two requests. */
 async function serveOnTerminal(env: NodeJS.ProcessEnv): Promise<string[]> {
   const command = `exec ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} serve --port 0`
-  const { NO_COLOR, FORCE_COLOR, NODE_DISABLE_COLORS, ...inherited } = process.env
+  // Only what a developer's terminal has: Node's colour-depth check also reads CI, TMUX and
+  // the names of CI services, so an inherited environment would make this test depend on where it runs.
   const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'ignore'],
-    env: { ...inherited, TERM: 'xterm-256color', ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm-256color', ...env },
   })
   const exited = new Promise((resolve) => child.once('exit', resolve))
   const lines: string[] = []
