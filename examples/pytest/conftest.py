@@ -6,9 +6,10 @@ JSON line per request (docs/logging.md). The session fixture reads the ready
 line, hands the URL to the tests and stops the server with SIGTERM at the end.
 
 By default it runs this repository's build (``node dist/cli.js``, after
-``npm run build``). In your own project set ``DOORMAN_CMD="npx doorman"`` and
-``DOORMAN_SPEC=path/to/openapi.yaml``, or copy this file and change the two
-constants.
+``npm run build``). In your own project set ``DOORMAN_CMD=node_modules/.bin/doorman``
+and ``DOORMAN_SPEC=path/to/openapi.yaml``, or copy this file and change the two
+constants. Not ``npx doorman``: npm does not pass SIGTERM on, so doorman would
+outlive the session.
 """
 import json
 import os
@@ -39,7 +40,6 @@ class Doorman:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            cwd=ROOT,
         )
         self.lines = []  # one dict per request, as logged
         self._changed = threading.Condition()
@@ -151,7 +151,7 @@ def fresh_doorman(doorman):
 @pytest.fixture(scope="session")
 def token():
     """A bearer token the mock accepts, from ``doorman token`` (what a person uses with curl)."""
-    result = subprocess.run([*DOORMAN_CMD, "token", "--scope", "orders:write"], capture_output=True, text=True, check=True, cwd=ROOT)
+    result = subprocess.run([*DOORMAN_CMD, "token", "--scope", "orders:write"], capture_output=True, text=True, check=True)
     return result.stdout.strip()
 
 
