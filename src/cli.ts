@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Arguments → options, nothing else: everything the CLI does goes through src/index.ts.
+import { createRequire } from 'node:module'
 import { parseArgs } from 'node:util'
 import { checkSpec, curlCommands, SetupError, signToken, startServer, type LogMode, type ReloadEvent } from './index.js'
 
 const USAGE = `usage:
+  doorman --version | --help
   doorman serve [SPEC] [--port 4010] [--host 127.0.0.1] [--config FILE] [--log pretty|json|silent] [--watch]
   doorman check [SPEC] [--config FILE]
   doorman curl [OPERATION] [SPEC] [--config FILE] [--url http://127.0.0.1:4010]
@@ -19,6 +21,7 @@ class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
+  if (command !== undefined && (rest.includes('--help') || rest.includes('-h'))) return main(['--help'])
   switch (command) {
     case 'serve':
       return serve(rest)
@@ -35,9 +38,19 @@ async function main(argv: string[]): Promise<number> {
       // Asked for, the usage is the output; missing a command, it is an error message.
       ;(command === undefined ? process.stderr : process.stdout).write(USAGE + '\n')
       return command === undefined ? 2 : 0
+    case '-v':
+    case '--version':
+    case 'version':
+      process.stdout.write(`doorman ${version()}\n`)
+      return 0
     default:
       throw new UsageError(`unknown command '${command}'`)
   }
+}
+
+/** From the package.json beside dist/, wherever the package is installed. */
+function version(): string {
+  return (createRequire(import.meta.url)('../package.json') as { version: string }).version
 }
 
 /** parseArgs' own messages are good ("Unknown option '--prot'"); they just need the usage after them. */

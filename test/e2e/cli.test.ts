@@ -1,5 +1,5 @@
 import { once } from 'node:events'
-import { readdirSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
 import t, { type Test } from 'tap'
@@ -24,7 +24,7 @@ function assertSetupFailure(t: Test, result: { code: number | null; stdout: stri
 function assertUsageFailure(t: Test, result: { code: number | null; stderr: string }, message: RegExp, what: string) {
   t.equal(result.code, 2, `${what}: exit code 2`)
   t.match(result.stderr, message, `${what}: says what is wrong`)
-  t.match(result.stderr, /usage:\n {2}doorman serve/, `${what}: shows the usage`)
+  t.match(result.stderr, /usage:\n[^]* {2}doorman serve \[SPEC\]/, `${what}: shows the usage`)
   t.notMatch(result.stderr, /^\s+at /m, `${what}: no stack trace`)
 }
 
@@ -101,6 +101,20 @@ t.test('bad arguments: exit 2 with the usage', async (t) => {
   assertUsageFailure(t, badPort!, /^doorman: --port must be a number from 0 to 65535, got '70000'/, 'bad --port')
   assertUsageFailure(t, badLog!, /^doorman: --log must be pretty, json or silent, got 'loud'/, 'bad --log')
   assertUsageFailure(t, unknownCommand!, /^doorman: unknown command 'srve'/, 'unknown command')
+})
+
+t.test('--version and --help answer on stdout with exit 0, also after a command', async (t) => {
+  const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  const [long, short, help, serveHelp, tokenHelp] = await runCliAll([['--version'], ['-v'], ['--help'], ['serve', '--help'], ['token', '-h']])
+  for (const [name, result] of Object.entries({ long, short })) {
+    t.equal(result!.code, 0, `${name}: exit 0`)
+    t.equal(result!.stdout, `doorman ${version}\n`, `${name}: the package's version`)
+  }
+  for (const [name, result] of Object.entries({ help, serveHelp, tokenHelp })) {
+    t.equal(result!.code, 0, `${name}: exit 0`)
+    t.match(result!.stdout, /^usage:\n[^]*doorman serve \[SPEC\][^]*doorman token /, `${name}: the usage on stdout`)
+    t.equal(result!.stderr, '', `${name}: nothing on stderr`)
+  }
 })
 
 t.test('a port that is taken: exit 2 with a hint', async (t) => {
