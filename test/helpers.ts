@@ -111,6 +111,10 @@ export async function run(command: string, args: string[], input?: string): Prom
   let stderr = ''
   child.stdout.on('data', (chunk) => (stdout += chunk))
   child.stderr.on('data', (chunk) => (stderr += chunk))
+  // A command that never reads its stdin (curl without `@-`) may exit before the write lands: EPIPE is its business, not a test failure.
+  child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+  })
   child.stdin.end(input ?? '')
   // 'close', not 'exit': exit can come before stdout is fully read.
   const [code] = await once(child, 'close')

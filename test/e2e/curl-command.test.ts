@@ -49,7 +49,7 @@ async function checkEveryCommand(t: Test, spec: string, options: { config?: stri
   // The Prefer faults are the same for every operation: one spec runs them all, the others skip them.
   const commands = parseCurlOutput(printed.stdout).filter((c) => options.faults || !c.title.startsWith('Prefer:'))
   const dir = await mkdtemp(path.join(tmpdir(), 'doorman-curl-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  t.teardown(() => rm(dir, { recursive: true, force: true, maxRetries: 3 }))
 
   const results = await pool(commands, 8, async (announced, i) => {
     const file = path.join(dir, `${i}.out`)
