@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'
 import t from 'tap'
 import { codes, type JournalEntry } from '../src/index.js'
 import { loadSpec } from '../src/spec/load-spec.js'
@@ -24,7 +25,7 @@ t.test('the admin API', async (t) => {
     t.equal(res.status, 200)
     t.match(res.headers.get('content-type'), /^application\/json/)
     const { operations } = compileRouteTable(await loadSpec(DEFAULT_SPEC))
-    t.same(res.body, { status: 'ok', operations: operations.length, journal: { size: 3, capacity: 50 } })
+    t.same(res.body, { status: 'ok', operations: operations.length, journal: { size: 3, capacity: 50, waiting: 0 } })
   })
 
   t.test('GET journal, with filters', async (t) => {
@@ -48,6 +49,61 @@ t.test('the admin API', async (t) => {
     t.same(paths(last.body.entries), ['GET /ordrs 404', 'DELETE /health 405'], 'limit keeps the newest')
     const since = await fetchJson(`${admin}/journal?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)
     t.same(since.body.entries, [], 'since')
+  })
+
+  t.test('GET journal refuses a filter that could only match nothing by mistake', async (t) => {
+    const cases: Array<[string, RegExp]> = [
+      ['stauts=201', /^unknown query parameter 'stauts'; did you mean 'status'\? Known: operation, method, path, code, step, status, since, limit, count, timeoutMs\.$/],
+      ['status=2OO', /^status must be a whole number from 100 to 599, got '2OO'\.$/],
+      ['status=99', /^status must be a whole number from 100 to 599, got '99'\.$/],
+      ['code=BODY_INVALD', /^code must be a problem code from docs\/errors\.md, got 'BODY_INVALD'; did you mean 'BODY_INVALID'\?$/],
+      ['step=validation', /^step must be one of route, fault, auth, content-type, body-size, parse, schema, respond, transport, admin, internal, got 'validation'\.$/],
+      ['since=yesterday', /^since must be an ISO 8601 time .* or epoch milliseconds, got 'yesterday'\.$/],
+      ['limit=-1', /^limit must be a whole number of at least 0, got '-1'\.$/],
+      ['method=GET%20/health', /^method must be an HTTP method such as GET or POST, got 'GET \/health'\.$/],
+      ['status=200&status=404', /^the query parameter 'status' is given 2 times; give it once\.$/],
+      ['count=0', /^count must be a whole number of at least 1, got '0'\.$/],
+      ['count=51', /^count 51 can never be reached: the journal keeps the newest 50 entries/],
+      ['timeoutMs=100', /^timeoutMs says how long to wait for count entries: give count too/],
+      ['count=1&timeoutMs=60001', /^timeoutMs must be a whole number from 0 to 60000, got '60001'\.$/],
+    ]
+    for (const [query, detail] of cases) {
+      const res = await fetchJson(`${admin}/journal?${query}`)
+      t.equal(res.status, 400, `${query}: 400`)
+      t.equal(res.headers.get('content-type'), 'application/problem+json; charset=utf-8', `${query}: problem+json`)
+      t.match(res.body, { code: codes.ADMIN_QUERY_INVALID, step: 'admin', instance: `/__doorman/journal?${query}` }, `${query}: ADMIN_QUERY_INVALID`)
+      t.match(res.body.detail, detail, `${query}: ${res.body.detail}`)
+    }
+    const har = await fetchJson(`${admin}/journal.har?count=2`)
+    t.equal(har.status, 400, 'journal.har does not wait')
+    t.match(har.body.detail, /^unknown query parameter 'count' \(count waits for requests: use GET \/__doorman\/journal\) Known: operation, method, path, code, step, status, since, limit\.$/)
+    const epoch = await fetchJson(`${admin}/journal?since=${Date.now() + 60_000}`)
+    t.same([epoch.status, epoch.body.entries], [200, []], 'since also takes epoch milliseconds')
+  })
+
+  t.test('GET journal?count= waits for the requests, over HTTP (a long poll for fixtures in other languages)', async (t) => {
+    mock.reset()
+    const waiting = fetchJson(`${admin}/journal?operation=getHealth&count=2&timeoutMs=10000`)
+    // Whether the wait arrives before these requests or after them, it answers once two getHealth are in.
+    await fetch(`${mock.url}/health`).then((res) => res.arrayBuffer())
+    await fetch(`${mock.url}/ordrs`).then((res) => res.arrayBuffer())
+    await fetch(`${mock.url}/health`).then((res) => res.arrayBuffer())
+    const done = await waiting
+    t.equal(done.status, 200)
+    t.equal(done.body.complete, true)
+    t.same(paths(done.body.entries), ['GET /health 200', 'GET /health 200'])
+
+    const already = await fetchJson(`${admin}/journal?count=3`)
+    t.same([already.body.complete, already.body.entries.length], [true, 3], 'what is already there answers at once')
+
+    const started = performance.now()
+    const short = await fetchJson(`${admin}/journal?operation=createOrder&count=1&timeoutMs=200`)
+    const ms = performance.now() - started
+    t.equal(short.status, 200, 'a wait that runs out is still a 200, like a long poll')
+    t.equal(short.body.complete, false)
+    t.same(short.body.entries, [])
+    t.match(short.body.detail, /^Waited \d+ ms for 1 request\(s\) matching operation=createOrder; 0 arrived\.$/)
+    t.ok(ms >= 190 && ms < 3000, `it waited timeoutMs (${Math.round(ms)} ms)`)
   })
 
   t.test('DELETE journal empties it', async (t) => {
@@ -82,4 +138,21 @@ t.test('the admin API', async (t) => {
     t.match(res.headers.get('content-type'), /^application\/problem\+json/)
     t.equal(res.body.code, codes.ROUTE_NOT_FOUND)
   })
+})
+
+t.test('close() does not sit out a pending GET journal?count= wait', async (t) => {
+  const mock = await startMock(t)
+  const waiting = fetch(`${mock.url}/__doorman/journal?operation=createOrder&count=1&timeoutMs=30000`).then(
+    async (res) => ({ status: res.status, body: (await res.json()) as { complete: boolean; detail: string } }),
+    (error: Error) => error,
+  )
+  // close() must start while the wait is pending: health says so (each look is a request, not a sleep).
+  while ((await fetchJson(`${mock.url}/__doorman/health`)).body.journal.waiting === 0);
+  t.equal(mock.journal.waiting, 1)
+  const started = performance.now()
+  await mock.close()
+  const ms = performance.now() - started
+  t.ok(ms < 5000, `close() took ${Math.round(ms)} ms, not the wait's 30 s`)
+  t.equal(mock.journal.waiting, 0, 'the wait is gone: no timer of it keeps the process alive for 30 s')
+  t.type(await waiting, Error, 'close() closes every connection, the waiting one too')
 })

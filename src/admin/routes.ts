@@ -1,6 +1,8 @@
-import type { FastifyInstance } from 'fastify'
+import { performance } from 'node:perf_hooks'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { registerFaultRoutes } from '../faults/admin.js'
 import { adminGuard } from './guard.js'
+import { parseJournalQuery, type JournalQuery } from './journal-query.js'
 import { buildHar } from '../journal/har.js'
 import type { Journal, JournalEntry, JournalFilter } from '../journal/journal.js'
 import type { MockState } from '../pipeline/context.js'
@@ -30,19 +32,62 @@ export function registerAdminRoutes(app: FastifyInstance, { journal, state, rese
   app.get(`${ADMIN_PREFIX}/health`, async () => ({
     status: 'ok',
     operations: state.table.operations.length,
-    journal: { size: journal.size, capacity: journal.capacity },
+    journal: { size: journal.size, capacity: journal.capacity, waiting: journal.waiting },
   }))
 
   // GET/POST/DELETE faults[/ID], GET report (src/faults/admin.ts)
   registerFaultRoutes(app, ADMIN_PREFIX, { journal, state })
 
-  app.get(`${ADMIN_PREFIX}/journal`, async (request) => ({ entries: filteredJournal(journal, request.query) }))
+  // A wait in progress when the mock closes answers at once with what is there: close() must not sit out a long poll.
+  const closing = new AbortController()
+  app.addHook('preClose', (done) => {
+    closing.abort(new Error('the mock is closing'))
+    done()
+  })
+
+  app.get(`${ADMIN_PREFIX}/journal`, async (request, reply) => {
+    const query = readQuery(request, reply, true)
+    if (query === undefined) return reply
+    if (query.count === undefined) return { entries: select(journal, query) }
+    // Long poll, for fixtures in other languages: the journal's waitFor over HTTP, instead of polling in a loop.
+    const stop = new AbortController()
+    const stopWaiting = () => stop.abort(new Error('the client went away, or the mock is closing'))
+    // The response's 'close' comes early only when the connection goes before the answer.
+    reply.raw.once('close', stopWaiting)
+    closing.signal.addEventListener('abort', stopWaiting, { once: true })
+    const started = performance.now()
+    try {
+      await journal.waitFor({ ...query.filter, count: query.count }, { timeoutMs: query.timeoutMs, signal: stop.signal })
+      return { entries: select(journal, query), complete: true }
+    } catch {
+      // Like a long poll's timeout: 200 with what arrived; `complete: false` and the detail say the wait ran out.
+      const entries = select(journal, query)
+      const waited = Math.round(performance.now() - started)
+      const why = closing.signal.aborted ? ' The mock is closing.' : ''
+      return { entries, complete: false, detail: `Waited ${waited} ms for ${query.count} request(s)${describeFilter(query.filter)}; ${entries.length} arrived.${why}` }
+    } finally {
+      closing.signal.removeEventListener('abort', stopWaiting)
+    }
+  })
 
   // HAR 1.2, same filters: save it and open it in a browser's network panel or a HAR viewer.
   app.get(`${ADMIN_PREFIX}/journal.har`, async (request, reply) => {
+    const query = readQuery(request, reply, false)
+    if (query === undefined) return reply
     reply.type('application/json; charset=utf-8').header('content-disposition', 'attachment; filename="doorman-journal.har"')
-    return buildHar(filteredJournal(journal, request.query))
+    return buildHar(select(journal, query))
   })
+
+  function readQuery(request: FastifyRequest, reply: FastifyReply, wait: boolean): JournalQuery | undefined {
+    try {
+      return parseJournalQuery(request.query, { wait, capacity: journal.capacity })
+    } catch (error) {
+      if (!(error instanceof Problem)) throw error
+      const origin = `${request.protocol}://${request.host || 'localhost'}`
+      reply.code(error.status).type(PROBLEM_MEDIA_TYPE).send(error.toJSON(origin, request.url, request.id))
+      return undefined
+    }
+  }
 
   app.delete(`${ADMIN_PREFIX}/journal`, async (_request, reply) => {
     journal.clear()
@@ -105,17 +150,14 @@ export function registerAdminRoutes(app: FastifyInstance, { journal, state, rese
   })
 }
 
-/** `?operation=&method=&path=&code=&step=&since=&status=&limit=` (limit keeps the newest). */
-function filteredJournal(journal: Journal, rawQuery: unknown): JournalEntry[] {
-  const query = rawQuery as Record<string, string | undefined>
-  const filter: JournalFilter = {}
-  for (const key of ['operation', 'method', 'path', 'code', 'step', 'since'] as const) {
-    if (query[key] !== undefined) filter[key] = query[key]
-  }
-  if (query.status !== undefined) filter.status = Number(query.status)
+function select(journal: Journal, { filter, limit }: JournalQuery): JournalEntry[] {
   const entries = journal.entries(filter)
-  const limit = query.limit === undefined ? undefined : Math.max(0, Number(query.limit) || 0)
   return limit === undefined ? entries : entries.slice(-limit)
+}
+
+function describeFilter(filter: JournalFilter): string {
+  const parts = Object.entries(filter).map(([key, value]) => `${key}=${key === 'since' ? new Date(value as number).toISOString() : String(value)}`)
+  return parts.length === 0 ? '' : ` matching ${parts.join(', ')}`
 }
 
 function describe(code: ProblemCode, origin: string) {

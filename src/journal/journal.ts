@@ -52,6 +52,8 @@ export interface JournalFilter {
 export interface WaitForOptions {
   /** Default 5000 ms. */
   timeoutMs?: number
+  /** Stops waiting: the promise rejects with the signal's reason. */
+  signal?: AbortSignal
 }
 
 interface Waiter {
@@ -79,6 +81,11 @@ export class Journal {
 
   get capacity(): number {
     return this.#capacity
+  }
+
+  /** How many `waitFor`s are pending (the admin API's long polls among them). */
+  get waiting(): number {
+    return this.#waiters.size
   }
 
   add(entry: JournalEntry): void {
@@ -130,28 +137,40 @@ export class Journal {
 
   /**
    * Resolves with the matching entries once there are at least `count` (default 1)
-   * of them; rejects after `timeoutMs` saying how many it saw. Tests use this
-   * instead of sleeping.
+   * of them; rejects after `timeoutMs` saying how many it saw, or when
+   * `signal` aborts. Tests use this instead of sleeping.
    */
   waitFor(filter: JournalFilter & { count?: number } = {}, options: WaitForOptions = {}): Promise<JournalEntry[]> {
     const { count = 1, ...rest } = filter
     const timeoutMs = options.timeoutMs ?? 5000
+    const { signal } = options
+    if (signal?.aborted) return Promise.reject(signal.reason)
     const found = this.entries(rest)
     if (found.length >= count) return Promise.resolve(found)
     return new Promise((resolve, reject) => {
+      const settle = () => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+        this.#waiters.delete(waiter)
+      }
+      const onAbort = () => {
+        settle()
+        reject(signal!.reason)
+      }
       const waiter: Waiter = {
         filter: rest,
         count,
         resolve: (entries) => {
-          clearTimeout(timer)
+          settle()
           resolve(entries)
         },
       }
       const timer = setTimeout(() => {
-        this.#waiters.delete(waiter)
+        settle()
         const seen = this.entries(rest).length
         reject(new Error(`journal.waitFor timed out after ${timeoutMs} ms: wanted ${count} request(s) matching ${JSON.stringify(rest)}, saw ${seen}`))
       }, timeoutMs)
+      signal?.addEventListener('abort', onAbort, { once: true })
       this.#waiters.add(waiter)
     })
   }

@@ -7,17 +7,10 @@
  * test/problems/catalog.test.ts fails when the two disagree.
  */
 
-export type Step =
-  | 'route'
-  | 'fault'
-  | 'auth'
-  | 'content-type'
-  | 'body-size'
-  | 'parse'
-  | 'schema'
-  | 'respond'
-  | 'transport'
-  | 'internal'
+/** The pipeline's steps in order, then `transport` (the connection), `admin` (the /__doorman/ API) and `internal`. */
+export const STEPS = ['route', 'fault', 'auth', 'content-type', 'body-size', 'parse', 'schema', 'respond', 'transport', 'admin', 'internal'] as const
+
+export type Step = (typeof STEPS)[number]
 
 export interface CatalogEntry {
   status: number
@@ -288,6 +281,13 @@ const catalog = {
     step: 'schema',
     meaning: 'The request body breaks the operation’s schema.',
     fix: 'Fix each error listed in errors (pointer, keyword, expected, received).',
+  },
+  // the admin API (/__doorman/*): requests from the test suite, not from the client under test
+  ADMIN_QUERY_INVALID: {
+    status: 400,
+    step: 'admin',
+    meaning: 'A query parameter of GET /__doorman/journal (or journal.har) is unknown, given twice, or has a value of the wrong kind, so the filter would silently match nothing.',
+    fix: 'Use the parameters and value kinds the detail lists (the detail names the closest parameter for a typo).',
   },
   INTERNAL_ERROR: {
     status: 500,

@@ -172,7 +172,7 @@ t.test('the journal never grows past its cap', async (t) => {
   const ids = entries.map((e) => Number(e.requestId.slice(2)))
   t.ok(Math.min(...ids) > 480, `the newest ones are kept (request ids ${Math.min(...ids)}…${Math.max(...ids)})`)
   const health = await fetchJson(`${mock.url}/__doorman/health`)
-  t.same(health.body.journal, { size: 10, capacity: 10 })
+  t.same(health.body.journal, { size: 10, capacity: 10, waiting: 0 })
   t.equal((await fetchJson(`${mock.url}/__doorman/journal`)).body.entries.length, 10, 'GET /__doorman/journal: 10 too')
 })
 
