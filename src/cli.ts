@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Arguments → options, nothing else: everything the CLI does goes through src/index.ts.
-import { createRequire } from 'node:module'
 import { parseArgs } from 'node:util'
 import { checkSpec, curlCommands, SetupError, signToken, startServer, type LogMode, type ReloadEvent } from './index.js'
+import { VERSION } from './version.js'
 
 const USAGE = `usage:
   doorman --version | --help
@@ -41,16 +41,11 @@ async function main(argv: string[]): Promise<number> {
     case '-v':
     case '--version':
     case 'version':
-      process.stdout.write(`doorman ${version()}\n`)
+      process.stdout.write(`doorman ${VERSION}\n`)
       return 0
     default:
       throw new UsageError(`unknown command '${command}'`)
   }
-}
-
-/** From the package.json beside dist/, wherever the package is installed. */
-function version(): string {
-  return (createRequire(import.meta.url)('../package.json') as { version: string }).version
 }
 
 /** parseArgs' own messages are good ("Unknown option '--prot'"); they just need the usage after them. */

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url'
 import { startServer, type DoormanServer, type ServerOptions } from '../src/index.js'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-export const CLI = path.join(ROOT, 'dist', 'cli.js')
+/** The `doorman` command as users run it: the bundle `npm run build` writes (scripts/bundle-cli.mjs). */
+export const CLI = path.join(ROOT, 'dist', 'doorman.js')
 export const fixture = (...parts: string[]) => path.join(ROOT, 'fixtures', ...parts)
 export const DEFAULT_SPEC = path.join(ROOT, 'openapi.yaml')
 

@@ -5,7 +5,7 @@ ready line, ``{"event":"listening","url":"http://127.0.0.1:PORT"}``, then one
 JSON line per request (docs/logging.md). The session fixture reads the ready
 line, hands the URL to the tests and stops the server with SIGTERM at the end.
 
-By default it runs this repository's build (``node dist/cli.js``, after
+By default it runs this repository's build (``node dist/doorman.js``, after
 ``npm run build``). In your own project set ``DOORMAN_CMD=node_modules/.bin/doorman``
 and ``DOORMAN_SPEC=path/to/openapi.yaml``, or copy this file and change the two
 constants. Not ``npx doorman``: npm does not pass SIGTERM on, so doorman would
@@ -25,7 +25,7 @@ import requests
 from orders_client import OrdersClient
 
 ROOT = Path(__file__).resolve().parents[2]
-DOORMAN_CMD = shlex.split(os.environ.get("DOORMAN_CMD") or f"node {shlex.quote(str(ROOT / 'dist' / 'cli.js'))}")
+DOORMAN_CMD = shlex.split(os.environ.get("DOORMAN_CMD") or f"node {shlex.quote(str(ROOT / 'dist' / 'doorman.js'))}")
 SPEC = os.environ.get("DOORMAN_SPEC") or str(ROOT / "openapi.yaml")
 READY_TIMEOUT_S = 15
 

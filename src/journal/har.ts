@@ -8,7 +8,7 @@
  * doorman's own verdict (step, code, fault) travels in `_doorman`, since HAR
  * allows custom fields that start with an underscore.
  */
-import { createRequire } from 'node:module'
+import { VERSION } from '../version.js'
 import { parse as parseCookies } from 'cookie'
 import { statusTitle } from '../problems/problem.js'
 import type { JournalBody, JournalEntry } from './journal.js'
@@ -69,8 +69,6 @@ export interface Har {
     entries: HarEntry[]
   }
 }
-
-const VERSION: string = createRequire(import.meta.url)('../../package.json').version
 
 export function buildHar(entries: JournalEntry[]): Har {
   return { log: { version: '1.2', creator: { name: 'doorman', version: VERSION }, entries: entries.map(harEntry) } }
