@@ -38,7 +38,7 @@ export class ActivePlan {
 
   matches(operation: Operation): boolean {
     const { plan } = this
-    if (plan.operation !== undefined && plan.operation !== operation.id && plan.operation !== `${operation.method} ${operation.path}`) {
+    if (plan.operation !== undefined && plan.operation !== operation.id && plan.operation !== `${operation.method} ${operation.path}` && plan.operation !== operation.label) {
       return false
     }
     if (plan.path !== undefined && plan.path !== operation.path) return false
@@ -188,7 +188,8 @@ export class FaultRegistry {
         const key = plan.path !== undefined ? 'path' : 'method'
         throw new FaultPlanError(`${at}/${key}: give either 'operation' or 'method'/'path', not both`, `${at}/${key}`)
       }
-      const names = operations.flatMap((op) => [op.id, `${op.method} ${op.path}`])
+      // `POST /orders` as documented, or `POST /v2/orders` as called: both name the operation.
+      const names = operations.flatMap((op) => [op.id, `${op.method} ${op.path}`, op.label])
       if (!names.includes(plan.operation)) {
         const guess = closest(plan.operation, names)
         throw new FaultPlanError(

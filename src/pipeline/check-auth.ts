@@ -74,7 +74,7 @@ function describeRefusal(failure: AuthFailure, alternatives: Alternative[], op: 
       const all = alternatives.flatMap((alt) => alt.map((r) => challengeFor(r.scheme))).filter((c) => c !== undefined)
       const bearer = alternatives.some((alt) => alt.some((r) => r.scheme.kind === 'bearer'))
       return new Problem('AUTH_MISSING', {
-        detail: `${op.method} ${op.path} needs ${describeAlternatives(alternatives)}; ${lowerFirst(failure.description)}.${bearer ? ' Mint a token with: doorman token' : ''}`,
+        detail: `${op.label} needs ${describeAlternatives(alternatives)}; ${lowerFirst(failure.description)}.${bearer ? ' Mint a token with: doorman token' : ''}`,
         headers: { 'www-authenticate': renderChallenges(realm, all) },
         extra: { scheme: scheme.name, expected: alternatives.map((alt) => alt.map((r) => r.scheme.name).join(' + ')) },
       })
@@ -96,7 +96,7 @@ function describeRefusal(failure: AuthFailure, alternatives: Alternative[], op: 
       const description = `The token lacks the scope ${missing.join(' ')}`
       const has = failure.granted.length ? `the token has ${failure.granted.join(' ')}` : 'the token has no scope'
       return new Problem('SCOPE_INSUFFICIENT', {
-        detail: `${op.method} ${op.path} needs the scope ${failure.required.join(' ')}; ${has}. Mint one with: doorman token --scope "${failure.required.join(' ')}"`,
+        detail: `${op.label} needs the scope ${failure.required.join(' ')}; ${has}. Mint one with: doorman token --scope "${failure.required.join(' ')}"`,
         // RFC 6750 §3: `scope` lists every scope the resource needs, not only the missing ones.
         headers: header(['error', 'insufficient_scope'], ['error_description', description], ['scope', failure.required.join(' ')]),
         extra: { scheme: scheme.name, expected: failure.required, received: failure.granted },

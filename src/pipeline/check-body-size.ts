@@ -16,7 +16,7 @@ export const checkBodySize: Stage = {
     if (declared === undefined) {
       if (mock.config.limits.requireContentLength) {
         return new Problem('LENGTH_REQUIRED', {
-          detail: `${ctx.operation!.method} ${ctx.operation!.path} requires a Content-Length header; this body was sent chunked. Send the body with its length.`,
+          detail: `${ctx.operation!.label} requires a Content-Length header; this body was sent chunked. Send the body with its length.`,
           headers: { connection: 'close' },
         })
       }

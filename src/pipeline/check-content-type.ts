@@ -81,7 +81,7 @@ export const checkContentType: Stage = {
 }
 
 function describe(op: Operation): string {
-  return `${op.method} ${op.path}`
+  return op.label
 }
 
 /** Accept-Post (W3C LDP, IANA-registered) and Accept-Patch (RFC 5789 §3.1) exist; other methods get Accept. */

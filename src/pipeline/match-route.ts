@@ -30,7 +30,7 @@ export const matchRoute: Stage = {
     if (method === 'OPTIONS') return new Answer(204, { allow }, undefined)
     // fastify would answer a wrong method with 404; 405 + Allow is ours (RFC 9110 §15.5.6).
     return new Problem('METHOD_NOT_ALLOWED', {
-      detail: `${route.template} takes ${allow}, not ${method}.`,
+      detail: `${mock.table.basePath}${route.template} takes ${allow}, not ${method}.`,
       headers: { allow },
       extra: { expected: allow.split(', '), received: method },
     })

@@ -29,7 +29,9 @@ export function readParameters(location: ParamLocation, rules: ParamRule[], ctx:
       const header = request.headers[param.name.toLowerCase()]
       raw = Array.isArray(header) ? header.join(',') : header
     } else raw = readCookie(request.headers.cookie, param.name)
-    if (raw === undefined) continue
+    // `/user/` matches `/user/{username}` with an empty segment: the client left the value out (an unset
+    // variable in its URL template), so `required` speaks, as for any absent parameter.
+    if (raw === undefined || (location === 'path' && raw === '')) continue
     const key = location === 'header' ? param.name.toLowerCase() : param.name
     out[key] = rule.json ? parseJsonParam(raw) : deserialize(rule, raw, location)
   }

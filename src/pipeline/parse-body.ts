@@ -17,7 +17,7 @@ export const parseBody: Stage = {
       if (!body.required) return undefined
       const accepted = body.media.map((m) => m.mediaType).join(', ')
       return new Problem('BODY_REQUIRED', {
-        detail: `${ctx.operation!.method} ${ctx.operation!.path} requires a request body (${accepted}), and this request has ${bytes?.length === 0 ? 'an empty one' : 'none'}.`,
+        detail: `${ctx.operation!.label} requires a request body (${accepted}), and this request has ${bytes?.length === 0 ? 'an empty one' : 'none'}.`,
         extra: { expected: body.media.map((m) => m.mediaType) },
       })
     }

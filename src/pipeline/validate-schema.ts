@@ -26,8 +26,9 @@ export const validateSchema: Stage = {
     // come back as a 12 MB problem (ajv's docs warn about allErrors on untrusted data).
     const describe = (errors: ErrorObject[], location: SchemaError['location'], into: SchemaError[]) => {
       const room = Math.max(0, MAX_LISTED_ERRORS - paramErrors.length - bodyErrors.length)
-      total += errors.length
-      for (const e of errors.slice(0, room)) into.push(toSchemaError(e, location))
+      const distinct = withoutRepeats(rules.narrow ? rules.narrow(errors) : errors)
+      total += distinct.length
+      for (const e of distinct.slice(0, room)) into.push(toSchemaError(e, location))
     }
     try {
       for (const { location, rules: paramRules, validate } of rules.params) {
@@ -43,7 +44,7 @@ export const validateSchema: Stage = {
     } catch (error) {
       return tooDeepToCheck(error, 'the body')
     }
-    const op = `${ctx.operation!.method} ${ctx.operation!.path}`
+    const op = ctx.operation!.label
     const errors = [...paramErrors, ...bodyErrors]
     const counted = total > errors.length ? { errorCount: total } : {}
     if (paramErrors.length > 0) {
@@ -78,6 +79,24 @@ function tooDeepToCheck(error: unknown, what: string): Problem {
 }
 
 const MAX_LISTED_ERRORS = 100
+
+/**
+ * The same failure reached along two paths is one error: a `oneOf` of Cat and Dog that both
+ * `allOf` a Base with a read-only `id` reports `/id is read-only` once per branch.
+ */
+function withoutRepeats(errors: ErrorObject[]): ErrorObject[] {
+  if (errors.length < 2) return errors
+  const seen = new Set<string>()
+  return errors.filter((e) => {
+    // What tells two errors at one place apart is in the message, or (for property names) in these params;
+    // no JSON.stringify per error: a 1 MB array of bad items makes a hundred thousand of them.
+    const { additionalProperty, unevaluatedProperty, missingProperty } = e.params as Record<string, unknown>
+    const key = `${e.instancePath}\u0000${e.keyword}\u0000${e.message}\u0000${String(additionalProperty ?? unevaluatedProperty ?? missingProperty ?? '')}`
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
 
 function summarize(errors: SchemaError[], total: number): string {
   const [first] = errors

@@ -66,12 +66,18 @@ export function generateValue(doc: object, schema: SchemaObject, depth = 0, seen
   if (typeof schema.$ref === 'string') {
     if (seen.has(schema.$ref)) return null // a circular schema stops at its first repetition
     const target = resolvePointer(doc, schema.$ref) as SchemaObject | undefined
+    // OAS 3.1 applies keywords beside a $ref: an example written there (the Museum API's opening `date`) is the
+    // author's word for this use, ahead of the referenced schema's own.
+    if (target !== undefined && schema.example !== undefined && (typeof target === 'boolean' || fitsType(target, schema.example))) return schema.example
     return target === undefined ? null : generateValue(doc, target, depth + 1, new Set(seen).add(schema.$ref), budget)
   }
-  if (schema.example !== undefined) return schema.example
-  if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0]
+  // A schema's own example is the best answer, unless it contradicts the schema: real documents carry
+  // `type: string` with `example: 12345` (YAML reads a number), and the answer would break its own schema.
+  if (schema.example !== undefined && fitsType(schema, schema.example)) return schema.example
+  const listed = Array.isArray(schema.examples) ? schema.examples.find((value) => fitsType(schema, value)) : undefined
+  if (listed !== undefined) return listed
   if (schema.const !== undefined) return schema.const
-  if (schema.default !== undefined) return schema.default
+  if (schema.default !== undefined && fitsType(schema, schema.default)) return schema.default
   if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0]
   if (Array.isArray(schema.allOf)) {
     const parts = schema.allOf.map((part) => generateValue(doc, part as SchemaObject, depth + 1, seen, budget))
@@ -122,6 +128,34 @@ export function generateValue(doc: object, schema: SchemaObject, depth = 0, seen
       return null
     default:
       return null
+  }
+}
+
+/** Whether `value` has one of the schema's types (OAS 3.0 `nullable` included) and is one of its `enum` values. */
+function fitsType(schema: Record<string, unknown>, value: unknown): boolean {
+  const types = Array.isArray(schema.type) ? (schema.type as unknown[]) : typeof schema.type === 'string' ? [schema.type] : undefined
+  if (types !== undefined && !(value === null && schema.nullable === true) && !types.some((type) => hasType(value, type))) return false
+  if (Array.isArray(schema.enum) && !schema.enum.some((allowed) => JSON.stringify(allowed) === JSON.stringify(value))) return false
+  return true
+}
+
+function hasType(value: unknown, type: unknown): boolean {
+  switch (type) {
+    case 'integer':
+      return Number.isInteger(value)
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value)
+    case 'string':
+    case 'boolean':
+      return typeof value === type
+    case 'null':
+      return value === null
+    case 'array':
+      return Array.isArray(value)
+    case 'object':
+      return value !== null && typeof value === 'object' && !Array.isArray(value)
+    default:
+      return true
   }
 }
 

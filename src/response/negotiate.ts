@@ -38,14 +38,16 @@ function matches(range: MediaRange, type: string, subtype: string): number {
 
 /**
  * Picks the offered media type the client prefers most: each offer gets the
- * q of the most specific range that matches it; ties keep the document's order.
- * Without an Accept header, the first offer. Undefined when nothing is acceptable.
+ * q of the most specific range that matches it; ties keep the document's order,
+ * except that an offer `faithful` says the mock can really send beats one it
+ * cannot. Without an Accept header, every offer ties. Undefined when nothing is acceptable.
  */
-export function negotiate(accept: string | undefined, offers: string[]): string | undefined {
+export function negotiate(accept: string | undefined, offers: string[], faithful?: (offer: string) => boolean): string | undefined {
   if (offers.length === 0) return undefined
-  if (accept === undefined || accept.trim() === '') return offers[0]
+  const firstFaithful = (candidates: string[]) => (faithful && candidates.find(faithful)) ?? candidates[0]
+  if (accept === undefined || accept.trim() === '') return firstFaithful(offers)
   const ranges = parseAccept(accept)
-  if (ranges.length === 0) return offers[0]
+  if (ranges.length === 0) return firstFaithful(offers)
   let best: string | undefined
   let bestQ = 0
   for (const offer of offers) {
@@ -62,6 +64,8 @@ export function negotiate(accept: string | undefined, offers: string[]): string 
     if (q > bestQ) {
       best = offer
       bestQ = q
+    } else if (q > 0 && q === bestQ && faithful && !faithful(best!) && faithful(offer)) {
+      best = offer
     }
   }
   return best

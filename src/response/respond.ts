@@ -4,7 +4,7 @@ import { Problem } from '../problems/problem.js'
 import type { Operation, ResponseObject } from '../spec/route-table.js'
 import { Answer } from './answer.js'
 import { chooseExample, generateValue } from './example.js'
-import { isJsonMediaType, negotiate, parseAccept } from './negotiate.js'
+import { essence, isJsonMediaType, negotiate, parseAccept } from './negotiate.js'
 
 /**
  * Step 8: the operation's documented answer, shaped by `Accept` and `Prefer`.
@@ -42,18 +42,28 @@ function render(ctx: RequestContext, request: FastifyRequest, doc: object, cache
   if (offers.length === 0 || status === 204 || status === 304) {
     return withApplied(new Answer(status, headers, undefined), headers, applied)
   }
-  const mediaType = negotiate(request.headers.accept, offers)
+  const wanted = ctx.prefer.get('example')
+  const exampleFor = (type: string) => cached(cache, `example ${status} ${type} ${wanted ?? ''}`, () => chooseExample(doc, response!.content![type]!, wanted))
+  // doorman writes JSON, and text as it is: where the client takes application/xml and application/json alike
+  // (curl's and fetch's */*), an object goes out as JSON rather than as JSON labelled XML.
+  const faithful = (type: string) => {
+    if (isJsonMediaType(type)) return true
+    const example = exampleFor(type)
+    if (!example.found || example.value === undefined || Buffer.isBuffer(example.value)) return true
+    // A string is sent as it is; under an XML type only a string that is XML (a documented example) is what it says.
+    return typeof example.value === 'string' && (!/[/+]xml$/.test(essence(type)) || example.value.trimStart().startsWith('<'))
+  }
+  const mediaType = negotiate(request.headers.accept, offers, faithful)
   if (mediaType === undefined) {
     return new Problem('NOT_ACCEPTABLE', {
-      detail: `${operation.method} ${operation.path} answers ${status} as ${listOf(offers)}, but the request's Accept is '${request.headers.accept}'; accept one of those (or */*).`,
+      detail: `${operation.label} answers ${status} as ${listOf(offers)}, but the request's Accept is '${request.headers.accept}'; accept one of those (or */*).`,
       extra: { expected: offers, received: request.headers.accept },
     })
   }
-  const wanted = ctx.prefer.get('example')
-  const example = cached(cache, `example ${status} ${mediaType} ${wanted ?? ''}`, () => chooseExample(doc, response!.content![mediaType]!, wanted))
+  const example = exampleFor(mediaType)
   if (!example.found) {
     return new Problem('PREFER_UNSATISFIABLE', {
-      detail: `Prefer: example=${ctx.prefer.get('example')} names no example of the ${status} ${mediaType} response of ${operation.method} ${operation.path}; ${example.available.length ? `documented examples: ${example.available.join(', ')}` : 'it documents no named examples'}.`,
+      detail: `Prefer: example=${ctx.prefer.get('example')} names no example of the ${status} ${mediaType} response of ${operation.label}; ${example.available.length ? `documented examples: ${example.available.join(', ')}` : 'it documents no named examples'}.`,
       extra: { expected: example.available, received: ctx.prefer.get('example') },
     })
   }
@@ -61,7 +71,7 @@ function render(ctx: RequestContext, request: FastifyRequest, doc: object, cache
   const contentType = concreteMediaType(mediaType, example.value, request.headers.accept)
   headers['content-type'] = contentType
   // Serialising the same example on every request cost as much as validating the request: it is done once per type.
-  const body = cached(cache, `body ${status} ${mediaType} ${example.name ?? ''} ${wanted ?? ''} ${contentType}`, () => serialize(example.value, contentType))
+  const body = cached(cache, `body ${status} ${mediaType} ${example.name ?? ''} ${wanted ?? ''} ${contentType}`, () => placeholderImage(example.value, contentType) ?? serialize(example.value, contentType))
   return withApplied(new Answer(status, headers, body), headers, applied)
 }
 
@@ -122,7 +132,7 @@ function pickStatus(operation: Operation, preferred: string | undefined): Picked
       : undefined
     if (key === undefined) {
       return new Problem('PREFER_UNSATISFIABLE', {
-        detail: `Prefer: code=${preferred} asks for a status ${operation.method} ${operation.path} does not document; documented: ${documented.filter((k) => k !== 'default').join(', ') || 'none'}.`,
+        detail: `Prefer: code=${preferred} asks for a status ${operation.label} does not document; documented: ${documented.filter((k) => k !== 'default').join(', ') || 'none'}.`,
         extra: { expected: documented, received: preferred },
       })
     }
@@ -158,6 +168,18 @@ function concreteMediaType(mediaType: string, value: unknown, accept: string | u
     .map((range) => `${range.type}/${range.subtype}`)
     .find(fits)
   return asked ?? natural
+}
+
+// A 1×1 transparent image of each type: what a generated `format: binary` (an empty string) stands for when the
+// answer is an image, so that a client that decodes it (the Museum API's ticket QR code) gets a picture, not 0 bytes.
+const PLACEHOLDER_IMAGES: Record<string, string> = {
+  'image/png': 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAAC0lEQVR4nGNgAAIAAAUAAXpeqz8AAAAASUVORK5CYII=',
+  'image/gif': 'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==',
+}
+
+function placeholderImage(value: unknown, mediaType: string): Buffer | undefined {
+  const image = value === '' ? PLACEHOLDER_IMAGES[essence(mediaType)] : undefined
+  return image === undefined ? undefined : Buffer.from(image, 'base64')
 }
 
 /** JSON for JSON types; a string example as it is for any other type; structured values as JSON regardless. */

@@ -53,6 +53,8 @@ export interface Operation {
   method: HttpMethod
   /** The path template as documented, without the base path: `/orders/{orderId}`. */
   path: string
+  /** `POST /v2/orders/{orderId}`: as a client calls it, base path included. Details name operations by it. */
+  label: string
   /** JSON pointer of the operation object inside the document. */
   pointer: string
   parameters: ParameterObject[]
@@ -130,6 +132,7 @@ export function compileRouteTable(spec: LoadedSpec): RouteTable {
         id,
         method,
         path: template,
+        label: `${method} ${basePath}${template}`,
         pointer,
         parameters: mergeParameters(sharedParams, own),
         requestBody: readRequestBody(doc, op.requestBody, `${pointer}/requestBody`, file),

@@ -1,7 +1,7 @@
 import { GENERATION_BUDGET } from '../response/example.js'
 import { SetupError } from '../setup-error.js'
 import { displayFile, type LoadedSpec } from './load-spec.js'
-import { encodePointerToken } from './refs.js'
+import { encodePointerToken, resolvePointer } from './refs.js'
 
 /**
  * One pass over every schema of the document, with its JSON pointer, for
@@ -22,6 +22,8 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
   const doc = spec.document as Record<string, unknown>
   const unknownFormats = new Map<string, string[]>()
   const unknownDialects = new Map<string, string[]>()
+  const misdirected = new Map<string, string[]>()
+  const checked = requestSchemas(doc)
   const seen = new Set<object>()
   const notes: string[] = []
 
@@ -33,7 +35,11 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
     if (seen.has(value)) return
     seen.add(value)
     const s = value as Record<string, unknown>
-    if (typeof s.format === 'string' && !knownFormats.has(s.format)) push(unknownFormats, s.format, pointer)
+    // A format in a schema no request is checked against (a response's) changes nothing a note could warn of.
+    if (typeof s.format === 'string' && !knownFormats.has(s.format) && checked.has(s)) push(unknownFormats, s.format, pointer)
+    const ref = s.$ref
+    if (typeof ref === 'string' && /^#\/components\/(?!schemas\/)[^/]+\//.test(ref)) push(misdirected, ref, pointer)
+    else if (ref === undefined && typeof s.ref === 'string') push(misdirected, `ref: ${s.ref}`, pointer)
     if (typeof s.pattern === 'string') checkPattern(s.pattern, `${pointer}/pattern`)
     for (const key of ['minItems', 'minLength'] as const) {
       if (typeof s[key] === 'number' && (s[key] as number) > GENERATION_BUDGET) {
@@ -118,10 +124,81 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
   for (const [dialect, pointers] of unknownDialects) {
     notes.push(`${file}: ${places(pointers)}: doorman does not know the $schema ${dialect}; ${spec.version === '3.1' ? 'validated as JSON Schema 2020-12 (the OpenAPI 3.1 default)' : 'OpenAPI 3.0 schemas have no $schema: ignored'}.`)
   }
+  for (const [ref, pointers] of misdirected) {
+    notes.push(
+      ref.startsWith('ref: ')
+        ? `${file}: ${places(pointers)}: the schema has 'ref', not '$ref', so it constrains nothing, and an answer generated from it is null (did you mean '$ref: ${ref.slice(5)}'?).`
+        : `${file}: ${places(pointers)}: $ref '${ref}' is a ${COMPONENT_KINDS[ref.split('/')[2]!] ?? ref.split('/')[2]}, not a schema: it constrains nothing, and an answer generated from it is null; refer to a schema under #/components/schemas/ instead.`,
+    )
+  }
   for (const [format, pointers] of unknownFormats) {
     notes.push(`${file}: ${places(pointers)}: format '${format}' is not one doorman knows, so requests are not checked against it (any string passes).`)
   }
   return notes
+}
+
+const COMPONENT_KINDS: Record<string, string> = {
+  responses: 'response',
+  parameters: 'parameter',
+  requestBodies: 'request body',
+  headers: 'header',
+  examples: 'example',
+  securitySchemes: 'security scheme',
+  links: 'link',
+  callbacks: 'callback',
+  pathItems: 'path item',
+}
+
+/** The schema objects a request is checked against: parameters' and request bodies', and every schema they `$ref` or hold. */
+function requestSchemas(doc: Record<string, unknown>): Set<object> {
+  const out = new Set<object>()
+  const follow = (value: unknown): unknown => {
+    let current = value
+    for (let hops = 0; hops < 16 && isObject(current) && typeof current.$ref === 'string' && current.$ref.startsWith('#'); hops++) {
+      current = resolvePointer(doc, current.$ref)
+    }
+    return current
+  }
+  const stack: unknown[] = []
+  const content = (value: unknown) => {
+    if (isObject(value)) for (const media of Object.values(value)) if (isObject(media)) stack.push(media.schema)
+  }
+  const parameters = (list: unknown) => {
+    if (!Array.isArray(list)) return
+    for (const entry of list) {
+      const param = follow(entry)
+      if (isObject(param)) {
+        stack.push(param.schema)
+        content(param.content)
+      }
+    }
+  }
+  if (isObject(doc.paths)) {
+    for (const rawItem of Object.values(doc.paths)) {
+      const item = follow(rawItem)
+      if (!isObject(item)) continue
+      parameters(item.parameters)
+      for (const [method, op] of Object.entries(item)) {
+        if (!OPERATION_KEYS.has(method) || !isObject(op)) continue
+        parameters(op.parameters)
+        const body = follow(op.requestBody)
+        if (isObject(body)) content(body.content)
+      }
+    }
+  }
+  while (stack.length > 0) {
+    const value = stack.pop()
+    if (!isObject(value) || out.has(value)) continue
+    out.add(value)
+    if (typeof value.$ref === 'string' && value.$ref.startsWith('#')) stack.push(resolvePointer(doc, value.$ref))
+    for (const key of SUBSCHEMA_MAPS) if (isObject(value[key])) stack.push(...Object.values(value[key]))
+    for (const key of [...SUBSCHEMA_LISTS, ...SUBSCHEMA_SINGLE]) {
+      const sub = value[key]
+      if (Array.isArray(sub)) stack.push(...sub)
+      else stack.push(sub)
+    }
+  }
+  return out
 }
 
 // The OpenAPI 3.1 dialect (base and dated ids) and the JSON Schema 2020-12 it builds on.

@@ -1,4 +1,4 @@
-import { Ajv, type Options, type ValidateFunction } from 'ajv'
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
 import { SetupError } from '../setup-error.js'
@@ -68,10 +68,11 @@ export class SchemaCompiler {
         keyword: 'readOnly',
         schemaType: 'boolean',
         errors: true,
-        validate: function readOnly(isReadOnly: boolean) {
+        validate: function readOnly(isReadOnly: boolean, _data: unknown, parentSchema?: object) {
           if (!isReadOnly) return true
+          // parentSchema, which ajv leaves out of a custom keyword's errors, tells narrowByDiscriminator whose error it is.
           ;(readOnly as unknown as { errors: unknown[] }).errors = [
-            { keyword: 'readOnly', message: 'is read-only and must not be sent in a request', params: {} },
+            { keyword: 'readOnly', message: 'is read-only and must not be sent in a request', params: {}, parentSchema },
           ]
           return false
         },
@@ -80,7 +81,9 @@ export class SchemaCompiler {
       return ajv as Ajv
     }
     this.#strict = make({})
-    this.#coercing = make({ coerceTypes: 'array', useDefaults: true })
+    // No useDefaults: it would fill a missing required property that has a `default` before `required` is checked
+    // (USPTO's search form: `criteria` is required, with default '*:*'), and no client would ever hear it is missing.
+    this.#coercing = make({ coerceTypes: 'array' })
   }
 
   /** A validator for the schema at `pointer` in the document (request bodies: no coercion). */
@@ -123,6 +126,115 @@ export class SchemaCompiler {
     return { $ref: `${SPEC_ID}#${target}` }
   }
 
+  /**
+   * ajv reports a failed `oneOf` with every branch's errors: a Cat with `lives: 30` also hears that
+   * `petType` must be "dog". Where the `oneOf` has an OpenAPI `discriminator`, the value of its
+   * property names the branch the client meant: only that branch's errors are kept (and the
+   * `oneOf` summary goes), or, for a value that names no branch, one error listing those that do.
+   */
+  narrowByDiscriminator(errors: ErrorObject[]): ErrorObject[] {
+    // A body of a hundred thousand bad items is counted, not read: narrowing is for messages a person reads.
+    if (errors.length > MAX_NARROWED_ERRORS) return errors
+    type Verdict = { keep: Set<object>; drop: Set<object>; replacement?: ErrorObject; chosenFailed: boolean }
+    const verdicts = new Map<ErrorObject, Verdict>()
+    const byPath = new Map<string, Verdict[]>()
+    for (const e of errors) {
+      if (e.keyword !== 'oneOf' && e.keyword !== 'anyOf') continue
+      const verdict = this.#verdict(e)
+      if (verdict === undefined) continue
+      verdicts.set(e, verdict)
+      const list = byPath.get(e.instancePath)
+      if (list) list.push(verdict)
+      else byPath.set(e.instancePath, [verdict])
+    }
+    if (verdicts.size === 0) return errors
+    // The verdicts on an error's own value and on the values that hold it (/10 is not inside /1).
+    const around = (path: string): Verdict[] => {
+      const out: Verdict[] = []
+      for (let at = path; ; at = at.slice(0, at.lastIndexOf('/'))) {
+        out.push(...(byPath.get(at) ?? []))
+        if (at === '') return out
+      }
+    }
+    const dropped = new Set<ErrorObject>()
+    for (const e of errors) {
+      if (verdicts.has(e)) continue
+      const parent = e.parentSchema as object
+      for (const verdict of around(e.instancePath)) {
+        if (verdict.keep.has(parent)) verdict.chosenFailed = true
+        else if (verdict.drop.has(parent)) dropped.add(e)
+      }
+    }
+    const out: ErrorObject[] = []
+    for (const e of errors) {
+      const verdict = verdicts.get(e)
+      if (verdict?.replacement) out.push(verdict.replacement)
+      // the oneOf summary stays only when the chosen branch itself passed (the value matched two branches)
+      else if (verdict) {
+        if (!verdict.chosenFailed) out.push(e)
+      } else if (!dropped.has(e)) out.push(e)
+    }
+    return out
+  }
+
+  /** What a discriminated oneOf/anyOf error says about its branches: the chosen one's schemas, the others', or a replacement error. */
+  #verdict(e: ErrorObject): { keep: Set<object>; drop: Set<object>; replacement?: ErrorObject; chosenFailed: boolean } | undefined {
+    const parent = e.parentSchema as { discriminator?: { propertyName?: unknown; mapping?: Record<string, unknown> } } | undefined
+    const property = parent?.discriminator?.propertyName
+    const branches = e.schema as unknown[]
+    const value = (e.data as Record<string, unknown> | null)?.[String(property)]
+    if (typeof property !== 'string' || typeof value !== 'string' || !Array.isArray(branches)) return undefined
+    const refs = branches.map((b) => (b !== null && typeof b === 'object' && typeof (b as { $ref?: unknown }).$ref === 'string' ? (b as { $ref: string }).$ref : undefined))
+    // OAS: a discriminator picks among $ref'd branches; inline ones have no name to be picked by.
+    if (refs.some((ref) => ref === undefined)) return undefined
+    // Mapping values are $refs or bare schema names.
+    const mapping = Object.fromEntries(
+      Object.entries(parent!.discriminator!.mapping ?? {}).map(([name, target]) => [name, String(target).startsWith('#') ? String(target) : `#/components/schemas/${String(target)}`]),
+    )
+    const wanted = mapping[value] ?? refs.find((ref) => ref!.split('/').pop() === value)
+    const chosen = refs.findIndex((ref) => ref === wanted)
+    const reach = branches.map((b) => this.#reachable(b))
+    if (chosen === -1) {
+      const names = refs.map((ref) => Object.keys(mapping).find((name) => mapping[name] === ref) ?? ref!.split('/').pop()!)
+      return {
+        keep: new Set(),
+        drop: new Set(reach.flatMap((r) => [...r])),
+        chosenFailed: false,
+        replacement: {
+          ...e,
+          instancePath: `${e.instancePath}/${property.replaceAll('~', '~0').replaceAll('/', '~1')}`,
+          keyword: 'enum',
+          message: `must be one of ${names.map((n) => JSON.stringify(n)).join(', ')} (the ${property} of a ${e.keyword} with a discriminator)`,
+          params: { allowedValues: names },
+          data: value,
+        },
+      }
+    }
+    const keep = reach[chosen]!
+    return { keep, drop: new Set(reach.flatMap((r) => [...r]).filter((s) => !keep.has(s))), chosenFailed: false }
+  }
+
+  readonly #reach = new WeakMap<object, Set<object>>()
+
+  /** Every schema object inside `schema`, `$ref`s followed: the objects its errors can name as parentSchema. */
+  #reachable(schema: unknown): Set<object> {
+    if (schema === null || typeof schema !== 'object') return new Set()
+    const known = this.#reach.get(schema)
+    if (known) return known
+    const out = new Set<object>()
+    const stack: unknown[] = [schema]
+    while (stack.length > 0) {
+      const node = stack.pop()
+      if (node === null || typeof node !== 'object' || out.has(node)) continue
+      out.add(node)
+      const ref = (node as { $ref?: unknown }).$ref
+      if (typeof ref === 'string' && ref.startsWith('#/')) stack.push(resolvePointer(this.#doc, ref))
+      for (const value of Object.values(node)) if (value !== null && typeof value === 'object') stack.push(value)
+    }
+    this.#reach.set(schema, out)
+    return out
+  }
+
   #compile(ajv: Ajv, schema: object | boolean, where: string): ValidateFunction {
     const key = `${ajv === this.#strict ? 'strict' : 'coercing'} ${JSON.stringify(schema)}`
     const known = this.#compiled.get(key)
@@ -137,6 +249,9 @@ export class SchemaCompiler {
     }
   }
 }
+
+/** Past this many errors a validation is not narrowed by discriminators (each error would be looked at against each verdict). */
+const MAX_NARROWED_ERRORS = 1000
 
 // Keywords that make a schema depend on where it sits (its base URI, or other schemas).
 const LOCATION_KEYWORDS = new Set(['$ref', '$id', '$anchor', '$dynamicRef', '$dynamicAnchor', '$recursiveRef', '$recursiveAnchor', '$schema'])
@@ -154,7 +269,9 @@ function selfContained(schema: unknown, depth = 0): boolean {
 function addOpenApiFormats(ajv: Ajv): void {
   const int = (bits: number) => (n: number) => Number.isInteger(n) && n >= -(2 ** (bits - 1)) && n < 2 ** (bits - 1)
   ajv.addFormat('int32', { type: 'number', validate: int(32) })
-  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) })
+  // Past ±2^63 no int64 holds the value (a 20-digit id a Java server refuses). The bound is inclusive: 9223372036854775807
+  // (Long.MAX_VALUE) reads as the double 2^63, and must pass.
+  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 63) && n <= 2 ** 63 })
   ajv.addFormat('float', { type: 'number', validate: (n: number) => Number.isFinite(n) })
   ajv.addFormat('double', { type: 'number', validate: (n: number) => Number.isFinite(n) })
   ajv.addFormat('binary', true)

@@ -167,6 +167,24 @@ t.test('base paths from servers[0].url', async (t) => {
     t.equal(entry!.operation, 'getPet')
   })
 
+  t.test('details name the path as the client calls it, base path included', async (t) => {
+    const mock = await startMock(t, { spec: fixture('specs', 'petstore-3.0.yaml') })
+    const wrongMethod = await fetchJson(`${mock.url}/api/v1/pets/7`, { method: 'POST' })
+    t.match(wrongMethod.body, { code: codes.METHOD_NOT_ALLOWED, detail: /^\/api\/v1\/pets\/\{petId\} takes GET, / })
+    const badParam = await fetchJson(`${mock.url}/api/v1/pets?limit=abc`)
+    t.match(badParam.body, { code: codes.PARAMETER_INVALID, detail: /^GET \/api\/v1\/pets: query parameter limit / })
+    const badType = await fetchJson(`${mock.url}/api/v1/pets`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'Rex' })
+    t.match(badType.body, { code: codes.CONTENT_TYPE_UNSUPPORTED, detail: /^POST \/api\/v1\/pets accepts application\/json/ })
+    const noBody = await fetchJson(`${mock.url}/api/v1/pets`, { method: 'POST', headers: { 'content-type': 'application/json' } })
+    t.match(noBody.body, { code: codes.BODY_REQUIRED, detail: /^POST \/api\/v1\/pets requires a request body/ })
+
+    // A fault plan may name the operation either way.
+    mock.faults.add({ operation: 'GET /api/v1/pets', kind: 'status', status: 503, times: 1 })
+    mock.faults.add({ operation: 'GET /pets/{petId}', kind: 'status', status: 502, times: 1 })
+    t.equal((await fetchJson(`${mock.url}/api/v1/pets`)).status, 503, 'as called')
+    t.equal((await fetchJson(`${mock.url}/api/v1/pets/7`)).status, 502, 'as documented')
+  })
+
   t.test('the split spec lives under /v2', async (t) => {
     const mock = await startMock(t, { spec: fixture('specs', 'split', 'main.yaml') })
     const ok = await fetchJson(`${mock.url}/v2/widgets`)

@@ -137,3 +137,98 @@ t.test('OpenAPI 3.0 schemas: nullable and boolean exclusiveMinimum', async (t) =
   const nameNull = await post({ name: null })
   t.equal(nameNull.body.errors[0].keyword, 'type', 'without nullable, null is refused')
 })
+
+t.test('a failure reached through two oneOf branches is listed once', async (t) => {
+  const base = { type: 'object', required: ['petType', 'secret'], properties: { id: { type: 'integer', readOnly: true }, petType: { type: 'string' }, secret: { type: 'string' } } }
+  const branch = (kind: string) => ({ allOf: [{ $ref: '#/components/schemas/Base' }, { type: 'object', properties: { petType: { enum: [kind] } } }] })
+  const mock = await startMock(t, {
+    spec: {
+      openapi: '3.0.3',
+      info: { title: 'pets', version: '1' },
+      paths: {
+        '/pets': {
+          post: {
+            operationId: 'addPet',
+            requestBody: { required: true, content: { 'application/json': { schema: { oneOf: [{ $ref: '#/components/schemas/Cat' }, { $ref: '#/components/schemas/Dog' }] } } } },
+            responses: { '201': { description: 'created' } },
+          },
+        },
+      },
+      components: { schemas: { Base: base, Cat: branch('cat'), Dog: branch('dog') } },
+    },
+  })
+  const { status, body } = await fetchJson(`${mock.url}/pets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"petType":"dog","id":4}' })
+  t.equal(status, 422)
+  const keys = body.errors.map((e: { pointer: string; keyword: string }) => `${e.pointer} ${e.keyword}`)
+  t.same(keys.filter((k: string) => k === '/id readOnly'), ['/id readOnly'], 'read-only once, not once per branch')
+  t.same(keys.filter((k: string) => k === '/secret required'), ['/secret required'])
+  t.equal(new Set(keys).size, keys.length, `no error twice: ${keys}`)
+  t.match(body.detail, new RegExp(`and ${keys.length - 1} more errors`), 'the count in the detail is of distinct errors')
+})
+
+t.test('a discriminator narrows a failed oneOf to the branch the client named', async (t) => {
+  const base = { type: 'object', required: ['petType', 'name'], properties: { id: { type: 'integer', readOnly: true }, petType: { type: 'string' }, name: { type: 'string' } } }
+  const mock = await startMock(t, {
+    spec: {
+      openapi: '3.0.3',
+      info: { title: 'pets', version: '1' },
+      paths: {
+        '/pets': {
+          post: {
+            operationId: 'addPet',
+            requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Pet' } } } },
+            responses: { '201': { description: 'created' } },
+          },
+        },
+        '/litters': {
+          post: {
+            operationId: 'addLitter',
+            requestBody: { required: true, content: { 'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/Pet' } } } } },
+            responses: { '201': { description: 'created' } },
+          },
+        },
+      },
+      components: {
+        schemas: {
+          Pet: {
+            oneOf: [{ $ref: '#/components/schemas/Cat' }, { $ref: '#/components/schemas/Dog' }],
+            discriminator: { propertyName: 'petType', mapping: { cat: '#/components/schemas/Cat', dog: '#/components/schemas/Dog' } },
+          },
+          Base: base,
+          Cat: { allOf: [{ $ref: '#/components/schemas/Base' }, { type: 'object', properties: { petType: { enum: ['cat'] }, lives: { type: 'integer', maximum: 9 } } }] },
+          Dog: { allOf: [{ $ref: '#/components/schemas/Base' }, { type: 'object', properties: { petType: { enum: ['dog'] }, bark: { type: 'string' } } }] },
+        },
+      },
+    },
+  })
+  const post = (body: unknown) => fetchJson(`${mock.url}/pets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+
+  const cat = await post({ petType: 'cat', name: 'Tom', lives: 30 })
+  t.equal(cat.status, 422)
+  t.same(cat.body.errors.map((e: { pointer: string; keyword: string }) => `${e.pointer} ${e.keyword}`), ['/lives maximum'], "not the Dog branch's petType enum, nor the oneOf summary")
+  t.equal(cat.body.detail, 'POST /pets: body /lives must be <= 9, got 30.')
+
+  const readOnly = await post({ petType: 'cat', name: 'Tom', id: 4 })
+  t.same(readOnly.body.errors.map((e: { pointer: string; keyword: string }) => `${e.pointer} ${e.keyword}`), ['/id readOnly'], 'a read-only error is the branch’s too')
+
+  const dog = await post({ petType: 'dog' })
+  t.same(dog.body.errors.map((e: { pointer: string; keyword: string }) => `${e.pointer} ${e.keyword}`), ['/name required'])
+
+  const bird = await post({ petType: 'bird', name: 'Tweety' })
+  t.equal(bird.status, 422)
+  t.same(bird.body.errors.length, 1)
+  t.match(bird.body.errors[0], { pointer: '/petType', keyword: 'enum', expected: ['cat', 'dog'], received: 'bird' })
+  t.match(bird.body.detail, /body \/petType must be one of "cat", "dog"/)
+
+  t.equal((await post({ petType: 'cat', name: 'Tom', lives: 3 })).status, 201)
+
+  // Each item is judged by its own petType: item 1's verdict (a cat) says nothing about item 10 (a dog).
+  const litter = Array.from({ length: 11 }, () => ({ petType: 'cat', name: 'Kit' })) as Array<Record<string, unknown>>
+  litter[1] = { petType: 'cat', name: 'Kit', lives: 30 }
+  litter[10] = { petType: 'dog', bark: 7 }
+  const many = await fetchJson(`${mock.url}/litters`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(litter) })
+  t.same(
+    many.body.errors.map((e: { pointer: string; keyword: string }) => `${e.pointer} ${e.keyword}`).sort(),
+    ['/1/lives maximum', '/10/bark type', '/10/name required'],
+  )
+})

@@ -44,6 +44,22 @@ t.test('generateValue: what the schema states wins', async (t) => {
   t.equal(generateValue(doc, { type: 'boolean' }), true)
 })
 
+t.test('generateValue: an example or default that contradicts its schema is not used', async (t) => {
+  const doc = {}
+  // Swagger's Petstore: `password: {type: string, example: 12345}` (YAML reads a number)
+  t.equal(generateValue(doc, { type: 'string', example: 12345 }), 'string')
+  t.equal(generateValue(doc, { type: 'integer', examples: ['ten', 10] }), 10, 'the first listed example that fits')
+  t.equal(generateValue(doc, { type: 'integer', default: 1.5, minimum: 2 }), 2)
+  t.equal(generateValue(doc, { type: 'string', enum: ['a', 'b'], example: 'c' }), 'a', 'outside the enum')
+  t.equal(generateValue(doc, { type: 'string', nullable: true, example: null }), null, 'OAS 3.0 nullable admits null')
+  t.equal(generateValue(doc, { type: ['string', 'null'], example: null }), null)
+  t.same(generateValue(doc, { type: 'object', example: [1] }), {}, 'an array is no object')
+  t.equal(generateValue(doc, { example: 12345 }), 12345, 'no type: anything fits')
+  const dates = { components: { schemas: { Date: { type: 'string', format: 'date', example: '2023-10-29' } } } }
+  t.equal(generateValue(dates, { $ref: '#/components/schemas/Date', example: '2024-12-31' }), '2024-12-31', 'an example beside a $ref wins')
+  t.equal(generateValue(dates, { $ref: '#/components/schemas/Date', example: 20241231 }), '2023-10-29', 'unless it contradicts the target')
+})
+
 t.test('generateValue: strings', async (t) => {
   const doc = {}
   for (const format of ['date-time', 'date', 'time', 'email', 'hostname', 'ipv4', 'ipv6', 'uri', 'uri-reference', 'uuid', 'duration']) {

@@ -15,6 +15,17 @@ t.test('parseAccept reads ranges and q-values', async (t) => {
   t.same(parseAccept('json, ,text/plain;q=abc'), [{ type: 'text', subtype: 'plain', q: 0 }], 'junk ranges dropped, junk q is 0')
 })
 
+t.test('among offers the client takes alike, one the mock can send as it says wins', async (t) => {
+  const XML_FIRST = ['application/xml', 'application/json']
+  const json = (offer: string) => offer === 'application/json'
+  t.equal(negotiate('*/*', XML_FIRST, json), 'application/json', "curl's and fetch's */*")
+  t.equal(negotiate(undefined, XML_FIRST, json), 'application/json', 'no Accept')
+  t.equal(negotiate('application/xml, application/json', XML_FIRST, json), 'application/json', 'equal q')
+  t.equal(negotiate('application/xml', XML_FIRST, json), 'application/xml', 'asked for by name: still the one asked for')
+  t.equal(negotiate('application/xml, application/json;q=0.5', XML_FIRST, json), 'application/xml', 'a higher q still wins')
+  t.equal(negotiate('*/*', XML_FIRST), 'application/xml', 'without the tie-breaker, the document order')
+})
+
 t.test('negotiate picks the offer the client prefers', async (t) => {
   t.equal(negotiate(undefined, ORDER), 'application/json', 'no Accept: the first documented type')
   t.equal(negotiate('', ORDER), 'application/json')
