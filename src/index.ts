@@ -61,7 +61,7 @@ export interface DoormanServer {
    * serving the last good version, when they do not load.
    */
   reload(): Promise<{ operations: number; notes: string[] }>
-  /** Closes the server and every open connection. */
+  /** Stops listening, lets requests in flight finish (up to 2 s), ends those a fault holds, and closes every connection. */
   close(): Promise<void>
   /** A request without a socket, for fast unit tests. */
   inject(options: InjectOptions | string): Promise<LightMyRequestResponse>
@@ -131,7 +131,6 @@ export async function startServer(options: ServerOptions): Promise<DoormanServer
   const shownHost = host.includes(':') ? `[${host}]` : host
   const configFile = typeof options.config === 'string' ? options.config : undefined
   const watcher = options.watch && watchMock(built, options.watch, { configFile })
-  let closing: Promise<void> | undefined
   return {
     url: `http://${shownHost}:${port}`,
     port,
@@ -150,7 +149,7 @@ export async function startServer(options: ServerOptions): Promise<DoormanServer
     },
     close: () => {
       if (watcher) watcher.close()
-      return (closing ??= app.close())
+      return built.close()
     },
     inject: (injectOptions) => app.inject(injectOptions as InjectOptions),
   }

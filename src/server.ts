@@ -6,7 +6,7 @@ import { registerAdminRoutes } from './admin/routes.js'
 import { FaultAction } from './faults/action.js'
 import type { DoormanConfig } from './config.js'
 import { Journal } from './journal/journal.js'
-import { captureResponse, recordRequest, type LogMode, type LogSink } from './journal/record.js'
+import { recordRequest, type LogMode, type LogSink } from './journal/record.js'
 import type { MockState, Outcome, RequestContext } from './pipeline/context.js'
 import { routeNotFound } from './pipeline/match-route.js'
 import { parsePrefer } from './pipeline/prefer.js'
@@ -18,6 +18,7 @@ import { respond } from './response/respond.js'
 import { liveView, loadMockState } from './mock-state.js'
 import type { ReloadEvent } from './watch.js'
 import { discardBody, lingerOnClose } from './pipeline/linger.js'
+import { gracefulClose } from './graceful-close.js'
 import { ProblemError, readBody } from './pipeline/read-body.js'
 
 export interface ServerOptions {
@@ -58,6 +59,8 @@ export interface BuiltMock {
    * keeps the current state when the new one does not load.
    */
   reload: () => Promise<{ state: MockState; notes: string[] }>
+  /** Lets requests in flight finish, then closes every connection (src/graceful-close.ts). */
+  close: () => Promise<void>
 }
 
 /** Loads the spec and config and builds the fastify app; does not listen. */
@@ -76,7 +79,6 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   // CONNECT sockets leave Node's HTTP bookkeeping: closing the server must end them itself.
   const tunnels = new Set<Socket>()
   const answeredOnSocket = new WeakMap<Socket, Problem>()
-  const answered = new WeakSet<http.IncomingMessage>()
   let sequence = 0
   const app = Fastify({
     logger: false,
@@ -108,7 +110,8 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
     genReqId: () => `r-${String(++sequence).padStart(6, '0')}`,
     bodyLimit: config.limits.bodySizeBytes,
     exposeHeadRoutes: false,
-    forceCloseConnections: true,
+    // Idle ones only: requests in flight finish first (src/graceful-close.ts).
+    forceCloseConnections: 'idle',
     return503OnClosing: false,
     routerOptions: { maxParamLength: 1000 },
     frameworkErrors: (error, request, reply) => {
@@ -124,7 +127,7 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
       const inFlight = (socket as Socket & { _httpMessage?: http.ServerResponse })._httpMessage
       // …nor may a request still being read that was answered already (a 401 while its body trickles in past requestTimeout).
       const reading = (socket as Socket & { parser?: { incoming?: http.IncomingMessage | null } }).parser?.incoming
-      if (socket.writable && !inFlight?.headersSent && !(reading && answered.has(reading))) {
+      if (socket.writable && !inFlight?.headersSent && !(reading && (reading as AnsweredRequest)[ANSWERED] === true)) {
         const problem = clientErrorProblem(error.code)
         socket.write(rawProblemResponse(problem, socket))
         // A request already handed over (its body broke) is journaled with the answer the client got.
@@ -141,54 +144,97 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   })
   // Delays answers, and journals requests whose connection dies before a response finishes.
   faults.install(app, (request, reply) => record(request, reply))
-  // After the fault delay's onSend: the journal keeps the body that finally went out.
-  app.addHook('onSend', captureResponse)
   // Bodies arrive as raw bytes, counted against the operation's limit; the parse step reads them so that every syntax error is ours.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', (request, payload, done) => readBody(request, payload, request.doorman?.state.config ?? current.config, done))
 
-  app.addHook('onRequest', async (request, reply) => {
+  /**
+   * The header steps, in order. Not async, like the stages: a promise costs
+   * every request a microtask hop. Returns true when a step answered (or
+   * broke the connection), false when all passed, or a promise of either
+   * when a step decides later.
+   */
+  const runHeaderStages = (request: FastifyRequest, reply: FastifyReply, ctx: RequestContext, state: MockState, expectsContinue: boolean, from: number): boolean | Promise<boolean> => {
+    for (let i = from; i < HEADER_STAGES.length; i++) {
+      const outcome = HEADER_STAGES[i]!.run(ctx, request, state)
+      if (outcome instanceof Promise) {
+        return outcome.then((settled) => {
+          if (settled === undefined) return runHeaderStages(request, reply, ctx, state, expectsContinue, i + 1)
+          headerOutcome(reply, ctx, settled, state)
+          return true
+        })
+      }
+      if (outcome !== undefined) {
+        headerOutcome(reply, ctx, outcome, state)
+        return true
+      }
+    }
+    if (expectsContinue) reply.raw.writeContinue()
+    return false
+  }
+
+  /**
+   * A callback hook: fastify waits on no promise. Once the hook has answered,
+   * `done` is not called: fastify must not go on to read the body and run
+   * the handler, even while a delay holds the answer back (an async hook
+   * would wait for the answer to finish instead).
+   */
+  app.addHook('onRequest', (request, reply, done) => {
     const expectsContinue = (request.raw as ExpectingRequest)[EXPECTS_CONTINUE] === true
     if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
       const ctx = (request.doorman = newContext(request, current))
-      return refuseEarly(reply, ctx, hostMissing(), ctx.state)
+      journalOnClose(request, reply, ctx)
+      refuseEarly(reply, ctx, hostMissing(), ctx.state)
+      return
     }
     if (request.routeOptions.config.mockRoute !== true && !request.is404) {
-      // admin routes stay out of the pipeline
+      // admin routes stay out of the pipeline (and of the journal, unless the error handler answers them with a problem)
+      reply.raw.once('finish', () => {
+        ;(request.raw as AnsweredRequest)[ANSWERED] = true
+        if (request.doorman) record(request, reply)
+      })
       if (expectsContinue) reply.raw.writeContinue()
-      return
+      return done()
     }
     const state = current
     const ctx = newContext(request, state)
     request.doorman = ctx
-    // A client that leaves before its answer (mid-body, say) is journaled too: onResponse fires only for responses that
-    // reached the socket. A tick later, so that the error handler has named the verdict (recording twice is a no-op).
-    reply.raw.once('close', () => ctx.recorded || setImmediate(() => record(request, reply, ctx)))
+    journalOnClose(request, reply, ctx)
     const found = state.findRoute(request.url)
-    if (found.kind !== 'found') return refuseEarly(reply, ctx, unroutable(found.kind, ctx, state), state)
+    if (found.kind !== 'found') {
+      refuseEarly(reply, ctx, unroutable(found.kind, ctx, state), state)
+      return
+    }
     ctx.route = found.route
     // The catch-all route's params are the whole path; the route step reads the template's (p0, p1, …).
     request.params = found.params
     const expect = request.headers.expect
     if (expect !== undefined && !expectsContinue) {
-      return refuseEarly(reply, ctx, expectationFailed(expect), state)
+      refuseEarly(reply, ctx, expectationFailed(expect), state)
+      return
     }
-    for (const stage of HEADER_STAGES) {
-      // Stages mostly answer synchronously: awaiting only a real promise spares a microtask hop per stage.
-      let outcome = stage.run(ctx, request, state)
-      if (outcome instanceof Promise) outcome = await outcome
-      if (outcome !== undefined) {
-        if (outcome instanceof Problem) return refuseEarly(reply, ctx, outcome, state)
-        return sendOutcome(reply, ctx, outcome)
-      }
-    }
-    if (expectsContinue) reply.raw.writeContinue()
+    const decided = runHeaderStages(request, reply, ctx, state, expectsContinue, 0)
+    if (decided === false) return done()
+    if (decided !== true) decided.then((sent) => sent || done(), done)
   })
 
-  app.addHook('onResponse', async (request, reply) => {
-    answered.add(request.raw)
-    if (request.doorman) record(request, reply)
-  })
+  /**
+   * One listener per request instead of an onResponse hook (fastify's costs
+   * two listeners and a hook run on every answer): 'close' follows 'finish'
+   * within a tick. A client that leaves before its answer (mid-body, say) is
+   * journaled too, a tick later, so that the error handler has named the
+   * verdict (recording twice is a no-op).
+   */
+  const journalOnClose = (request: FastifyRequest, reply: FastifyReply, ctx: RequestContext) => {
+    reply.raw.on('close', () => {
+      if (reply.raw.writableFinished) {
+        ;(request.raw as AnsweredRequest)[ANSWERED] = true
+        record(request, reply, ctx)
+      } else if (!ctx.recorded) {
+        setImmediate(() => record(request, reply, ctx))
+      }
+    })
+  }
 
   app.setNotFoundHandler((request, reply) => {
     const ctx = (request.doorman ??= newContext(request, current))
@@ -209,17 +255,28 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
     method: app.supportedMethods,
     url: '/*',
     config: { mockRoute: true },
-    handler: async (request, reply) => {
+    // Not async: fastify wraps a returned promise (a microtask hop per request); only a stage that answers later makes one.
+    handler: (request, reply) => {
       const ctx = request.doorman!
       ctx.body = Buffer.isBuffer(request.body) ? request.body : undefined
-      for (const stage of BODY_STAGES) {
-        let outcome = stage.run(ctx, request, ctx.state)
-        if (outcome instanceof Promise) outcome = await outcome
-        if (outcome !== undefined) return sendOutcome(reply, ctx, outcome)
-      }
-      return sendOutcome(reply, ctx, respond(ctx, request, ctx.state.spec.document))
+      return runBodyStages(request, reply, ctx, 0)
     },
   })
+
+  const runBodyStages = (request: FastifyRequest, reply: FastifyReply, ctx: RequestContext, from: number): Promise<FastifyReply> | undefined => {
+    for (let i = from; i < BODY_STAGES.length; i++) {
+      const outcome = BODY_STAGES[i]!.run(ctx, request, ctx.state)
+      if (outcome instanceof Promise) {
+        return outcome.then((settled) => (settled === undefined ? (runBodyStages(request, reply, ctx, i + 1) ?? reply) : sendOutcome(reply, ctx, settled)))
+      }
+      if (outcome !== undefined) {
+        sendOutcome(reply, ctx, outcome)
+        return undefined
+      }
+    }
+    sendOutcome(reply, ctx, respond(ctx, request, ctx.state.spec.document))
+    return undefined
+  }
 
   const reset = () => {
     journal.clear()
@@ -232,7 +289,7 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
     return { state: current, notes }
   }
   registerAdminRoutes(app, { journal, state, reset })
-  return { app, journal, state, reset, reload }
+  return { app, journal, state, reset, reload, close: gracefulClose(app) }
 }
 
 /** A path the route table has no template for (404), or cannot match at all (414, 400). */
@@ -261,13 +318,22 @@ function newContext(request: FastifyRequest, state: MockState): RequestContext {
     media: undefined,
     encodings: [],
     body: undefined,
+    bodyText: undefined,
     parsedBody: undefined,
     verdict: undefined,
+    // Set later by some requests: present from the start, so every context has one shape.
+    fault: undefined,
+    responseStartedAt: undefined,
+    responsePayload: undefined,
+    recorded: false,
   }
 }
 
 const EXPECTS_CONTINUE = Symbol('doorman.expectsContinue')
 type ExpectingRequest = http.IncomingMessage & { [EXPECTS_CONTINUE]?: boolean }
+// A mark on the request rather than a WeakSet: adding to a WeakSet costs each answer more, here and in the collector.
+const ANSWERED = Symbol('doorman.answered')
+type AnsweredRequest = http.IncomingMessage & { [ANSWERED]?: boolean }
 
 function hasBody(request: FastifyRequest): boolean {
   const length = request.headers['content-length']
@@ -331,6 +397,12 @@ function expectationFailed(expect: string): Problem {
     detail: `doorman meets only Expect: 100-continue, not '${expect}'; drop the header or send 100-continue.`,
     extra: { expected: '100-continue', received: expect },
   })
+}
+
+/** A header stage's answer: a refusal may have to deal with the body still on its way. */
+function headerOutcome(reply: FastifyReply, ctx: RequestContext, outcome: NonNullable<Outcome>, state: MockState): FastifyReply {
+  if (outcome instanceof Problem) return refuseEarly(reply, ctx, outcome, state)
+  return sendOutcome(reply, ctx, outcome)
 }
 
 function sendOutcome(reply: FastifyReply, ctx: RequestContext, outcome: NonNullable<Outcome>): FastifyReply {

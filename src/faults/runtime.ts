@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ResolvedConfig } from '../config.js'
@@ -50,6 +51,8 @@ export class FaultRuntime implements FaultCarrier {
   readonly api: FaultsApi
   #closing = false
   #inFlight = new Map<string, RequestContext>()
+  /** The connections of those requests: a closing mock ends them, as a broken network would (they would hold close() forever). */
+  #held = new Set<Socket>()
   #record: Recorder | undefined
 
   constructor(config: ResolvedConfig, spec: LoadedSpec, table: RouteTable) {
@@ -105,13 +108,23 @@ export class FaultRuntime implements FaultCarrier {
     }
   }
 
-  /** Hooks into the app: delays every answer that has a fault, and notices the server closing. */
+  /**
+   * Hooks into the app: delays every answer that has a fault, keeps the
+   * payload that finally goes out for the journal's `response.body` (one
+   * onSend hook for both: each hook costs every answer), and notices the
+   * server closing (src/graceful-close.ts): answers sent from then on close
+   * their connection, and the connections faults hold are ended.
+   */
   install(app: FastifyInstance, record: Recorder): void {
     this.#record = record
     app.addHook('onSend', (request, reply, payload, done) => {
+      if (this.#closing) reply.header('connection', 'close')
       const ctx = request.doorman
-      const fault = ctx?.fault
-      if (ctx && fault) {
+      if (!ctx) return done(null, payload)
+      // Streams are not read (doorman sends none).
+      if (typeof payload === 'string' || Buffer.isBuffer(payload)) ctx.responsePayload = payload
+      const fault = ctx.fault
+      if (fault) {
         if (fault.applied.length > 0) appendPreferenceApplied(reply, fault.applied)
         if (fault.delayMs > 0) {
           this.watch(request, reply)
@@ -122,12 +135,13 @@ export class FaultRuntime implements FaultCarrier {
           return
         }
       }
-      if (ctx) ctx.responseStartedAt = performance.now()
+      ctx.responseStartedAt = performance.now()
       done(null, payload)
     })
     app.addHook('preClose', (done) => {
       // Connections still open now are closed by the server, not given up on by their clients.
       this.#closing = true
+      for (const socket of this.#held) socket.destroy()
       done()
     })
   }
@@ -167,8 +181,11 @@ export class FaultRuntime implements FaultCarrier {
     if (fault.watched) return
     fault.watched = true
     this.#inFlight.set(ctx.id, ctx)
+    const socket = request.raw.socket
+    this.#held.add(socket)
     reply.raw.once('close', () => {
       this.#inFlight.delete(ctx.id)
+      this.#held.delete(socket)
       fault.abort.abort()
       if (reply.raw.writableFinished) return
       if (this.#closing) fault.serverEnded = true

@@ -1,6 +1,7 @@
 import type { ClientFacts } from '../faults/client-facts.js'
 import type { ProblemCode, Step } from '../problems/catalog.js'
 import { buildHar, type Har } from './har.js'
+import { PendingEntry } from './pending-entry.js'
 
 /** One request as the mock saw it, and what it answered (and, from ClientFacts, its connection, fault and timings). */
 export interface JournalEntry extends ClientFacts {
@@ -62,10 +63,15 @@ interface Waiter {
   resolve: (entries: JournalEntry[]) => void
 }
 
+/** What the ring holds: the server's entries are built on first read (src/journal/pending-entry.ts). */
+type Slot = JournalEntry | PendingEntry
+
+const entryOf = (slot: Slot): JournalEntry => (slot instanceof PendingEntry ? slot.entry() : slot)
+
 /** A bounded ring buffer: the oldest entry goes when a new one arrives at the cap. */
 export class Journal {
   readonly #capacity: number
-  #ring: Array<JournalEntry | undefined>
+  #ring: Array<Slot | undefined>
   #next = 0
   #size = 0
   #waiters = new Set<Waiter>()
@@ -88,7 +94,7 @@ export class Journal {
     return this.#waiters.size
   }
 
-  add(entry: JournalEntry): void {
+  add(entry: JournalEntry | PendingEntry): void {
     if (this.#capacity === 0) return
     this.#ring[this.#next] = entry
     this.#next = (this.#next + 1) % this.#capacity
@@ -109,8 +115,8 @@ export class Journal {
     const out: JournalEntry[] = []
     const start = (this.#next - this.#size + this.#capacity) % Math.max(this.#capacity, 1)
     for (let i = 0; i < this.#size; i++) {
-      const entry = this.#ring[(start + i) % this.#capacity]!
-      if (matches(entry, filter)) out.push(entry)
+      const slot = this.#ring[(start + i) % this.#capacity]!
+      if (matches(slot, filter)) out.push(entryOf(slot))
     }
     return out
   }
@@ -176,13 +182,17 @@ export class Journal {
   }
 }
 
-function matches(entry: JournalEntry, filter: JournalFilter): boolean {
+function matches(entry: Slot, filter: JournalFilter): boolean {
   if (filter.operation !== undefined && entry.operation !== filter.operation) return false
   if (filter.method !== undefined && entry.method !== filter.method.toUpperCase()) return false
   if (filter.path !== undefined && entry.path !== filter.path) return false
   if (filter.status !== undefined && entry.status !== Number(filter.status)) return false
   if (filter.code !== undefined && entry.code !== filter.code) return false
   if (filter.step !== undefined && entry.step !== filter.step) return false
-  if (filter.since !== undefined && Date.parse(entry.time) < new Date(filter.since).getTime()) return false
+  if (filter.since !== undefined && timeOf(entry) < new Date(filter.since).getTime()) return false
   return true
+}
+
+function timeOf(slot: Slot): number {
+  return slot instanceof PendingEntry ? slot.receivedAt : Date.parse(slot.time)
 }

@@ -1,9 +1,11 @@
 import { performance } from 'node:perf_hooks'
+import type { IncomingHttpHeaders } from 'node:http'
 import { inspect } from 'node:util'
-import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { RequestContext } from '../pipeline/context.js'
 import { clientFacts } from '../faults/client-facts.js'
 import type { Journal, JournalBody, JournalEntry } from './journal.js'
+import { bodySummary, PendingEntry, redactQuery } from './pending-entry.js'
 
 export type LogMode = 'pretty' | 'json' | 'silent'
 export type LogSink = (entry: JournalEntry) => void
@@ -23,97 +25,71 @@ export function recordRequest({ ctx, request, reply, journal, redact, bodyBytes,
   // A request whose connection died is recorded on 'close' (src/faults/runtime.ts); never twice.
   if (ctx.recorded) return
   ctx.recorded = true
-  const q = request.url.indexOf('?')
   const facts = clientFacts(ctx, request, reply)
-  const entry: JournalEntry = {
-    requestId: ctx.id,
-    time: ctx.receivedAt.toISOString(),
-    method: ctx.method,
-    path: ctx.path,
-    query: q === -1 ? '' : redactQuery(request.url.slice(q + 1), redact),
-    operation: ctx.operation?.id,
-    headers: redactHeaders(request.headers, redact),
-    body: ctx.body === undefined || ctx.body.length === 0 ? undefined : bodySummary(ctx.body, bodyBytes),
-    httpVersion: request.raw.httpVersion,
-    response: reply.raw.headersSent ? sentResponse(ctx, reply, redact, bodyBytes) : undefined,
-    status: facts.status,
-    step: ctx.verdict?.step ?? facts.step ?? 'respond',
-    code: ctx.verdict?.code,
-    detail: ctx.verdict?.detail ?? facts.detail,
-    durationMs: Math.round((performance.now() - ctx.startedAt) * 100) / 100,
-    ...facts.fields,
-  }
+  // Only references and numbers here: the redacted copies and the body summaries are built when the journal is read.
+  const sent = reply.raw.headersSent
+  const body = ctx.body
+  const bodyText = body === undefined || body.length === 0 ? undefined : body.length <= bodyBytes && ctx.bodyText !== undefined ? ctx.bodyText : body.subarray(0, bodyBytes).toString('utf8')
+  const entry = new PendingEntry(
+    ctx.id,
+    ctx.receivedAt.getTime(),
+    ctx.method,
+    ctx.path,
+    ctx.operation?.id,
+    facts.status,
+    ctx.verdict?.step ?? facts.step ?? 'respond',
+    ctx.verdict?.code,
+    ctx.verdict?.detail ?? facts.detail,
+    Math.round((performance.now() - ctx.startedAt) * 100) / 100,
+    facts.fields,
+    {
+      query: queryOf(request.url, redact),
+      headers: withoutSecrets(request.headers, redact),
+      // The JSON step decoded the very same bytes already: no second decode.
+      bodyText,
+      bodySize: body?.length ?? 0,
+      bodyTruncated: body !== undefined && body.length > bodyBytes,
+      httpVersion: request.raw.httpVersion,
+      responseHeaders: sent ? reply.getHeaders() : undefined,
+      responseBody: sent ? responseBody(ctx, bodyBytes) : undefined,
+      redact,
+      bodyBytes,
+    },
+  )
   journal.add(entry)
-  if (typeof log === 'function') log(entry)
+  if (typeof log === 'function') log(entry.entry())
   else if (log !== 'silent') process.stdout.write(formatLogLine(entry, log, { color: (stdoutColor ??= wantsColor(process.stdout)) }) + '\n')
 }
 
+function queryOf(url: string, redact: Set<string>): string {
+  const q = url.indexOf('?')
+  return q === -1 ? '' : redactQuery(url.slice(q + 1), redact)
+}
+
 /**
- * onSend hook: keeps the payload for the journal's `response.body`. Runs
- * after the fault runtime's own onSend, so a delayed answer is kept when it
- * finally goes out. Streams are not read (doorman sends none).
+ * The request's headers object itself, unless it holds a credential: the
+ * journal keeps no credential the client sent alive, not even until the
+ * entry is read. Then a copy with the credentials redacted (a plain loop:
+ * Object.entries costs several times more).
  */
-export const captureResponse: onSendHookHandler = (request, _reply, payload, done) => {
-  if (request.doorman && (typeof payload === 'string' || Buffer.isBuffer(payload))) request.doorman.responsePayload = payload
-  done(null, payload)
+function withoutSecrets(headers: IncomingHttpHeaders, redact: Set<string>): IncomingHttpHeaders {
+  let secret = false
+  for (const name of redact) if (headers[name] !== undefined) secret = true
+  if (!secret) return headers
+  const copy: IncomingHttpHeaders = {}
+  for (const name in headers) copy[name] = redact.has(name) ? '[redacted]' : headers[name]
+  return copy
 }
 
-function sentResponse(ctx: RequestContext, reply: FastifyReply, redact: Set<string>, limit: number): JournalEntry['response'] {
-  const headers: Record<string, string | string[]> = {}
-  for (const [name, value] of Object.entries(reply.getHeaders())) {
-    if (value === undefined) continue
-    headers[name] = redact.has(name) ? '[redacted]' : Array.isArray(value) ? value.map(String) : String(value)
-  }
+/** A string is summarised when the entry is read; a Buffer now, since a slice of it may pin a larger buffer. */
+function responseBody(ctx: RequestContext, limit: number): string | JournalBody | undefined {
   const payload = ctx.responsePayload
-  const empty = payload === undefined || payload.length === 0 || ctx.method === 'HEAD'
-  return { headers, body: empty ? undefined : bodySummary(payload, limit) }
+  if (payload === undefined || typeof payload === 'string') return payload
+  return payload.length === 0 || ctx.method === 'HEAD' ? undefined : bodySummary(payload, limit)
 }
 
-function redactHeaders(headers: FastifyRequest['headers'], redact: Set<string>): JournalEntry['headers'] {
-  const out: JournalEntry['headers'] = {}
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue
-    out[name] = redact.has(name) ? '[redacted]' : value
-  }
-  return out
-}
-
-/** `api_key=[redacted]&limit=5`: credentials in the query string (API keys, access_token) are redacted like headers. */
-function redactQuery(query: string, redact: Set<string>): string {
-  if (query === '') return query
-  // The common case, read once per request: nothing escaped, and no redacted name anywhere in the text.
-  if (!query.includes('%') && !query.includes('+')) {
-    const lower = query.toLowerCase()
-    let suspect = false
-    for (const name of redact) if (lower.includes(name)) suspect = true
-    if (!suspect) return query
-  }
-  return query
-    .split('&')
-    .map((pair) => {
-      const eq = pair.indexOf('=')
-      if (eq === -1) return pair
-      let name = pair.slice(0, eq)
-      try {
-        name = decodeURIComponent(name.replace(/\+/g, ' '))
-      } catch {
-        // a malformed escape: compare the name as sent
-      }
-      return redact.has(name.toLowerCase()) ? `${pair.slice(0, eq)}=[redacted]` : pair
-    })
-    .join('&')
-}
-
-function bodySummary(body: Buffer | string, limit: number): JournalBody {
-  if (typeof body === 'string') {
-    const bytes = Buffer.byteLength(body)
-    // The common case (a small JSON answer) keeps the string as it is: no copy.
-    if (bytes <= limit) return { text: body, bytes, truncated: false }
-    body = Buffer.from(body)
-  }
-  const truncated = body.length > limit
-  return { text: body.subarray(0, limit).toString('utf8'), bytes: body.length, truncated }
-}
+/** What a log line says: a journal entry has it all. */
+export type LogLineFields = Pick<JournalEntry, 'time' | 'requestId' | 'method' | 'path' | 'operation' | 'status' | 'step' | 'code' | 'detail' | 'durationMs' | 'fault'>
 
 export interface LogLineOptions {
   /** ANSI colours for a terminal (pretty mode only). Default false. */
@@ -125,7 +101,7 @@ export interface LogLineOptions {
  * object per line. The JSON shape is a contract for wrappers in other
  * languages (docs/logging.md): add keys at the end, never rename or drop one.
  */
-export function formatLogLine(entry: JournalEntry, mode: 'pretty' | 'json', options: LogLineOptions = {}): string {
+export function formatLogLine(entry: LogLineFields, mode: 'pretty' | 'json', options: LogLineOptions = {}): string {
   if (mode === 'json') {
     return JSON.stringify({
       time: entry.time,

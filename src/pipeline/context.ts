@@ -38,6 +38,8 @@ export interface RequestContext {
   encodings: string[]
   /** The raw body bytes as received (after decoding). */
   body: Buffer | undefined
+  /** `body` decoded as UTF-8, when the JSON step did it (the journal reuses it rather than decoding again). */
+  bodyText?: string
   /** The body parsed for its media type (JSON value, form object, text). */
   parsedBody: unknown
   verdict: { step: Step; code: ProblemCode; detail: string } | undefined

@@ -1,6 +1,6 @@
 import { Problem } from '../problems/problem.js'
 import type { Stage } from './context.js'
-import { parseJsonBody } from './parse-json.js'
+import { parseJsonText } from './parse-json.js'
 import { parseMultipart } from './parse-multipart.js'
 
 /** Step 6: the body, read in full (within its limit), parsed for its media type. */
@@ -23,9 +23,10 @@ export const parseBody: Stage = {
     }
     switch (ctx.media.kind) {
       case 'json': {
-        const parsed = parseJsonBody(bytes, state.config.limits.jsonDepth)
+        const parsed = parseJsonText(bytes, state.config.limits.jsonDepth)
         if (parsed instanceof Problem) return parsed
         ctx.parsedBody = parsed.value
+        ctx.bodyText = parsed.text
         return undefined
       }
       case 'form': {

@@ -17,6 +17,12 @@ export const DEFAULT_JSON_DEPTH = 1000
 
 /** Parses a JSON body; every failure names where it is (line, column, byte offset) and shows the text around it. */
 export function parseJsonBody(bytes: Buffer, maxDepth = DEFAULT_JSON_DEPTH): { value: unknown } | Problem {
+  const parsed = parseJsonText(bytes, maxDepth)
+  return parsed instanceof Problem ? parsed : { value: parsed.value }
+}
+
+/** `parseJsonBody`, and the body decoded as UTF-8 (`text`, byte order mark included), which the journal keeps. */
+export function parseJsonText(bytes: Buffer, maxDepth = DEFAULT_JSON_DEPTH): { value: unknown; text: string } | Problem {
   if (!isUtf8(bytes)) {
     const offset = firstInvalidUtf8(bytes)
     const at = positionOfByte(bytes, offset)
@@ -25,13 +31,14 @@ export function parseJsonBody(bytes: Buffer, maxDepth = DEFAULT_JSON_DEPTH): { v
       extra: { position: at },
     })
   }
+  const decoded = bytes.toString('utf8')
   // RFC 8259 §8.1: a parser MAY ignore a byte order mark.
-  const text = bytes.toString('utf8').replace(/^\uFEFF/, '')
-  // Before parsing: every recursive step after this one (the syntax-error locator, ajv, error reporting)
-  // needs the stack a body 10k levels deep would exhaust. Nesting deeper than the length is impossible.
-  const deep = text.length > maxDepth ? tooDeepAt(text, maxDepth) : -1
-  if (deep !== -1) {
-    const at = positionOfChar(text, deep)
+  const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded
+  // One pass before parsing. The depth first: every recursive step after this one (the syntax-error locator,
+  // ajv, error reporting) needs the stack a body 10k levels deep would exhaust.
+  const scan = scanText(text, maxDepth)
+  if (scan.deepAt !== -1) {
+    const at = positionOfChar(text, scan.deepAt)
     return new Problem('BODY_TOO_DEEP', {
       detail: `The body nests arrays and objects more than ${maxDepth} levels deep (level ${maxDepth + 1} opens at line ${at.line}, column ${at.column}, byte offset ${at.offset}); flatten the structure, or raise limits.jsonDepth.`,
       extra: { position: at, expected: maxDepth },
@@ -43,14 +50,16 @@ export function parseJsonBody(bytes: Buffer, maxDepth = DEFAULT_JSON_DEPTH): { v
   } catch (error) {
     return syntaxProblem(text, error as Error)
   }
-  const overflow = MAY_OVERFLOW.test(text) ? nonFiniteAt(value, '') : undefined
+  const overflow = scan.mayOverflow ? nonFiniteAt(value, '') : undefined
   if (overflow !== undefined) {
     return new Problem('BODY_MALFORMED', {
       detail: `The body has a number too large for a 64-bit float at ${overflow === '' ? 'its root' : overflow} (JSON.parse reads it as Infinity, other parsers refuse it; RFC 8259 §6); send numbers within ±1.7976931348623157e308, or large values as strings.`,
       extra: { pointer: overflow },
     })
   }
-  const suspicious = scanKeys(text)
+  // JSON.parse keeps one of duplicate keys: the parsed objects then hold fewer keys than the text names.
+  // Only then, or when a '__proto__'/'prototype' string appears, is the text scanned key by key.
+  const suspicious = scan.suspectKey || scan.keys !== countKeys(value) ? scanKeys(text) : undefined
   if (suspicious) {
     const at = positionOfChar(text, suspicious.index)
     const where = `at line ${at.line}, column ${at.column} (byte offset ${at.offset})`
@@ -65,27 +74,82 @@ export function parseJsonBody(bytes: Buffer, maxDepth = DEFAULT_JSON_DEPTH): { v
       extra: { position: at, received: suspicious.key },
     })
   }
-  return { value }
+  return { value, text: decoded }
 }
 
-/** The index of the bracket that opens level `max + 1`, or -1. Brackets inside strings are text. */
-function tooDeepAt(text: string, max: number): number {
+interface TextScan {
+  /** The index of the bracket that opens level `max + 1`, or -1 (then the rest of the scan is not done). */
+  deepAt: number
+  /** Colons outside strings: in JSON text that parses, one per key. */
+  keys: number
+  /** A number literal whose size may reach ±Infinity as a double. */
+  mayOverflow: boolean
+  /** A string spelled `__proto__` or `prototype`, as a key or not. */
+  suspectKey: boolean
+}
+
+/**
+ * Everything the refusals after JSON.parse need from the text, in one pass
+ * over text that may not parse (every loop is bounded). Brackets, colons
+ * and digits inside strings are text.
+ */
+function scanText(text: string, max: number): TextScan {
+  const length = text.length
   let depth = 0
-  for (let i = 0; i < text.length; i++) {
+  let keys = 0
+  let mayOverflow = false
+  let suspectKey = false
+  for (let i = 0; i < length; i++) {
     const c = text.charCodeAt(i)
     if (c === 0x22 /* " */) {
-      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c /* \ */) i++
+      const start = i + 1
+      for (i++; i < length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c /* \ */) i++
+      if (i - start === 9) {
+        const word = text.slice(start, i)
+        if (word === '__proto__' || word === 'prototype') suspectKey = true
+      }
+    } else if (c === 0x3a /* : */) {
+      keys++
     } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
-      if (++depth > max) return i
+      if (++depth > max) return { deepAt: i, keys, mayOverflow, suspectKey }
     } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
       depth--
+    } else if (c >= 0x30 && c <= 0x39 /* 0-9 */ && !mayOverflow) {
+      // |x| < 10^(integer digits + exponent): below 10^309 it cannot overflow (DBL_MAX is 1.8e308).
+      let digits = 0
+      for (; i < length && isDigit(text.charCodeAt(i)); i++) digits++
+      if (text.charCodeAt(i) === 0x2e /* . */) for (i++; i < length && isDigit(text.charCodeAt(i)); i++);
+      let exponent = 0
+      const e = text.charCodeAt(i)
+      if (e === 0x65 || e === 0x45 /* e E */) {
+        const sign = text.charCodeAt(i + 1)
+        if (sign === 0x2b /* + */ || sign === 0x2d /* - */) i++
+        for (i++; i < length && isDigit(text.charCodeAt(i)); i++) if (exponent < 1e6) exponent = exponent * 10 + text.charCodeAt(i) - 0x30
+        if (sign === 0x2d) exponent = 0
+      }
+      if (digits + exponent >= 309) mayOverflow = true
+      // The character that ended the number is the loop's to read.
+      i--
     }
   }
-  return -1
+  return { deepAt: -1, keys, mayOverflow, suspectKey }
 }
 
-// A number literal with a 3-digit exponent, or 309+ digits: the only ones that can overflow a double.
-const MAY_OVERFLOW = /(?:^|[\s,:[])-?\d+(?:\.\d+)?[eE]\+?\d{3}|\d{309}/
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39
+}
+
+/** The keys of every object in a parsed value (each object counts its own, once each). */
+function countKeys(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0
+  let n = 0
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) n += countKeys(value[i])
+    return n
+  }
+  for (const key in value) n += 1 + countKeys((value as Record<string, unknown>)[key])
+  return n
+}
 
 /** The JSON pointer of the first ±Infinity in a parsed body (nesting is bounded by now), or undefined. */
 function nonFiniteAt(value: unknown, pointer: string): string | undefined {

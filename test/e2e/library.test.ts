@@ -1,3 +1,6 @@
+import { once } from 'node:events'
+import net from 'node:net'
+import { performance } from 'node:perf_hooks'
 import t from 'tap'
 import {
   CATALOG,
@@ -75,6 +78,33 @@ t.test('reset() clears the journal; close() can be called twice and frees the po
   await Promise.all([mock.close(), mock.close()])
   await mock.close()
   await t.rejects(fetch(`${mock.url}/health`), 'nothing listens any more')
+})
+
+t.test('close() lets a request in flight finish, answers it with Connection: close, and closes idle connections at once', async (t) => {
+  const mock = await startServer({ spec: DEFAULT_SPEC, port: 0 })
+  await fetch(`${mock.url}/health`).then((res) => res.arrayBuffer()) // leaves an idle keep-alive connection behind
+  const body = JSON.stringify({ customerId: 'c-123', items: [{ sku: 'ABC-1234', qty: 1 }] })
+  const socket = net.connect(mock.port, '127.0.0.1')
+  let text = ''
+  const ended = once(socket, 'close')
+  // 100 Continue says the server has the request and is waiting for its body: it is in flight when close() starts.
+  const continued = new Promise<void>((resolve) => socket.on('data', (chunk) => (text += chunk) && text.includes('100 Continue') && resolve()))
+  socket.write(
+    `POST /orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${mock.tokens.sign({ scope: 'orders:write' })}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`,
+  )
+  await continued
+  const started = performance.now()
+  const closing = mock.close()
+  socket.write(body)
+  await closing
+  const ms = performance.now() - started
+  await ended
+  t.match(text, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 201 Created\r\n/, 'the request in flight got its answer')
+  t.match(text, /\r\nconnection: close\r\n/i, '…saying the connection closes')
+  t.ok(ms < 1000, `close() took ${Math.round(ms)} ms: the idle keep-alive connection did not hold it`)
+  const [entry] = await mock.journal.waitFor({ operation: 'createOrder' })
+  t.equal(entry!.status, 201)
 })
 
 t.test('a log function receives every journal entry', async (t) => {

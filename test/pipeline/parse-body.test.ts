@@ -1,9 +1,12 @@
+import { createRequire } from 'node:module'
+import fc from 'fast-check'
 import t from 'tap'
 import { codes } from '../../src/index.js'
 import { parseJsonBody } from '../../src/pipeline/parse-json.js'
 import { Problem } from '../../src/problems/problem.js'
 import { fetchJson, fixture, run, startMock } from '../helpers.js'
 
+const jsonc: typeof import('jsonc-parser') = createRequire(import.meta.url)('jsonc-parser')
 const json = (text: string | Buffer) => parseJsonBody(Buffer.isBuffer(text) ? text : Buffer.from(text))
 
 t.test('JSON syntax errors say where', async (t) => {
@@ -128,4 +131,69 @@ t.test('bodies over a real socket', async (t) => {
     t.equal((await send('/blob', 'application/octet-stream', Buffer.alloc(16))).status, 200)
     t.equal((await send('/blob', 'application/octet-stream', Buffer.alloc(17))).status, 422)
   })
+})
+
+/** Keys as the text spells them (not decoded), in each object: the first duplicate or prototype key, as the parse step names it. */
+function suspiciousKey(text: string): string | undefined {
+  const frames: Array<{ keys: Set<string>; name: string | undefined }> = []
+  let found: string | undefined
+  jsonc.visit(text, {
+    onObjectBegin: (_offset, _length, _line, _column, path) => {
+      const last = path().at(-1)
+      frames.push({ keys: new Set(), name: typeof last === 'string' ? last : undefined })
+    },
+    onObjectEnd: () => {
+      frames.pop()
+    },
+    onObjectProperty: (_name, offset, length) => {
+      const raw = text.slice(offset + 1, offset + length - 1)
+      const frame = frames.at(-1)!
+      if (found === undefined && (raw === '__proto__' || (raw === 'prototype' && frame.name === 'constructor'))) found = codes.BODY_FORBIDDEN_KEY
+      else if (found === undefined && frame.keys.has(raw)) found = codes.BODY_DUPLICATE_KEY
+      frame.keys.add(raw)
+    },
+  })
+  return found
+}
+
+t.test('duplicate and prototype keys are found however the body is laid out', async (t) => {
+  // The parse step reads a body key by key only when cheaper counts say it may hold such a key: they must never miss one.
+  const key = fc.constantFrom('a', 'b', 'c', 'a:b', 'x"y', 'constructor', 'prototype', '__proto__', '__proto_')
+  const { value: body } = fc.letrec<{ value: string; object: string; array: string }>((tie) => ({
+    value: fc.oneof({ depthSize: 'small' }, fc.constantFrom('1', '-2.5e3', 'true', 'null', '"s:t"', '"{\\"a\\":1}"', '"prototype"'), tie('object'), tie('array')),
+    object: fc.array(fc.tuple(key, tie('value')), { maxLength: 4 }).map((pairs) => `{${pairs.map(([k, v]) => `${JSON.stringify(k)}: ${v}`).join(', ')}}`),
+    array: fc.array(tie('value'), { maxLength: 3 }).map((items) => `[${items.join(',')}]`),
+  }))
+  fc.assert(
+    fc.property(body, (text) => {
+      const result = json(text)
+      const code = result instanceof Problem ? result.code : undefined
+      if (code !== suspiciousKey(text)) throw new Error(`${text}: ${code} where the text says ${suspiciousKey(text)}`)
+    }),
+    { numRuns: 3000 },
+  )
+  t.pass('3000 bodies')
+})
+
+t.test('a number no 64-bit float holds is refused, whatever its spelling', async (t) => {
+  const digits = (n: number) => `${(n % 9) + 1}${'7'.repeat(n - 1)}`
+  const number = fc
+    .tuple(fc.boolean(), fc.integer({ min: 1, max: 400 }), fc.option(fc.integer({ min: 1, max: 320 })), fc.option(fc.tuple(fc.constantFrom('e', 'E', 'e+', 'E-', 'e-'), fc.integer({ min: 0, max: 1200 }))))
+    .map(([negative, whole, fraction, exponent]) => `${negative ? '-' : ''}${digits(whole)}${fraction ? `.${digits(fraction)}` : ''}${exponent ? `${exponent[0]}${exponent[1]}` : ''}`)
+  fc.assert(
+    fc.property(number, (literal) => {
+      const result = json(`{"n":[1,${literal}],"s":"9e999"}`)
+      const refused = result instanceof Problem && result.code === codes.BODY_MALFORMED && result.extra.pointer === '/n/1'
+      if (refused === Number.isFinite(Number(literal))) throw new Error(`${literal}: ${refused ? 'refused' : 'accepted'}`)
+    }),
+    { numRuns: 3000 },
+  )
+  t.same(json('{"s":"1e999","n":1e308,"m":-1e-999}'), { value: { s: '1e999', n: 1e308, m: -0 } }, 'in a string, or small: accepted')
+
+  // A long mantissa with a short exponent overflows too.
+  const mock = await startMock(t, { spec: fixture('specs', 'rules.yaml') })
+  const { status, body } = await fetchJson(`${mock.url}/small`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"n":1${'0'.repeat(250)}e99}` })
+  t.equal(status, 400)
+  t.equal(body.code, codes.BODY_MALFORMED)
+  t.match(body.detail, 'a number too large for a 64-bit float at /n')
 })
