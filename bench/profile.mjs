@@ -18,6 +18,7 @@ import { loadWithClose } from './close-load.mjs'
 import { scenarios, TOKEN_CLAIMS } from './scenarios.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
+// The unbundled build: the profile names doorman's modules by their files.
 const CLI = process.env.DOORMAN_CLI ?? 'dist/cli.js'
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 8)
 const DIR = process.env.PROFILE_DIR ?? path.join(os.tmpdir(), 'doorman-profiles')

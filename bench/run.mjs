@@ -9,7 +9,7 @@
 //   BENCH_SECONDS=4 BENCH_ROUNDS=3     length of each measurement, rounds per server
 //   BENCH_ONLY=413                     only the scenarios whose name matches
 //   BENCH_PARTS=load,startup,upload    which parts to run
-//   DOORMAN_CLI=dist/cli.js            the build to measure
+//   DOORMAN_CLI=dist/doorman.js        the build to measure
 //   BENCH_DEBUG=1                      print each answer captured for the bare route
 import { execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -26,7 +26,7 @@ import { formatStartup, runStartup } from './startup.mjs'
 import { formatUploadMemory, runUploadMemory } from './upload-memory.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const CLI = process.env.DOORMAN_CLI ?? 'dist/cli.js'
+const CLI = process.env.DOORMAN_CLI ?? 'dist/doorman.js'
 const DURATION = Number(process.env.BENCH_SECONDS ?? 4)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, 'i') : undefined

@@ -18,7 +18,7 @@ import { scenarios, TOKEN_CLAIMS } from './scenarios.mjs'
 import { rssOf } from './upload-memory.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const CLI = (process.env.DOORMAN_CLI ?? 'dist/cli.js').split(',')[0]
+const CLI = (process.env.DOORMAN_CLI ?? 'dist/doorman.js').split(',')[0]
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 120)
 const WARM_SECONDS = Number(process.env.SOAK_WARM_SECONDS ?? 20)
 const MiB = 1024 ** 2

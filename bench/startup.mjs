@@ -3,7 +3,7 @@
 // `node -e 0` and a bare fastify server (bench/bare-server.mjs) are timed the
 // same way, alternating with doorman: the part of the figure that is Node's
 // and fastify's own on this machine at this moment.
-// DOORMAN_CLI=a/dist/cli.js,b/dist/cli.js compares builds, alternating run by run.
+// DOORMAN_CLI=a/dist/doorman.js,b/dist/doorman.js compares builds, alternating run by run.
 //
 //   npm run build && node bench/startup.mjs
 import { spawn } from 'node:child_process'
@@ -15,7 +15,7 @@ import { writeGeneratedSpec } from './generate-spec.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const RUNS = Number(process.env.STARTUP_RUNS ?? 9)
-const CLIS = (process.env.DOORMAN_CLI ?? 'dist/cli.js').split(',')
+const CLIS = (process.env.DOORMAN_CLI ?? 'dist/doorman.js').split(',')
 
 async function freePort() {
   const server = net.createServer().listen(0, '127.0.0.1')

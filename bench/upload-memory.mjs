@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const CLI = (process.env.DOORMAN_CLI ?? 'dist/cli.js').split(',')[0]
+const CLI = (process.env.DOORMAN_CLI ?? 'dist/doorman.js').split(',')[0]
 const MiB = 1024 ** 2
 const GiB = 1024 ** 3
 
