@@ -35,6 +35,10 @@ export interface CliServer {
 /** Starts `doorman serve` as a child process on port 0 and waits for its ready line. */
 export async function startCli(t: Teardown, args: string[] = [], cwd = ROOT): Promise<CliServer> {
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+  // A test process that tap ends on a timeout runs no teardown: the server must not outlive it.
+  const orphan = () => child.kill('SIGKILL')
+  process.once('exit', orphan)
+  child.once('exit', () => process.removeListener('exit', orphan))
   let stderr = ''
   child.stderr!.on('data', (chunk) => (stderr += chunk))
   const lines: string[] = []
