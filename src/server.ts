@@ -76,8 +76,9 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   const record = (request: FastifyRequest, reply: FastifyReply, ctx = request.doorman!) =>
     recordRequest({ ctx, request, reply, journal, redact: ctx.state.redact, bodyBytes: ctx.state.config.journal.bodyBytes, log })
 
-  // CONNECT sockets leave Node's HTTP bookkeeping: closing the server must end them itself.
-  const tunnels = new Set<Socket>()
+  // Sockets that only drain what a client still sends after its answer went out (refused tunnels, which
+  // leave Node's HTTP bookkeeping, and early refusals): a closing mock ends them instead of sitting out the drain.
+  const draining = new Set<Socket>()
   const answeredOnSocket = new WeakMap<Socket, Problem>()
   let sequence = 0
   const app = Fastify({
@@ -97,7 +98,7 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
         },
         handler,
       )
-      server.on('connect', (_request: http.IncomingMessage, socket: Socket) => refuseTunnel(socket, config.limits.lingerMs, tunnels))
+      server.on('connect', (_request: http.IncomingMessage, socket: Socket) => refuseTunnel(socket, config.limits.lingerMs, draining))
       // Header-only steps decide before the body is sent: answer 100 Continue only when they pass.
       server.on('checkContinue', (req, res) => {
         ;(req as ExpectingRequest)[EXPECTS_CONTINUE] = true
@@ -139,7 +140,7 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
 
   app.decorateRequest('doorman', null)
   app.addHook('preClose', (done) => {
-    for (const socket of tunnels) socket.destroy()
+    for (const socket of draining) socket.destroy()
     done()
   })
   // Delays answers, and journals requests whose connection dies before a response finishes.
@@ -160,12 +161,12 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
       if (outcome instanceof Promise) {
         return outcome.then((settled) => {
           if (settled === undefined) return runHeaderStages(request, reply, ctx, state, expectsContinue, i + 1)
-          headerOutcome(reply, ctx, settled, state)
+          headerOutcome(reply, ctx, settled, state, draining)
           return true
         })
       }
       if (outcome !== undefined) {
-        headerOutcome(reply, ctx, outcome, state)
+        headerOutcome(reply, ctx, outcome, state, draining)
         return true
       }
     }
@@ -184,7 +185,7 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
     if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
       const ctx = (request.doorman = newContext(request, current))
       journalOnClose(request, reply, ctx)
-      refuseEarly(reply, ctx, hostMissing(), ctx.state)
+      refuseEarly(reply, ctx, hostMissing(), ctx.state, draining)
       return
     }
     if (request.routeOptions.config.mockRoute !== true && !request.is404) {
@@ -202,7 +203,7 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
     journalOnClose(request, reply, ctx)
     const found = state.findRoute(request.url)
     if (found.kind !== 'found') {
-      refuseEarly(reply, ctx, unroutable(found.kind, ctx, state), state)
+      refuseEarly(reply, ctx, unroutable(found.kind, ctx, state), state, draining)
       return
     }
     ctx.route = found.route
@@ -210,7 +211,7 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
     request.params = found.params
     const expect = request.headers.expect
     if (expect !== undefined && !expectsContinue) {
-      refuseEarly(reply, ctx, expectationFailed(expect), state)
+      refuseEarly(reply, ctx, expectationFailed(expect), state, draining)
       return
     }
     const decided = runHeaderStages(request, reply, ctx, state, expectsContinue, 0)
@@ -347,9 +348,17 @@ function hasBody(request: FastifyRequest): boolean {
  * `Connection: close` and the socket lingers so the client can read them.
  * Otherwise the body is read and dropped, and the connection stays usable.
  */
-function refuseEarly(reply: FastifyReply, ctx: RequestContext, problem: Problem, state: MockState): FastifyReply {
+function refuseEarly(reply: FastifyReply, ctx: RequestContext, problem: Problem, state: MockState, draining: Set<Socket>): FastifyReply {
   if (ctx.hasBody) {
     const request = reply.request.raw as ExpectingRequest
+    const socket = request.socket
+    if (socket && !socket.destroyed) {
+      draining.add(socket)
+      // Drained (the body ended) or gone: the connection is the server's ordinary business again.
+      const drained = () => draining.delete(socket)
+      request.once('end', drained)
+      socket.once('close', drained)
+    }
     if (request[EXPECTS_CONTINUE] || problem.headers.connection === 'close') {
       reply.header('connection', 'close')
       lingerOnClose(request, state.config.limits.lingerMs)
@@ -374,17 +383,17 @@ function hostMissing(): Problem {
  * and dropped (closing on unread bytes would reset the answer away) until it
  * closes or `lingerMs` passes.
  */
-function refuseTunnel(socket: Socket, lingerMs: number, tunnels: Set<Socket>): void {
+function refuseTunnel(socket: Socket, lingerMs: number, draining: Set<Socket>): void {
   const problem = new Problem('REQUEST_MALFORMED', {
     detail: 'CONNECT asks for a tunnel, and doorman is a mock, not a proxy; send the request itself to the mock.',
     extra: { received: 'CONNECT' },
   })
-  tunnels.add(socket)
+  draining.add(socket)
   const timer = setTimeout(() => socket.destroy(), lingerMs)
   timer.unref()
   socket.once('close', () => {
     clearTimeout(timer)
-    tunnels.delete(socket)
+    draining.delete(socket)
   })
   socket.on('error', () => socket.destroy())
   socket.once('end', () => socket.destroy())
@@ -400,8 +409,8 @@ function expectationFailed(expect: string): Problem {
 }
 
 /** A header stage's answer: a refusal may have to deal with the body still on its way. */
-function headerOutcome(reply: FastifyReply, ctx: RequestContext, outcome: NonNullable<Outcome>, state: MockState): FastifyReply {
-  if (outcome instanceof Problem) return refuseEarly(reply, ctx, outcome, state)
+function headerOutcome(reply: FastifyReply, ctx: RequestContext, outcome: NonNullable<Outcome>, state: MockState, draining: Set<Socket>): FastifyReply {
+  if (outcome instanceof Problem) return refuseEarly(reply, ctx, outcome, state, draining)
   return sendOutcome(reply, ctx, outcome)
 }
 

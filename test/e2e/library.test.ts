@@ -107,6 +107,33 @@ t.test('close() lets a request in flight finish, answers it with Connection: clo
   t.equal(entry!.status, 201)
 })
 
+t.test('close() does not sit out a refused body still being drained (keep-alive or lingering)', async (t) => {
+  const mock = await startServer({ spec: fixture('specs', 'petstore-3.0.yaml'), port: 0, config: { limits: { bodySize: '1kb' } } })
+  /** Sends `head` and part of a body, and resolves once the refusal's status line is back: the server is draining the rest. */
+  const refusedMidBody = async (head: string) => {
+    const socket = net.connect(mock.port, '127.0.0.1')
+    socket.on('error', () => {})
+    let text = ''
+    const closed = once(socket, 'close')
+    await new Promise<void>((resolve) => {
+      socket.on('data', (chunk) => (text += chunk) && /^HTTP\/1\.1 \d{3} /.test(text) && resolve())
+      socket.write(head + 'abcde')
+    })
+    return { closed, status: () => text.slice(9, 12), connection: () => /\r\nconnection: (\S+)\r\n/i.exec(text)?.[1] }
+  }
+  // 415 from the headers, the connection kept: the server reads the other 5 bytes and drops them.
+  const keptAlive = await refusedMidBody('POST /api/v1/pets HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\n')
+  // 413 by Content-Length: Connection: close, and the socket lingers to read the upload (limits.lingerMs, 30 s).
+  const lingering = await refusedMidBody('POST /api/v1/pets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n')
+  t.same([keptAlive.status(), keptAlive.connection()], ['415', 'keep-alive'])
+  t.same([lingering.status(), lingering.connection()], ['413', 'close'])
+  const started = performance.now()
+  await mock.close()
+  const ms = performance.now() - started
+  t.ok(ms < 1000, `close() took ${Math.round(ms)} ms, not the 2 s grace nor the 30 s linger`)
+  await Promise.all([keptAlive.closed, lingering.closed])
+})
+
 t.test('a log function receives every journal entry', async (t) => {
   const seen: JournalEntry[] = []
   const mock = await startMock(t, { log: (entry) => seen.push(entry) })
