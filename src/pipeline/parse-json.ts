@@ -93,6 +93,15 @@ interface TextScan {
  * over text that may not parse (every loop is bounded). Brackets, colons
  * and digits inside strings are text.
  */
+/** A JSON string literal's value; undefined for a broken one (this scan runs before JSON.parse has had its say). */
+function decodeString(literal: string): string | undefined {
+  try {
+    return JSON.parse(literal) as string
+  } catch {
+    return undefined
+  }
+}
+
 function scanText(text: string, max: number): TextScan {
   const length = text.length
   let depth = 0
@@ -103,9 +112,16 @@ function scanText(text: string, max: number): TextScan {
     const c = text.charCodeAt(i)
     if (c === 0x22 /* " */) {
       const start = i + 1
-      for (i++; i < length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c /* \ */) i++
-      if (i - start === 9) {
-        const word = text.slice(start, i)
+      let escaped = false
+      for (i++; i < length && text.charCodeAt(i) !== 0x22; i++) {
+        if (text.charCodeAt(i) === 0x5c /* \ */) {
+          escaped = true
+          i++
+        }
+      }
+      if (i - start === 9 || (escaped && i - start <= 9 * 6)) {
+        // `"__pro\u0074o__"` is `__proto__` too, once JSON.parse has read it.
+        const word = escaped ? decodeString(text.slice(start - 1, i + 1)) : text.slice(start, i)
         if (word === '__proto__' || word === 'prototype') suspectKey = true
       }
     } else if (c === 0x3a /* : */) {
@@ -264,7 +280,9 @@ function scanKeys(text: string): { kind: 'duplicate' | 'forbidden'; key: string;
       let k = j + 1
       while (text.charCodeAt(k) <= 0x20) k++
       if (text.charCodeAt(k) === 0x3a /* : */) {
-        const key = text.slice(i + 1, j)
+        const raw = text.slice(i + 1, j)
+        // Keys compare as JSON.parse reads them: `"\u0061"` and `"a"` are the same key.
+        const key = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw
         const frame = frames[frames.length - 1]!
         if (key === '__proto__' || (key === 'prototype' && frame.name === 'constructor')) {
           return { kind: 'forbidden', key: key === 'prototype' ? 'constructor.prototype' : key, index: i }
