@@ -98,6 +98,7 @@ class Doorman:
         """The journal entries matching ``filters`` once there are ``count`` (a client that gave up is recorded when its connection closes).
 
         ``GET /__doorman/journal?count=`` waits on the server's side and answers as soon as they are in: no polling loop.
+        The server waits at most 60 s (``timeoutMs`` up to 60000).
         """
         params = {**filters, "count": count, "timeoutMs": int(timeout * 1000)}
         response = requests.get(f"{self.url}/__doorman/journal", params=params, timeout=timeout + 5)

@@ -42,7 +42,8 @@ export function parseJournalQuery(raw: unknown, { wait, capacity }: { wait: bool
         out.filter[key] = value
         break
       case 'method':
-        if (!/^[A-Za-z]+$/.test(value)) invalid(`method must be an HTTP method such as GET or POST, got '${value}'.`)
+        // A method is an RFC 9110 token (M-SEARCH, PROPFIND, …).
+        if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value)) invalid(`method must be an HTTP method such as GET or POST, got '${value}'.`)
         out.filter.method = value
         break
       case 'code':
