@@ -21,7 +21,7 @@ export const checkContentType: Stage = {
     if (!ctx.hasBody) return undefined
     if (body === undefined) {
       return new Problem('CONTENT_TYPE_UNSUPPORTED', {
-        detail: `${describe(operation)} takes no request body, but this request sends one; send it without a body.`,
+        detail: `${operation.label} takes no request body, but this request sends one; send it without a body.`,
         extra: { expected: [], received: header ?? null },
       })
     }
@@ -29,7 +29,7 @@ export const checkContentType: Stage = {
     const acceptHeaders = acceptHeadersFor(operation, accepted)
     if (header === undefined || header.trim() === '') {
       return new Problem('CONTENT_TYPE_MISSING', {
-        detail: `${describe(operation)} has a body but no Content-Type header; add Content-Type: ${accepted[0]}.`,
+        detail: `${operation.label} has a body but no Content-Type header; add Content-Type: ${accepted[0]}.`,
         headers: acceptHeaders,
         extra: { expected: accepted },
       })
@@ -41,7 +41,7 @@ export const checkContentType: Stage = {
       const suggestion = suggestMediaType(received, accepted)
       const why = parsed ? '' : ' (not a valid media type: it must look like type/subtype)'
       return new Problem('CONTENT_TYPE_UNSUPPORTED', {
-        detail: `${describe(operation)} accepts ${accepted.join(', ')}, but the request says '${received}'${why}.${suggestion ? ` Did you mean '${suggestion}'?` : ''}`,
+        detail: `${operation.label} accepts ${accepted.join(', ')}, but the request says '${received}'${why}.${suggestion ? ` Did you mean '${suggestion}'?` : ''}`,
         headers: acceptHeaders,
         extra: { expected: accepted, received, ...(suggestion ? { suggestion } : {}) },
       })
@@ -51,7 +51,7 @@ export const checkContentType: Stage = {
     if (charset !== undefined && !charsetAllowed(kind, charset)) {
       const wanted = kind === 'json' ? 'UTF-8 (charset=utf-8, or no charset)' : 'a charset Node can decode, such as utf-8'
       return new Problem('CONTENT_TYPE_UNSUPPORTED', {
-        detail: `${describe(operation)} takes ${parsed.essence} in ${wanted}, but the request says charset=${parsed.params.charset}.`,
+        detail: `${operation.label} takes ${parsed.essence} in ${wanted}, but the request says charset=${parsed.params.charset}.`,
         headers: acceptHeaders,
         extra: { expected: kind === 'json' ? ['utf-8'] : undefined, received: `charset=${parsed.params.charset}` },
       })
@@ -78,10 +78,6 @@ export const checkContentType: Stage = {
     ctx.encodings = encodings
     return undefined
   },
-}
-
-function describe(op: Operation): string {
-  return op.label
 }
 
 /** Accept-Post (W3C LDP, IANA-registered) and Accept-Patch (RFC 5789 §3.1) exist; other methods get Accept. */
