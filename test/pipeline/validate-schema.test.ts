@@ -138,24 +138,27 @@ t.test('OpenAPI 3.0 schemas: nullable and boolean exclusiveMinimum', async (t) =
   t.equal(nameNull.body.errors[0].keyword, 'type', 'without nullable, null is refused')
 })
 
+/** A 3.0 document whose paths each take a POST of a JSON body with the given schema. */
+function postSpec(bodies: Record<string, object>, schemas: Record<string, object>): object {
+  const paths = Object.fromEntries(
+    Object.entries(bodies).map(([path, schema]) => [
+      path,
+      {
+        post: {
+          requestBody: { required: true, content: { 'application/json': { schema } } },
+          responses: { '201': { description: 'created' } },
+        },
+      },
+    ]),
+  )
+  return { openapi: '3.0.3', info: { title: 'pets', version: '1' }, paths, components: { schemas } }
+}
+
 t.test('a failure reached through two oneOf branches is listed once', async (t) => {
   const base = { type: 'object', required: ['petType', 'secret'], properties: { id: { type: 'integer', readOnly: true }, petType: { type: 'string' }, secret: { type: 'string' } } }
   const branch = (kind: string) => ({ allOf: [{ $ref: '#/components/schemas/Base' }, { type: 'object', properties: { petType: { enum: [kind] } } }] })
   const mock = await startMock(t, {
-    spec: {
-      openapi: '3.0.3',
-      info: { title: 'pets', version: '1' },
-      paths: {
-        '/pets': {
-          post: {
-            operationId: 'addPet',
-            requestBody: { required: true, content: { 'application/json': { schema: { oneOf: [{ $ref: '#/components/schemas/Cat' }, { $ref: '#/components/schemas/Dog' }] } } } },
-            responses: { '201': { description: 'created' } },
-          },
-        },
-      },
-      components: { schemas: { Base: base, Cat: branch('cat'), Dog: branch('dog') } },
-    },
+    spec: postSpec({ '/pets': { oneOf: [{ $ref: '#/components/schemas/Cat' }, { $ref: '#/components/schemas/Dog' }] } }, { Base: base, Cat: branch('cat'), Dog: branch('dog') }),
   })
   const { status, body } = await fetchJson(`${mock.url}/pets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"petType":"dog","id":4}' })
   t.equal(status, 422)
@@ -169,37 +172,18 @@ t.test('a failure reached through two oneOf branches is listed once', async (t) 
 t.test('a discriminator narrows a failed oneOf to the branch the client named', async (t) => {
   const base = { type: 'object', required: ['petType', 'name'], properties: { id: { type: 'integer', readOnly: true }, petType: { type: 'string' }, name: { type: 'string' } } }
   const mock = await startMock(t, {
-    spec: {
-      openapi: '3.0.3',
-      info: { title: 'pets', version: '1' },
-      paths: {
-        '/pets': {
-          post: {
-            operationId: 'addPet',
-            requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/Pet' } } } },
-            responses: { '201': { description: 'created' } },
-          },
+    spec: postSpec(
+      { '/pets': { $ref: '#/components/schemas/Pet' }, '/litters': { type: 'array', items: { $ref: '#/components/schemas/Pet' } } },
+      {
+        Pet: {
+          oneOf: [{ $ref: '#/components/schemas/Cat' }, { $ref: '#/components/schemas/Dog' }],
+          discriminator: { propertyName: 'petType', mapping: { cat: '#/components/schemas/Cat', dog: '#/components/schemas/Dog' } },
         },
-        '/litters': {
-          post: {
-            operationId: 'addLitter',
-            requestBody: { required: true, content: { 'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/Pet' } } } } },
-            responses: { '201': { description: 'created' } },
-          },
-        },
+        Base: base,
+        Cat: { allOf: [{ $ref: '#/components/schemas/Base' }, { type: 'object', properties: { petType: { enum: ['cat'] }, lives: { type: 'integer', maximum: 9 } } }] },
+        Dog: { allOf: [{ $ref: '#/components/schemas/Base' }, { type: 'object', properties: { petType: { enum: ['dog'] }, bark: { type: 'string' } } }] },
       },
-      components: {
-        schemas: {
-          Pet: {
-            oneOf: [{ $ref: '#/components/schemas/Cat' }, { $ref: '#/components/schemas/Dog' }],
-            discriminator: { propertyName: 'petType', mapping: { cat: '#/components/schemas/Cat', dog: '#/components/schemas/Dog' } },
-          },
-          Base: base,
-          Cat: { allOf: [{ $ref: '#/components/schemas/Base' }, { type: 'object', properties: { petType: { enum: ['cat'] }, lives: { type: 'integer', maximum: 9 } } }] },
-          Dog: { allOf: [{ $ref: '#/components/schemas/Base' }, { type: 'object', properties: { petType: { enum: ['dog'] }, bark: { type: 'string' } } }] },
-        },
-      },
-    },
+    ),
   })
   const post = (body: unknown) => fetchJson(`${mock.url}/pets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 
