@@ -354,8 +354,13 @@ function refuseEarly(reply: FastifyReply, ctx: RequestContext, problem: Problem,
     const socket = request.socket
     if (socket && !socket.destroyed) {
       draining.add(socket)
-      // Drained (the body ended) or gone: the connection is the server's ordinary business again.
-      const drained = () => draining.delete(socket)
+      // Drained (the body ended) or gone: the connection is the server's ordinary business again. Both
+      // listeners go then: a keep-alive socket outlives its requests, and one left per refusal piles up.
+      const drained = () => {
+        draining.delete(socket)
+        request.removeListener('end', drained)
+        socket.removeListener('close', drained)
+      }
       request.once('end', drained)
       socket.once('close', drained)
     }
