@@ -14,6 +14,7 @@ import type { Journal } from './journal/journal.js'
 import { buildReport, type ClientReport } from './journal/report.js'
 import { buildMock, type ServerOptions } from './server.js'
 import { describeMock } from './spec/describe.js'
+import { formatNote, groupNotes } from './spec/notes.js'
 import { isLoopbackHost } from './admin/guard.js'
 import { watchMock } from './watch.js'
 import { buildRequests } from './curl/build-requests.js'
@@ -88,7 +89,7 @@ export async function signToken(
 export async function checkSpec(options: Pick<ServerOptions, 'spec' | 'config'>): Promise<string> {
   const { app, state } = await buildMock(options)
   await app.close()
-  return describeMock(state) + state.notes.map((note) => `note: ${note}\n`).join('')
+  return describeMock(state) + groupNotes(state.notes).map((line) => `note: ${line}\n`).join('')
 }
 
 export interface CurlCommandsOptions extends Pick<ServerOptions, 'spec' | 'config'> {
@@ -138,7 +139,7 @@ export async function startServer(options: ServerOptions): Promise<DoormanServer
     journal,
     // `state` reads the current state: after a reload, tokens are signed with the new config.
     tokens: { sign: (claims, signOptions) => state.auth.tokens.sign(claims, signOptions) },
-    notes: state.notes,
+    notes: state.notes.map(formatNote),
     warnings: isLoopbackHost(host) ? [] : [exposedWarning(host, state.config.admin.token !== undefined)],
     faults: state.faults!.api,
     report: () => buildReport(journal.entries(), state.faults!.inFlight()),

@@ -40,15 +40,14 @@ export async function loadMockState(sources: MockSources): Promise<MockState> {
   const spec = await loadSpec(sources.spec)
   const table = compileRouteTable(spec)
   checkOperationIds(config, table, typeof sources.config === 'string' ? sources.config : '<config>')
-  const schemaNotes: string[] = []
-  const rules = compileRules(spec, table, config, schemaNotes)
+  const rules = compileRules(spec, table, config)
   const faults = new FaultRuntime(config, spec, table)
   // Header and query parameter names: API keys and RFC 6750 access_token can travel in the query too.
   const redact = new Set(
     config.journal.redact ?? [...DEFAULT_REDACT, ...apiKeyHeaders(spec.document), ...credentialQueryNames(spec.document).map((n) => n.toLowerCase())],
   )
   const auth = compileAuth(spec, table, config)
-  return { spec, table, rules, config, auth, faults, findRoute: compileRouter(table), redact, notes: [...auth.notes, ...schemaNotes] }
+  return { spec, table, rules, config, auth, faults, findRoute: compileRouter(table), redact, notes: [...auth.notes, ...spec.notes.list] }
 }
 
 /**

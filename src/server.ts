@@ -20,6 +20,7 @@ import type { ReloadEvent } from './watch.js'
 import { discardBody, lingerOnClose } from './pipeline/linger.js'
 import { gracefulClose } from './graceful-close.js'
 import { ProblemError, readBody } from './pipeline/read-body.js'
+import { formatNote } from './spec/notes.js'
 
 export interface ServerOptions {
   /** Path to an OpenAPI 3.0/3.1 document (YAML or JSON), or the document itself. */
@@ -285,9 +286,10 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   }
   const reload = async () => {
     const next = await loadMockState(options)
-    const notes = faults.adopt(next.faults!)
+    const dropped = faults.adopt(next.faults!)
     current = { ...next, faults }
-    return { state: current, notes }
+    // The document's notes again (a reload may have fixed some, or made new ones), then the fault plans it dropped.
+    return { state: current, notes: [...next.notes.map(formatNote), ...dropped] }
   }
   registerAdminRoutes(app, { journal, state, reset })
   return { app, journal, state, reset, reload, close: gracefulClose(app) }

@@ -4,6 +4,7 @@ import type { Operation, RouteTable } from '../spec/route-table.js'
 import { BearerVerifier } from './bearer.js'
 import { compileSecurity, type Alternative } from './security.js'
 import { TokenMinter } from './tokens.js'
+import type { Note } from '../spec/notes.js'
 
 /** Everything the auth step needs, built once at start-up (where every mistake is a SetupError). */
 export interface AuthRuntime {
@@ -15,7 +16,7 @@ export interface AuthRuntime {
   realm: string
   tokens: TokenMinter
   /** Said once at start-up (e.g. that bearer signatures are not checked). */
-  notes: string[]
+  notes: Note[]
 }
 
 export function compileAuth(spec: LoadedSpec, table: RouteTable, config: ResolvedConfig): AuthRuntime {

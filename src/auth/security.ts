@@ -3,6 +3,7 @@ import { displayFile, type LoadedSpec } from '../spec/load-spec.js'
 import { deref, resolvePointer } from '../spec/refs.js'
 import type { Operation, RouteTable } from '../spec/route-table.js'
 import type { ResolvedAuth } from './config.js'
+import type { Note } from '../spec/notes.js'
 
 /** A securityScheme from the spec, reduced to what the auth step checks. */
 export type Scheme =
@@ -24,7 +25,7 @@ export type Alternative = SchemeRequirement[]
 export interface SecurityPlan {
   /** Per operation, the alternatives (OR); absent when the operation needs no credentials. */
   byOperation: Map<Operation, Alternative[]>
-  notes: string[]
+  notes: Note[]
 }
 
 /** Reads the spec's security once, at start-up; every mistake in it or in `auth` is a SetupError here. */
@@ -68,15 +69,18 @@ export function compileSecurity(spec: LoadedSpec, table: RouteTable, auth: Resol
     )
   }
 
-  const notes: string[] = []
+  const notes: Note[] = []
   if (usesUnconfiguredBearer) {
-    notes.push(
-      'bearer token signatures are NOT checked: the config has no auth.bearer.jwt. Tokens must still be well-formed ' +
+    notes.push({
+      kind: 'auth',
+      where: '',
+      message:
+        'bearer token signatures are NOT checked: the config has no auth.bearer.jwt. Tokens must still be well-formed ' +
         '(and, for bearerFormat: JWT, decodable, unexpired and already valid), and their scopes are checked. ' +
         "`doorman token` signs with the built-in development secret 'doorman-dev-secret' (HS256).",
-    )
+    })
   }
-  if (unchecked.size) notes.push(`not checked, requests that need them pass: ${[...unchecked].join(', ')}`)
+  if (unchecked.size) notes.push({ kind: 'auth', where: '', message: `not checked, requests that need them pass: ${[...unchecked].join(', ')}` })
   return { byOperation, notes }
 }
 

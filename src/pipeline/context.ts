@@ -8,6 +8,7 @@ import type { Problem } from '../problems/problem.js'
 import type { Answer } from '../response/answer.js'
 import type { RouteFinder } from '../mock-state.js'
 import type { LoadedSpec } from '../spec/load-spec.js'
+import type { Note } from '../spec/notes.js'
 import type { BodyKind, MediaRule, OperationRules } from '../spec/compile-rules.js'
 import type { Operation, PathRoute, RouteTable } from '../spec/route-table.js'
 import type { Preferences } from './prefer.js'
@@ -68,7 +69,7 @@ export interface MockState {
   /** Header and query parameter names whose values the journal replaces with `[redacted]`. */
   redact: Set<string>
   /** Start-up notes: what auth does not check, and schema formats and dialects the validators do not know. */
-  notes: string[]
+  notes: Note[]
 }
 
 /** A stage passes (undefined), refuses (Problem), answers early (Answer, e.g. OPTIONS) or breaks the connection (FaultAction). */

@@ -53,10 +53,10 @@ export function kindOf(essence: string): BodyKind {
   return 'binary'
 }
 
-/** `notes` receives what the validators will not check (unknown formats and dialects: src/spec/schema-notes.ts). */
-export function compileRules(spec: LoadedSpec, table: RouteTable, config: ResolvedConfig, notes: string[] = []): Map<Operation, OperationRules> {
+/** `spec.notes` receives what the validators will not check (unknown formats and dialects: src/spec/schema-notes.ts). */
+export function compileRules(spec: LoadedSpec, table: RouteTable, config: ResolvedConfig): Map<Operation, OperationRules> {
   const compiler = new SchemaCompiler(spec, { rejectUnknownProperties: config.validation.rejectUnknownProperties })
-  notes.push(...scanSchemas(spec, compiler.formats))
+  scanSchemas(spec, compiler.formats)
   const rules = new Map<Operation, OperationRules>()
   const file = displayFile(spec)
   const unparsed = new Map<string, string[]>()
@@ -84,13 +84,15 @@ export function compileRules(spec: LoadedSpec, table: RouteTable, config: Resolv
   // Swagger's Petstore documents `405 Invalid input` alone for updatePetWithForm: a valid request then gets a 405 without
   // an Allow header or a problem, which reads as a refusal; say so once, with the way out.
   if (failureOnly.length > 0) {
-    notes.push(
-      `${file}: ${failureOnly.length === 1 ? 'an operation documents' : `${failureOnly.length} operations document`} no success response (2xx, 3xx or default), so a valid request gets its lowest documented status: ${failureOnly.join(', ')}; document the success response (e.g. '204': {description: Deleted}) for doorman to answer it.`,
+    spec.notes.add(
+      'response',
+      '',
+      `${failureOnly.length === 1 ? 'an operation documents' : `${failureOnly.length} operations document`} no success response (2xx, 3xx or default), so a valid request gets its lowest documented status: ${failureOnly.join(', ')}; document the success response (e.g. '204': {description: Deleted}) for doorman to answer it.`,
     )
   }
   for (const [mediaType, pointers] of unparsed) {
     const where = pointers.length === 1 ? pointers[0] : `${pointers[0]} (and ${pointers.length - 1} more place${pointers.length > 2 ? 's' : ''})`
-    notes.push(`${file}: ${where}: doorman does not parse ${mediaType} bodies, so they are not checked against this schema (any ${mediaType} body passes).`)
+    spec.notes.add('body', where!, `doorman does not parse ${mediaType} bodies, so they are not checked against this schema (any ${mediaType} body passes).`)
   }
   return rules
 }

@@ -4,6 +4,7 @@ import type { JSONSchema } from '@apidevtools/json-schema-ref-parser'
 import { CORE_SCHEMA, load as loadPlainYaml } from 'js-yaml'
 import { SetupError } from '../setup-error.js'
 import { lazyRequire } from '../util/lazy-require.js'
+import { NoteSink } from './notes.js'
 import { resolvePointer } from './refs.js'
 
 export type OpenApiVersion = '3.0' | '3.1'
@@ -16,6 +17,8 @@ export interface LoadedSpec {
   file: string
   /** The document's file and every file its `$ref`s pulled in (what `serve --watch` watches). */
   files: string[]
+  /** What loading and compiling found wrong in the document, and worked around (src/spec/notes.ts). */
+  notes: NoteSink
 }
 
 // The parts of an OpenAPI document doorman reads; the rest passes through untouched.
@@ -102,7 +105,7 @@ export async function loadSpec(source: string | object): Promise<LoadedSpec> {
   if (onlyLocalRefs(raw)) {
     document = raw as OpenApiDocument
     checkStructure(document, version, shown)
-    return { document, version, file, files: typeof source === 'string' ? [file] : [] }
+    return { document, version, file, files: typeof source === 'string' ? [file] : [], notes: new NoteSink(shown) }
   }
   const { default: $RefParser } = await import('@apidevtools/json-schema-ref-parser')
   const parser = new $RefParser()
@@ -119,7 +122,7 @@ export async function loadSpec(source: string | object): Promise<LoadedSpec> {
   }
   checkStructure(document, version, shown)
   const files = typeof source === 'string' ? parser.$refs.paths('file') : []
-  return { document, version, file, files }
+  return { document, version, file, files, notes: new NoteSink(shown) }
 }
 
 /** True when every `$ref` in the document is a JSON pointer into the document itself that resolves (anything else goes to the bundler and its errors). */

@@ -17,7 +17,7 @@ import { encodePointerToken, resolvePointer } from './refs.js'
  *   are validated as JSON Schema 2020-12 (3.1) or the OAS 3.0 dialect, and
  *   a note says so.
  */
-export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>): string[] {
+export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>): void {
   const file = displayFile(spec)
   const doc = spec.document as Record<string, unknown>
   const unknownFormats = new Map<string, string[]>()
@@ -25,7 +25,7 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
   const misdirected = new Map<string, string[]>()
   const checked = requestSchemas(doc)
   const seen = new Set<object>()
-  const notes: string[] = []
+  const notes = spec.notes
 
   const schema = (value: unknown, pointer: string): void => {
     if (typeof value === 'boolean') return
@@ -43,7 +43,7 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
     if (typeof s.pattern === 'string') checkPattern(s.pattern, `${pointer}/pattern`)
     for (const key of ['minItems', 'minLength'] as const) {
       if (typeof s[key] === 'number' && (s[key] as number) > GENERATION_BUDGET) {
-        notes.push(`${file}: ${pointer}/${key}: ${s[key]} is more than doorman generates in one answer (${GENERATION_BUDGET} values and characters): an answer generated from this schema is cut short.`)
+        notes.add('generation', `${pointer}/${key}`, `${s[key]} is more than doorman generates in one answer (${GENERATION_BUDGET} values and characters): an answer generated from this schema is cut short.`)
       }
     }
     if (isObject(s.patternProperties)) {
@@ -119,22 +119,23 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
   each(components.responses, '/components/responses', response)
 
   if (typeof doc.jsonSchemaDialect === 'string' && !knownDialect(doc.jsonSchemaDialect, spec.version)) {
-    notes.push(`${file}: /jsonSchemaDialect: doorman does not know the dialect ${doc.jsonSchemaDialect}; schemas are validated as JSON Schema 2020-12 (the OpenAPI 3.1 default).`)
+    notes.add('dialect', '/jsonSchemaDialect', `doorman does not know the dialect ${doc.jsonSchemaDialect}; schemas are validated as JSON Schema 2020-12 (the OpenAPI 3.1 default).`)
   }
   for (const [dialect, pointers] of unknownDialects) {
-    notes.push(`${file}: ${places(pointers)}: doorman does not know the $schema ${dialect}; ${spec.version === '3.1' ? 'validated as JSON Schema 2020-12 (the OpenAPI 3.1 default)' : 'OpenAPI 3.0 schemas have no $schema: ignored'}.`)
+    notes.add('dialect', places(pointers), `doorman does not know the $schema ${dialect}; ${spec.version === '3.1' ? 'validated as JSON Schema 2020-12 (the OpenAPI 3.1 default)' : 'OpenAPI 3.0 schemas have no $schema: ignored'}.`)
   }
   for (const [ref, pointers] of misdirected) {
-    notes.push(
+    notes.add(
+      'ref',
+      places(pointers),
       ref.startsWith('ref: ')
-        ? `${file}: ${places(pointers)}: the schema has 'ref', not '$ref', so it constrains nothing, and an answer generated from it is null (did you mean '$ref: ${ref.slice(5)}'?).`
-        : `${file}: ${places(pointers)}: $ref '${ref}' is a ${COMPONENT_KINDS[ref.split('/')[2]!] ?? ref.split('/')[2]}, not a schema: it constrains nothing, and an answer generated from it is null; refer to a schema under #/components/schemas/ instead.`,
+        ? `the schema has 'ref', not '$ref', so it constrains nothing, and an answer generated from it is null (did you mean '$ref: ${ref.slice(5)}'?).`
+        : `$ref '${ref}' is a ${COMPONENT_KINDS[ref.split('/')[2]!] ?? ref.split('/')[2]}, not a schema: it constrains nothing, and an answer generated from it is null; refer to a schema under #/components/schemas/ instead.`,
     )
   }
   for (const [format, pointers] of unknownFormats) {
-    notes.push(`${file}: ${places(pointers)}: format '${format}' is not one doorman knows, so requests are not checked against it (any string passes).`)
+    notes.add('format', places(pointers), `format '${format}' is not one doorman knows, so requests are not checked against it (any string passes).`)
   }
-  return notes
 }
 
 const COMPONENT_KINDS: Record<string, string> = {
