@@ -32,10 +32,6 @@ const FOREIGN: Record<string, { code: ProblemCode; detail: (error: Error) => str
     code: 'BODY_INCOMPLETE',
     detail: () => 'The connection closed before the whole body arrived; keep it open until the body is sent and the answer read.',
   },
-  FST_ERR_CTP_INVALID_TYPE: {
-    code: 'CONTENT_TYPE_UNSUPPORTED',
-    detail: () => 'The Content-Type header is not a valid media type; send e.g. Content-Type: application/json.',
-  },
 }
 
 export function translateForeignError(error: Error & { code?: string; statusCode?: number }): Problem {
