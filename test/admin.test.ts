@@ -63,7 +63,7 @@ t.test('the admin API', async (t) => {
       ['method=GET%20/health', /^method must be an HTTP method such as GET or POST, got 'GET \/health'\.$/],
       ['status=200&status=404', /^the query parameter 'status' is given 2 times; give it once\.$/],
       ['count=0', /^count must be a whole number of at least 1, got '0'\.$/],
-      ['count=51', /^count 51 can never be reached: the journal keeps the newest 50 entries/],
+      ['count=51', /^count 51 can never be reached: the journal keeps the newest 50 entries \(journal.size in the config\)/],
       ['timeoutMs=100', /^timeoutMs says how long to wait for count entries: give count too/],
       ['count=1&timeoutMs=60001', /^timeoutMs must be a whole number from 0 to 60000, got '60001'\.$/],
     ]

@@ -1,6 +1,6 @@
 import type { JournalFilter } from '../journal/journal.js'
 import { CATALOG, isProblemCode, STEPS, type Step } from '../problems/catalog.js'
-import { Problem } from '../problems/problem.js'
+import { Problem, ProblemError } from '../problems/problem.js'
 import { closest } from '../util/closest.js'
 
 /** The longest a `GET /__doorman/journal?count=` may wait: a forgotten wait must not hold a test run (or `close()`) for long. */
@@ -73,7 +73,7 @@ export function parseJournalQuery(raw: unknown, { wait, capacity }: { wait: bool
       case 'count':
         out.count = integer(key, value, 1, Number.MAX_SAFE_INTEGER)
         // The ring keeps only the newest `capacity` entries: more can never be there at once.
-        if (out.count > capacity) invalid(`count ${out.count} can never be reached: the journal keeps the newest ${capacity} entries (journal.capacity in the config).`)
+        if (out.count > capacity) invalid(`count ${out.count} can never be reached: the journal keeps the newest ${capacity} entries (journal.size in the config).`)
         break
       case 'timeoutMs':
         out.timeoutMs = integer(key, value, 0, MAX_WAIT_MS)
@@ -93,6 +93,6 @@ function integer(key: string, value: string, min: number, max: number): number {
 }
 
 function invalid(detail: string): never {
-  throw new Problem('ADMIN_QUERY_INVALID', { detail })
+  throw new ProblemError(new Problem('ADMIN_QUERY_INVALID', { detail }))
 }
 
