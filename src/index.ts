@@ -125,7 +125,7 @@ function exposedWarning(host: string, adminToken: boolean): string {
  */
 export async function startServer(options: ServerOptions): Promise<DoormanServer> {
   const built = await buildMock(options)
-  const { app, journal, reset, state } = built
+  const { app, journal, reset, state, faults } = built
   const host = options.host ?? '127.0.0.1'
   await app.listen({ port: options.port ?? 0, host })
   const port = (app.server.address() as AddressInfo).port
@@ -141,8 +141,8 @@ export async function startServer(options: ServerOptions): Promise<DoormanServer
     tokens: { sign: (claims, signOptions) => state.auth.tokens.sign(claims, signOptions) },
     notes: state.notes.map(formatNote),
     warnings: isLoopbackHost(host) ? [] : [exposedWarning(host, state.config.admin.token !== undefined)],
-    faults: state.faults!.api,
-    report: () => buildReport(journal.entries(), state.faults!.inFlight()),
+    faults: faults.api,
+    report: () => buildReport(journal.entries(), faults.inFlight()),
     reset,
     reload: async () => {
       const { state: next, notes } = await built.reload()

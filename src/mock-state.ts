@@ -2,12 +2,15 @@ import FindMyWay from 'find-my-way'
 import { compileAuth } from './auth/runtime.js'
 import { credentialQueryNames } from './auth/security.js'
 import { DEFAULT_REDACT, type DoormanConfig, loadConfigFile, resolveConfig, type ResolvedConfig } from './config.js'
-import { FaultRuntime } from './faults/runtime.js'
-import type { MockState } from './pipeline/context.js'
+import { loadFaultPlans, type FaultPlans } from './faults/plans.js'
+import type { AuthRuntime } from './auth/runtime.js'
+import type { OperationRules } from './spec/compile-rules.js'
+import type { LoadedSpec } from './spec/load-spec.js'
+import type { Note } from './spec/notes.js'
 import { SetupError } from './setup-error.js'
 import { compileRules } from './spec/compile-rules.js'
 import { loadSpec } from './spec/load-spec.js'
-import { compileRouteTable, type PathRoute, type RouteTable } from './spec/route-table.js'
+import { compileRouteTable, type Operation, type PathRoute, type RouteTable } from './spec/route-table.js'
 import { closest } from './util/closest.js'
 
 /** Where a mock's state comes from: the files (or objects) `serve --watch` reads again on every change. */
@@ -16,6 +19,24 @@ export interface MockSources {
   spec: string | object
   /** The config object, or a path to a YAML/JSON config file. */
   config?: DoormanConfig | string
+}
+
+/** The mock's state that every stage may read. */
+export interface MockState {
+  spec: LoadedSpec
+  table: RouteTable
+  rules: Map<Operation, OperationRules>
+  /** Security requirements, verifiers and the token minter (step 3). */
+  auth: AuthRuntime
+  config: ResolvedConfig
+  /** Fault plans, as data (step 2); the server's fault runtime carries out what they decide. */
+  faults: FaultPlans
+  /** Matches a request path against the table's templates (step 1; see src/mock-state.ts). */
+  findRoute: RouteFinder
+  /** Header and query parameter names whose values the journal replaces with `[redacted]`. */
+  redact: Set<string>
+  /** Start-up notes: what auth does not check, and schema formats and dialects the validators do not know. */
+  notes: Note[]
 }
 
 /** What the route step gets for a request path. */
@@ -41,7 +62,7 @@ export async function loadMockState(sources: MockSources): Promise<MockState> {
   const table = compileRouteTable(spec)
   checkOperationIds(config, table, typeof sources.config === 'string' ? sources.config : '<config>')
   const rules = compileRules(spec, table, config)
-  const faults = new FaultRuntime(config, spec, table)
+  const faults = loadFaultPlans(config, spec, table)
   // Header and query parameter names: API keys and RFC 6750 access_token can travel in the query too.
   const redact = new Set(
     config.journal.redact ?? [...DEFAULT_REDACT, ...apiKeyHeaders(spec.document), ...credentialQueryNames(spec.document).map((n) => n.toLowerCase())],

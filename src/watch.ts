@@ -1,6 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs'
 import path from 'node:path'
-import type { MockState } from './pipeline/context.js'
+import type { MockState } from './mock-state.js'
 import { displayFile } from './spec/load-spec.js'
 
 /** What one reload attempt came to: `serve --watch` prints one line for each. */

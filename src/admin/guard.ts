@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { safeEqual } from '../auth/compare.js'
-import { PROBLEM_MEDIA_TYPE, Problem, statusTitle } from '../problems/problem.js'
+import { Problem } from '../problems/problem.js'
 
 /**
  * Who may use the admin API. It can read every request the mock saw and
@@ -34,9 +34,7 @@ export function adminGuard(token: () => string | undefined) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const problem = checkAdminAccess(request, token())
     if (problem === undefined) return
-    const origin = `${request.protocol}://${request.host || 'localhost'}`
-    reply.raw.statusMessage = statusTitle(problem.status)
-    return reply.code(problem.status).headers(problem.headers).type(PROBLEM_MEDIA_TYPE).send(JSON.stringify(problem.toJSON(origin, request.url.split('?')[0]!, request.id)))
+    return reply.problem(problem)
   }
 }
 

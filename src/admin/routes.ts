@@ -1,13 +1,15 @@
 import { performance } from 'node:perf_hooks'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { registerFaultRoutes } from '../faults/admin.js'
+import type { FaultRuntime } from '../faults/runtime.js'
 import { adminGuard } from './guard.js'
 import { parseJournalQuery, type JournalQuery } from './journal-query.js'
 import { buildHar } from '../journal/har.js'
 import type { Journal, JournalEntry, JournalFilter } from '../journal/journal.js'
-import type { MockState } from '../pipeline/context.js'
+import type { MockState } from '../mock-state.js'
 import { CATALOG, isProblemCode, type ProblemCode } from '../problems/catalog.js'
-import { PROBLEM_MEDIA_TYPE, Problem, problemTypeUri, statusTitle } from '../problems/problem.js'
+import { Problem, ProblemError, problemTypeUri, statusTitle } from '../problems/problem.js'
+import { originOf } from '../problems/reply.js'
 import { negotiate } from '../response/negotiate.js'
 import { SetupError } from '../setup-error.js'
 import { closest } from '../util/closest.js'
@@ -17,11 +19,12 @@ export const ADMIN_PREFIX = '/__doorman'
 export interface AdminDeps {
   journal: Journal
   state: MockState
+  faults: FaultRuntime
   reset: () => void
 }
 
 /** The /__doorman/* routes: kept out of the pipeline and out of the journal. */
-export function registerAdminRoutes(app: FastifyInstance, { journal, state, reset }: AdminDeps): void {
+export function registerAdminRoutes(app: FastifyInstance, { journal, state, faults, reset }: AdminDeps): void {
   // Loopback only, or admin.token (src/admin/guard.ts). The problem pages stay open: every refusal's `type` links there.
   const guard = adminGuard(() => state.config.admin.token)
   app.addHook('onRoute', (route) => {
@@ -36,7 +39,7 @@ export function registerAdminRoutes(app: FastifyInstance, { journal, state, rese
   }))
 
   // GET/POST/DELETE faults[/ID], GET report (src/faults/admin.ts)
-  registerFaultRoutes(app, ADMIN_PREFIX, { journal, state })
+  registerFaultRoutes(app, ADMIN_PREFIX, { journal, state, faults })
 
   // A wait in progress when the mock closes answers at once with what is there: close() must not sit out a long poll.
   const closing = new AbortController()
@@ -82,9 +85,8 @@ export function registerAdminRoutes(app: FastifyInstance, { journal, state, rese
     try {
       return parseJournalQuery(request.query, { wait, capacity: journal.capacity })
     } catch (error) {
-      if (!(error instanceof Problem)) throw error
-      const origin = `${request.protocol}://${request.host || 'localhost'}`
-      reply.code(error.status).type(PROBLEM_MEDIA_TYPE).send(error.toJSON(origin, request.url, request.id))
+      if (!(error instanceof ProblemError)) throw error
+      reply.problem(error.problem)
       return undefined
     }
   }
@@ -117,29 +119,26 @@ export function registerAdminRoutes(app: FastifyInstance, { journal, state, rese
       const problem = new Problem('TOKEN_MINT_REFUSED', {
         detail: `Cannot mint a token: ${why}. Send e.g. {"sub":"alice","scope":"orders:write","expiresIn":"15m"}.`,
       })
-      const origin = `${request.protocol}://${request.host}`
-      return reply.code(problem.status).type(PROBLEM_MEDIA_TYPE).send(problem.toJSON(origin, request.url, request.id))
+      return reply.problem(problem)
     }
   })
 
   app.get(`${ADMIN_PREFIX}/problems`, async (request) => {
-    const origin = `${request.protocol}://${request.host}`
     return {
-      problems: (Object.keys(CATALOG) as ProblemCode[]).map((code) => describe(code, origin)),
+      problems: (Object.keys(CATALOG) as ProblemCode[]).map((code) => describe(code, originOf(request))),
     }
   })
 
   app.get(`${ADMIN_PREFIX}/problems/:code`, async (request, reply) => {
     const { code } = request.params as { code: string }
-    const origin = `${request.protocol}://${request.host}`
     if (!isProblemCode(code)) {
       const guess = closest(code, Object.keys(CATALOG))
       const problem = new Problem('ROUTE_NOT_FOUND', {
         detail: `doorman has no problem code '${code}'.${guess ? ` Did you mean ${guess}?` : ''} GET ${ADMIN_PREFIX}/problems lists them all.`,
       })
-      return reply.code(404).type(PROBLEM_MEDIA_TYPE).send(problem.toJSON(origin, request.url, request.id))
+      return reply.problem(problem)
     }
-    const doc = describe(code, origin)
+    const doc = describe(code, originOf(request))
     // A person following the `type` link from a browser or curl gets prose; a program gets JSON.
     if (negotiate(request.headers.accept, ['application/json', 'text/plain', 'text/html']) !== 'application/json') {
       return reply

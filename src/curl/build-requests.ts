@@ -1,4 +1,4 @@
-import type { MockState } from '../pipeline/context.js'
+import type { MockState } from '../mock-state.js'
 import type { ProblemCode } from '../problems/catalog.js'
 import { negotiate } from '../response/negotiate.js'
 import { SetupError } from '../setup-error.js'

@@ -1,4 +1,3 @@
-import type { FastifyReply } from 'fastify'
 import type { FaultKind, FaultPlan } from './plan.js'
 import type { FaultSource } from './registry.js'
 
@@ -37,22 +36,12 @@ export interface RenderedResponse {
   body: Buffer
 }
 
-/** Carries out a socket-level fault: the outcome the server hands over instead of an Answer or a Problem. */
-export interface FaultCarrier {
-  carryOut(reply: FastifyReply, action: FaultAction): FastifyReply
-}
-
-/** A pipeline outcome, like Answer and Problem, that the server carries out with `carryOut(reply)`. */
+/** A pipeline outcome, like Answer and Problem: a socket-level fault that the fault runtime (src/faults/runtime.ts) carries out. */
 export class FaultAction {
   constructor(
     readonly kind: SocketFaultKind,
     /** The plan's parameters (`bytes`, `chunkBytes`, `text`, …). */
     readonly plan: FaultPlan,
     readonly response: RenderedResponse | undefined,
-    readonly carrier: FaultCarrier,
   ) {}
-
-  carryOut(reply: FastifyReply): FastifyReply {
-    return this.carrier.carryOut(reply, this)
-  }
 }

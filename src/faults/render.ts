@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import type { RequestContext } from '../pipeline/context.js'
 import { PROBLEM_MEDIA_TYPE, Problem } from '../problems/problem.js'
+import { originOf } from '../problems/reply.js'
 import { Answer } from '../response/answer.js'
 import { respond } from '../response/respond.js'
 import type { RenderedResponse } from './action.js'
@@ -41,8 +42,7 @@ export function renderStatusFault(ctx: RequestContext, request: FastifyRequest, 
 export function renderForSocket(ctx: RequestContext, request: FastifyRequest, doc: object): RenderedResponse {
   const outcome = respond(ctx, request, doc)
   if (outcome instanceof Problem) {
-    const origin = `${request.protocol}://${request.host || 'localhost'}`
-    const body = Buffer.from(JSON.stringify(outcome.toJSON(origin, ctx.path, ctx.id)))
+    const body = Buffer.from(JSON.stringify(outcome.toJSON(originOf(request), ctx.path, ctx.id)))
     return { status: outcome.status, headers: { ...outcome.headers, 'content-type': PROBLEM_MEDIA_TYPE }, body }
   }
   const body = outcome.body === undefined ? Buffer.alloc(0) : Buffer.from(outcome.body)

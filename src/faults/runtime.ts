@@ -1,18 +1,14 @@
 import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { ResolvedConfig } from '../config.js'
+import type { Recorder } from '../journal/record.js'
 import type { RequestContext } from '../pipeline/context.js'
-import { SetupError } from '../setup-error.js'
-import { displayFile, type LoadedSpec } from '../spec/load-spec.js'
-import type { RouteTable } from '../spec/route-table.js'
-import type { FaultAction, FaultCarrier } from './action.js'
+import type { FaultAction } from './action.js'
 import { SOCKET_FAULTS, type FaultIO } from './kinds.js'
 import { FaultPlanError, validateFaultPlans, type FaultPlan } from './plan.js'
-import { FaultRegistry, type FaultPlanStatus } from './registry.js'
+import type { FaultPlans } from './plans.js'
+import type { FaultPlanStatus } from './registry.js'
 
-/** Records one request in the journal (the server's `recordRequest` with its options bound). */
-export type Recorder = (request: FastifyRequest, reply: FastifyReply) => void
 
 /** A request a fault is still holding (hung, dripping, delayed). */
 export interface InFlightRequest {
@@ -40,14 +36,12 @@ export interface FaultsApi {
 }
 
 /**
- * The fault machinery of one mock: the plans, and the fastify hooks that
- * delay answers, carry out socket-level faults and notice clients giving up.
+ * The fault machinery of one server, for its whole life: the fastify hooks
+ * that delay answers, carry out socket-level faults and notice clients giving
+ * up. The plans themselves are data in the mock's state (src/faults/plans.ts);
+ * a reload swaps them, this runtime stays.
  */
-export class FaultRuntime implements FaultCarrier {
-  // Not readonly: a reload (`serve --watch`) hands them over with `adopt()`.
-  registry: FaultRegistry
-  preferHeader: boolean
-  document: object
+export class FaultRuntime {
   readonly api: FaultsApi
   #closing = false
   #inFlight = new Map<string, RequestContext>()
@@ -55,41 +49,12 @@ export class FaultRuntime implements FaultCarrier {
   #held = new Set<Socket>()
   #record: Recorder | undefined
 
-  constructor(config: ResolvedConfig, spec: LoadedSpec, table: RouteTable) {
-    this.registry = new FaultRegistry(table)
-    this.preferHeader = config.faults.preferHeader
-    this.document = spec.document
-    try {
-      this.registry.add(config.faults.plans, 'config', config.faults.pointer, true)
-    } catch (error) {
-      if (error instanceof FaultPlanError) throw new SetupError(error.message, { file: config.faults.file })
-      throw error
-    }
-    for (const operation of table.operations) {
-      const listed = operation.extension.faults
-      if (listed === undefined) continue
-      const at = `${operation.pointer}/x-doorman/faults`
-      try {
-        if (!Array.isArray(listed)) throw new FaultPlanError(`${at}: must be a list of fault plans`, at)
-        const plans = validateFaultPlans(listed, at).map((plan, i) => {
-          for (const key of ['operation', 'method', 'path'] as const) {
-            if (plan[key] !== undefined) {
-              throw new FaultPlanError(`${at}/${i}/${key}: a fault in x-doorman applies to its own operation; remove '${key}'`, `${at}/${i}/${key}`)
-            }
-          }
-          return { ...plan, operation: operation.id }
-        })
-        this.registry.add(plans, 'spec', at, true)
-      } catch (error) {
-        if (error instanceof FaultPlanError) throw new SetupError(error.message, { file: displayFile(spec) })
-        throw error
-      }
-    }
+  constructor(private readonly plans: () => FaultPlans) {
     this.api = {
       add: (plan) => this.add(plan, 'library'),
-      list: () => this.registry.list(),
-      remove: (id) => this.registry.remove(id),
-      clear: () => this.registry.clear(),
+      list: () => this.plans().registry.list(),
+      remove: (id) => this.plans().registry.remove(id),
+      clear: () => this.plans().registry.clear(),
     }
   }
 
@@ -100,7 +65,7 @@ export class FaultRuntime implements FaultCarrier {
   add(input: unknown, source: 'admin' | 'library'): FaultPlanStatus[] {
     const single = !Array.isArray(input)
     try {
-      return this.registry.add(validateFaultPlans(single ? [input] : (input as unknown[])), source)
+      return this.plans().registry.add(validateFaultPlans(single ? [input] : (input as unknown[])), source)
     } catch (error) {
       if (!single || !(error instanceof FaultPlanError)) throw error
       const pointer = error.pointer.replace(/^\/0/, '')
@@ -209,30 +174,7 @@ export class FaultRuntime implements FaultCarrier {
   }
 
   reset(): void {
-    this.registry.reset()
-  }
-
-  /**
-   * `serve --watch`: takes the plans and settings of a runtime built from the
-   * reloaded spec and config, keeping its own hooks and the requests it holds.
-   * Plans added at run time (admin API, library) stay while what they name
-   * still exists; the returned notes say which were dropped, and why.
-   */
-  adopt(next: FaultRuntime): string[] {
-    const notes: string[] = []
-    for (const status of this.registry.list()) {
-      if (status.source !== 'admin' && status.source !== 'library') continue
-      try {
-        next.registry.add([status.plan], status.source)
-      } catch (error) {
-        if (!(error instanceof FaultPlanError)) throw error
-        notes.push(`fault plan ${status.id} (added by ${status.source}) dropped: ${error.message.replace(/^\/0\/\w+: /, '')}`)
-      }
-    }
-    this.registry = next.registry
-    this.preferHeader = next.preferHeader
-    this.document = next.document
-    return notes
+    this.plans().registry.reset()
   }
 }
 

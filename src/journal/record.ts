@@ -9,6 +9,8 @@ import { bodySummary, PendingEntry, redactQuery } from './pending-entry.js'
 
 export type LogMode = 'pretty' | 'json' | 'silent'
 export type LogSink = (entry: JournalEntry) => void
+/** Records one request in the journal and the log: `recordRequest` with the server's options bound. */
+export type Recorder = (request: FastifyRequest, reply: FastifyReply, ctx?: RequestContext) => void
 
 export interface RecordInput {
   ctx: RequestContext

@@ -1,16 +1,11 @@
 import type { FastifyRequest } from 'fastify'
-import type { AuthRuntime } from '../auth/runtime.js'
-import type { ResolvedConfig } from '../config.js'
 import type { FaultAction, FaultState } from '../faults/action.js'
-import type { FaultRuntime } from '../faults/runtime.js'
 import type { Step, ProblemCode } from '../problems/catalog.js'
 import type { Problem } from '../problems/problem.js'
 import type { Answer } from '../response/answer.js'
-import type { RouteFinder } from '../mock-state.js'
-import type { LoadedSpec } from '../spec/load-spec.js'
-import type { Note } from '../spec/notes.js'
 import type { BodyKind, MediaRule, OperationRules } from '../spec/compile-rules.js'
 import type { Operation, PathRoute, RouteTable } from '../spec/route-table.js'
+import type { MockState } from '../mock-state.js'
 import type { Preferences } from './prefer.js'
 
 /** What one request has gathered on its way through the pipeline. */
@@ -52,24 +47,6 @@ export interface RequestContext {
   responsePayload?: string | Buffer
   /** Set once the journal has the entry (a hung request is recorded when its connection closes). */
   recorded?: boolean
-}
-
-/** The mock's state that every stage may read. */
-export interface MockState {
-  spec: LoadedSpec
-  table: RouteTable
-  rules: Map<Operation, OperationRules>
-  /** Security requirements, verifiers and the token minter (step 3). */
-  auth: AuthRuntime
-  config: ResolvedConfig
-  /** Fault plans and the machinery that carries them out (step 2). */
-  faults?: FaultRuntime
-  /** Matches a request path against the table's templates (step 1; see src/mock-state.ts). */
-  findRoute: RouteFinder
-  /** Header and query parameter names whose values the journal replaces with `[redacted]`. */
-  redact: Set<string>
-  /** Start-up notes: what auth does not check, and schema formats and dialects the validators do not know. */
-  notes: Note[]
 }
 
 /** A stage passes (undefined), refuses (Problem), answers early (Answer, e.g. OPTIONS) or breaks the connection (FaultAction). */

@@ -20,7 +20,6 @@ export const decideFault: Stage = {
   run(ctx, request, state) {
     const faults = state.faults
     // The common case stays cheap: no plans and no Prefer header to read.
-    if (faults === undefined) return undefined
     if (faults.registry.size === 0 && (ctx.prefer.size === 0 || !faults.preferHeader)) return undefined
 
     let fault: Omit<FaultState, 'noResponse' | 'serverEnded' | 'clientGaveUpAt' | 'abort' | 'watched' | 'kind'>
@@ -58,6 +57,6 @@ export const decideFault: Stage = {
     if (plan === undefined || plan.kind === 'delay') return undefined
     if (plan.kind === 'status') return renderStatusFault(ctx, request, faults.document, plan, fault.explain)
     const response = plan.kind === 'partial' || plan.kind === 'drip' ? renderForSocket(ctx, request, faults.document) : undefined
-    return new FaultAction(plan.kind, plan, response, faults)
+    return new FaultAction(plan.kind, plan, response)
   },
 }

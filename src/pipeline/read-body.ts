@@ -3,17 +3,11 @@ import zlib from 'node:zlib'
 import type { Transform } from 'node:stream'
 import type { FastifyRequest } from 'fastify'
 import type { ResolvedConfig } from '../config.js'
-import { Problem } from '../problems/problem.js'
+import { Problem, ProblemError } from '../problems/problem.js'
 import { tooLarge } from './check-body-size.js'
 import { lingerOnClose } from './linger.js'
 
 /** A refusal raised while reading the body, carried through fastify's error path. */
-export class ProblemError extends Error {
-  constructor(readonly problem: Problem) {
-    super(problem.detail)
-  }
-}
-
 function decoder(coding: string): Transform {
   // Lenient flushes, as browsers and curl are: a stream cut at a block boundary still decodes what arrived.
   if (coding === 'gzip') return zlib.createGunzip({ finishFlush: zlib.constants.Z_SYNC_FLUSH })

@@ -48,6 +48,13 @@ export class Problem {
   }
 }
 
+/** A Problem thrown through code that expects an Error (fastify's content-type parser, the admin routes). */
+export class ProblemError extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.detail)
+  }
+}
+
 export function problemTypeUri(origin: string, code: ProblemCode): string {
   return `${origin}/__doorman/problems/${code}`
 }

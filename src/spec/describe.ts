@@ -1,5 +1,5 @@
 import { displayFile } from './load-spec.js'
-import type { MockState } from '../pipeline/context.js'
+import type { MockState } from '../mock-state.js'
 
 function formatBytes(bytes: number): string {
   if (bytes >= 1024 ** 2 && bytes % 1024 ** 2 === 0) return `${bytes / 1024 ** 2} MiB`
