@@ -4,8 +4,8 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { AUTH_CONFIG_SCHEMA, resolveAuth, type AuthConfig, type ResolvedAuth } from './auth/config.js'
 import { resolveFaults, type FaultsConfig, type ResolvedFaults } from './faults/config.js'
 import { describeFaultErrors, FAULTS_CONFIG_SCHEMA } from './faults/plan.js'
-import { DEFAULT_JSON_DEPTH } from './pipeline/parse-json.js'
 import { SetupError } from './setup-error.js'
+import { DEFAULT_JSON_DEPTH } from './util/json-depth.js'
 import { parseYaml } from './spec/load-spec.js'
 
 /** A size: a number of bytes, or a string such as `512kb`, `1mb`, `1.5 MiB` (k = 1024). */

@@ -35,7 +35,7 @@ export type { ReloadEvent } from './watch.js'
 export { FaultPlanError, FAULT_KINDS, FAULT_PLAN_SCHEMA, type FaultPlan, type FaultKind, type DelaySpec } from './faults/plan.js'
 export type { FaultsApi, InFlightRequest } from './faults/runtime.js'
 export type { FaultPlanStatus, FaultSource } from './faults/registry.js'
-export type { ClientFacts, JournalFault } from './faults/client-facts.js'
+export type { ClientFacts, JournalFault } from './journal/client-facts.js'
 export { formatReport, type ClientReport, type OperationReport, type AttemptReport } from './journal/report.js'
 
 export interface DoormanServer {

@@ -1,6 +1,5 @@
 import { fastJwt } from './bearer.js'
-import { DEFAULT_JSON_DEPTH } from '../pipeline/parse-json.js'
-import { nestedDeeperThan } from '../util/json-depth.js'
+import { DEFAULT_JSON_DEPTH, nestedDeeperThan } from '../util/json-depth.js'
 import { SetupError } from '../setup-error.js'
 import type { ResolvedAuth, SigningKey } from './config.js'
 import { DURATION_HINT, parseDuration } from './duration.js'

@@ -9,7 +9,7 @@ import { closest } from '../util/closest.js'
 import { breakValue, errorsInclude } from './break-schema.js'
 import { planBody, wrongMediaType } from './body.js'
 import { planAuth, type Credentials } from './credentials.js'
-import { shellQuote } from './render-curl.js'
+import { shellQuote } from './shell.js'
 import { encodeQuery, parameterSchema, parameterValue, serializeHeader, serializePath, serializeQuery } from './params.js'
 
 /** One request to show as a curl command, and what the mock will answer. Plain data: `renderCurl` makes it shell. */

@@ -1,4 +1,5 @@
 import type { CurlPlan, CurlRequest } from './build-requests.js'
+import { shellQuote } from './shell.js'
 
 /** `doorman curl`: every operation under a `## id — METHOD /path` heading, one blank line between commands. */
 export function renderCurlScript(plan: CurlPlan): string {
@@ -50,9 +51,4 @@ export function renderCommand(request: CurlRequest): string {
   else if (request.bodyFromCommand !== undefined) lines.push('--data-binary @-')
   const command = lines.join(' \\\n  ')
   return request.bodyFromCommand === undefined ? command : `${request.bodyFromCommand} | ${command}`
-}
-
-/** POSIX single quotes: everything literal, and a single quote as '\'' (close, escaped quote, reopen). */
-export function shellQuote(text: string): string {
-  return `'${text.replaceAll("'", `'\\''`)}'`
 }

@@ -5,8 +5,7 @@
  * `kinds.ts`; which request gets which plan, in `registry.ts`.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
-import { DEFAULT_JSON_DEPTH } from '../pipeline/parse-json.js'
-import { nestedDeeperThan } from '../util/json-depth.js'
+import { DEFAULT_JSON_DEPTH, nestedDeeperThan } from '../util/json-depth.js'
 import { HTTP_METHODS } from '../spec/route-table.js'
 import { closest } from '../util/closest.js'
 

@@ -11,7 +11,7 @@
 import { VERSION } from '../version.js'
 import { parse as parseCookies } from 'cookie'
 import { statusTitle } from '../problems/problem.js'
-import type { JournalBody, JournalEntry } from './journal.js'
+import type { JournalBody, JournalEntry } from './entry.js'
 
 export interface HarNameValue {
   name: string

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import type { ClientFacts } from '../faults/client-facts.js'
+import type { ClientFacts } from './client-facts.js'
 import type { ProblemCode, Step } from '../problems/catalog.js'
-import type { JournalBody, JournalEntry } from './journal.js'
+import type { JournalBody, JournalEntry } from './entry.js'
 
 /** What the rest of an entry is built from, captured by reference when the request is recorded. */
 export interface RawParts {

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import { inspect } from 'node:util'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { RequestContext } from '../pipeline/context.js'
-import { clientFacts } from '../faults/client-facts.js'
+import { clientFacts } from './client-facts.js'
 import type { Journal, JournalBody, JournalEntry } from './journal.js'
 import { bodySummary, PendingEntry, redactQuery } from './pending-entry.js'
 

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer'
 import { Problem } from '../problems/problem.js'
 import { lazyRequire } from '../util/lazy-require.js'
+import { DEFAULT_JSON_DEPTH } from '../util/json-depth.js'
 
 // Only syntax errors need it. jsonc-parser's ESM build does not load under Node; its UMD build (what require finds) does.
 const jsonc = lazyRequire<typeof import('jsonc-parser')>('jsonc-parser')
@@ -11,9 +12,6 @@ export interface Position {
   /** Byte offset in the body as sent. */
   offset: number
 }
-
-/** `limits.jsonDepth` by default: Jackson's default too, and far below where a recursive validator runs out of stack. */
-export const DEFAULT_JSON_DEPTH = 1000
 
 /** Parses a JSON body; every failure names where it is (line, column, byte offset) and shows the text around it. */
 export function parseJsonBody(bytes: Buffer, maxDepth = DEFAULT_JSON_DEPTH): { value: unknown } | Problem {

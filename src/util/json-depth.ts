@@ -1,3 +1,6 @@
+/** `limits.jsonDepth` by default (src/config.ts): Jackson's default too, and far below where a recursive validator runs out of stack. */
+export const DEFAULT_JSON_DEPTH = 1000
+
 /**
  * Whether a value (already parsed: JSON.parse builds 20,000 levels without
  * complaint) nests arrays and objects deeper than `max`. Iterative, so that

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process'
 import t from 'tap'
 import type { CurlRequest } from '../../src/curl/build-requests.js'
-import { COMMENT_PATTERN, renderComment, renderCommand, renderCurl, shellQuote } from '../../src/curl/render-curl.js'
+import { COMMENT_PATTERN, renderComment, renderCommand, renderCurl } from '../../src/curl/render-curl.js'
+import { shellQuote } from '../../src/curl/shell.js'
 
 const request = (over: Partial<CurlRequest> = {}): CurlRequest => ({
   operation: 'createOrder',

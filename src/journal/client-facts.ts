@@ -2,8 +2,8 @@ import { performance } from 'node:perf_hooks'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { RequestContext } from '../pipeline/context.js'
 import type { Step } from '../problems/catalog.js'
-import type { FaultKind } from './plan.js'
-import type { FaultSource } from './registry.js'
+import type { FaultKind } from '../faults/plan.js'
+import type { FaultSource } from '../faults/registry.js'
 
 /** The fault a journal entry went through. */
 export interface JournalFault {
