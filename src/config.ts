@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import type { ErrorObject } from 'ajv'
 import { AUTH_CONFIG_SCHEMA, resolveAuth, type AuthConfig, type ResolvedAuth } from './auth/config.js'
 import { resolveFaults, type FaultsConfig, type ResolvedFaults } from './faults/config.js'
 import { describeFaultErrors, FAULTS_CONFIG_SCHEMA } from './faults/plan.js'
 import { SetupError } from './setup-error.js'
+import { inputValidator } from './util/input-validator.js'
 import { DEFAULT_JSON_DEPTH } from './util/json-depth.js'
 import { parseYaml } from './spec/load-spec.js'
 
@@ -152,11 +153,8 @@ export const CONFIG_SCHEMA = {
 
 export const DEFAULT_REDACT = ['authorization', 'proxy-authorization', 'cookie']
 
-// Compiled on first use: a start without a config (or with `{}`) never pays ajv's compile (~100+ ms).
-// One-shot validation, so the generated code is not optimized: it compiles ~2x faster, same errors.
-let validator: ValidateFunction | undefined
-const validate = (config: unknown): boolean =>
-  (validator ??= new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, discriminator: true, code: { optimize: false } }).compile(CONFIG_SCHEMA))(config)
+// A start without a config (or with `{}`) never compiles it.
+const configValidator = inputValidator(CONFIG_SCHEMA)
 
 export function parseSize(size: Size): number {
   if (typeof size === 'number') return size
@@ -170,7 +168,10 @@ export function parseSize(size: Size): number {
 export function resolveConfig(input: unknown, file = '<config>', baseDir = process.cwd()): ResolvedConfig {
   const config = input ?? {}
   const empty = typeof config === 'object' && config !== null && !Array.isArray(config) && Object.keys(config).length === 0
-  if (!empty && !validate(config)) throw new SetupError(describeConfigError(validator!.errors ?? [], config), { file })
+  if (!empty) {
+    const validate = configValidator()
+    if (!validate(config)) throw new SetupError(describeConfigError(validate.errors ?? [], config), { file })
+  }
   const c = config as DoormanConfig
   return {
     limits: {
