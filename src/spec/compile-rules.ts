@@ -4,6 +4,7 @@ import { SetupError } from '../setup-error.js'
 import { displayFile, type LoadedSpec } from './load-spec.js'
 import { encodePointerToken, resolvePointer } from './refs.js'
 import type { Operation, ParameterObject, RouteTable } from './route-table.js'
+import { ignoredHeader, objectFacts, reservedQueryKeys } from './parameter-rules.js'
 import { scanSchemas } from './schema-notes.js'
 import { SchemaCompiler } from './schemas.js'
 
@@ -28,6 +29,19 @@ export interface ParamRule {
   shape: ParamShape
   /** A parameter described with `content` (e.g. JSON in a query string) instead of `schema`. */
   json: boolean
+  /** For an exploded form-style object in the query (`R=100&G=200`): which query keys are its properties. */
+  spread?: SpreadObject
+}
+
+/** The query keys an exploded form object may take (src/pipeline/parameters.ts decides with it). */
+export interface SpreadObject {
+  /** Properties its schema declares, and patternProperties. */
+  declared: ReadonlySet<string>
+  patterns: RegExp[]
+  /** Whether its schema takes undeclared properties (no `additionalProperties: false` or the like). */
+  open: boolean
+  /** Keys that are someone else's unless declared: the query parameters' names, and credentials sent in the query. */
+  reserved: ReadonlySet<string>
 }
 
 export type ParamLocation = 'path' | 'query' | 'header' | 'cookie'
@@ -61,6 +75,7 @@ export function compileRules(spec: LoadedSpec, table: RouteTable, config: Resolv
   const file = displayFile(spec)
   const unparsed = new Map<string, string[]>()
   const failureOnly: string[] = []
+  const noted = new Set<string>()
   for (const op of table.operations) {
     const documented = Object.keys(op.responses)
     const lowest = documented.filter((k) => /^[0-9]{3}$/.test(k)).sort()[0]
@@ -75,7 +90,7 @@ export function compileRules(spec: LoadedSpec, table: RouteTable, config: Resolv
           mediaRule(compiler, spec, mediaType, media, `${op.requestBody!.pointer}/content/${encodePointerToken(mediaType)}`, unparsed),
         ),
       },
-      params: paramRules(compiler, spec, op),
+      params: paramRules(compiler, spec, op, { rejectUnknownProperties: config.validation.rejectUnknownProperties, noted }),
       bodyStatus: only ?? config.validation.bodyStatus,
       parameterStatus: only ?? config.validation.parameterStatus,
       narrow: (errors) => compiler.narrowByDiscriminator(errors),
@@ -146,10 +161,15 @@ function mediaRule(
   return { mediaType, type, subtype, kind, validate, partTypes }
 }
 
-function paramRules(compiler: SchemaCompiler, spec: LoadedSpec, op: Operation): OperationRules['params'] {
+function paramRules(
+  compiler: SchemaCompiler,
+  spec: LoadedSpec,
+  op: Operation,
+  options: { rejectUnknownProperties: boolean; noted: Set<string> },
+): OperationRules['params'] {
   const out: OperationRules['params'] = []
   for (const location of ['path', 'query', 'header', 'cookie'] as const) {
-    const params = op.parameters.filter((p) => p.in === location)
+    const params = op.parameters.filter((p) => p.in === location && !ignoredHeader(spec, p, options.noted))
     if (params.length === 0) continue
     const properties: Record<string, string> = {}
     const required: string[] = []
@@ -160,9 +180,15 @@ function paramRules(compiler: SchemaCompiler, spec: LoadedSpec, op: Operation): 
         ? `${param.pointer}/content/${encodePointerToken(contentType)}/schema`
         : `${param.pointer}/schema`
       const key = location === 'header' ? param.name.toLowerCase() : param.name
-      if (resolvePointer(spec.document, `#${schemaPointer}`) !== undefined) properties[key] = schemaPointer
+      const schema = resolvePointer(spec.document, `#${schemaPointer}`)
+      if (schema !== undefined) properties[key] = schemaPointer
       if (param.required || location === 'path') required.push(key)
-      rules.push({ param, shape: shapeOf(spec.document, resolvePointer(spec.document, `#${schemaPointer}`)), json: contentType !== undefined })
+      const rule: ParamRule = { param, shape: shapeOf(spec.document, schema), json: contentType !== undefined }
+      const style = param.style ?? 'form'
+      if (location === 'query' && !rule.json && rule.shape === 'object' && style === 'form' && (param.explode ?? true)) {
+        rule.spread = { ...objectFacts(spec.document, schema, options.rejectUnknownProperties), reserved: reservedQueryKeys(spec, params) }
+      }
+      rules.push(rule)
     }
     out.push({ location, rules, validate: compiler.coercedObject(properties, required, `${op.pointer} (${location} parameters)`) })
   }
