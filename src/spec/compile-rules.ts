@@ -1,5 +1,6 @@
 import type { ErrorObject, ValidateFunction } from 'ajv'
 import { parseSize, type ResolvedConfig } from '../config.js'
+import { noteResponses } from '../response/response-notes.js'
 import { SetupError } from '../setup-error.js'
 import { displayFile, type LoadedSpec } from './load-spec.js'
 import { encodePointerToken, resolvePointer } from './refs.js'
@@ -78,8 +79,9 @@ export function compileRules(spec: LoadedSpec, table: RouteTable, config: Resolv
   const noted = new Set<string>()
   for (const op of table.operations) {
     const documented = Object.keys(op.responses)
-    const lowest = documented.filter((k) => /^[0-9]{3}$/.test(k)).sort()[0]
-    if (lowest !== undefined && !documented.some((k) => /^[23]/.test(k) || k === 'default')) failureOnly.push(`${op.id} → ${lowest}`)
+    const lowest = documented.filter((k) => /^[4-5][0-9]{2}$/.test(k)).sort()[0]
+    // (An operation that documents a 1xx gets a stand-in success instead: src/response/response-notes.ts.)
+    if (lowest !== undefined && !documented.some((k) => /^[123]/.test(k) || k === 'default')) failureOnly.push(`${op.id} → ${lowest}`)
     // The mock stands in for the API: an operation that documents only one of 400/422 gets that one.
     const only = documented.includes('400') !== documented.includes('422') ? (documented.includes('400') ? 400 : 422) : undefined
     rules.set(op, {
@@ -105,6 +107,7 @@ export function compileRules(spec: LoadedSpec, table: RouteTable, config: Resolv
       `${failureOnly.length === 1 ? 'an operation documents' : `${failureOnly.length} operations document`} no success response (2xx, 3xx or default), so a valid request gets its lowest documented status: ${failureOnly.join(', ')}; document the success response (e.g. '204': {description: Deleted}) for doorman to answer it.`,
     )
   }
+  noteResponses(spec, table)
   for (const [mediaType, pointers] of unparsed) {
     const where = pointers.length === 1 ? pointers[0] : `${pointers[0]} (and ${pointers.length - 1} more place${pointers.length > 2 ? 's' : ''})`
     spec.notes.add('body', where!, `doorman does not parse ${mediaType} bodies, so they are not checked against this schema (any ${mediaType} body passes).`)
