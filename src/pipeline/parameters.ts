@@ -140,15 +140,16 @@ function splitQuery(value: string, style: string, decoded: boolean): string[] {
 
 /**
  * Which query keys an exploded form object takes: its declared (or
- * patterned) properties, and, when its schema admits others, any key that
- * belongs to no other parameter and to no credential (an API key in the
- * query, RFC 6750 `access_token`). A key its closed schema cannot hold is
- * a stray query parameter, ignored like any undocumented one.
+ * patterned) properties, and any key that belongs to no other parameter and
+ * to no credential (an API key in the query, RFC 6750 `access_token`). By
+ * the style table every other key is the object's, so a closed schema
+ * (`additionalProperties: false`) refuses one it does not declare, naming
+ * the closest property it does.
  */
 function belongsTo(spread: SpreadObject, key: string): boolean {
   if (spread.declared.has(key)) return true
   if (spread.patterns.some((pattern) => pattern.test(key))) return true
-  return spread.open && !spread.reserved.has(key)
+  return !spread.reserved.has(key)
 }
 
 /** Whether the value's delimiters all came percent-encoded, so that it reads two ways (see ReadParameters.alternate). */

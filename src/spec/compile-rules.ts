@@ -5,7 +5,7 @@ import { SetupError } from '../setup-error.js'
 import { displayFile, type LoadedSpec } from './load-spec.js'
 import { encodePointerToken, resolvePointer } from './refs.js'
 import type { Operation, ParameterObject, RouteTable } from './route-table.js'
-import { ignoredHeader, objectFacts, reservedQueryKeys } from './parameter-rules.js'
+import { ignoredHeader, objectKeys, reservedQueryKeys } from './parameter-rules.js'
 import { scanSchemas } from './schema-notes.js'
 import { SchemaCompiler } from './schemas.js'
 
@@ -34,14 +34,12 @@ export interface ParamRule {
   spread?: SpreadObject
 }
 
-/** The query keys an exploded form object may take (src/pipeline/parameters.ts decides with it). */
+/** The query keys an exploded form object takes (src/pipeline/parameters.ts decides with it). */
 export interface SpreadObject {
-  /** Properties its schema declares, and patternProperties. */
+  /** Properties its schema declares, and patternProperties: always its own. */
   declared: ReadonlySet<string>
   patterns: RegExp[]
-  /** Whether its schema takes undeclared properties (no `additionalProperties: false` or the like). */
-  open: boolean
-  /** Keys that are someone else's unless declared: the query parameters' names, and credentials sent in the query. */
+  /** Someone else's unless declared: the query parameters' names, credentials, other exploded objects' properties. */
   reserved: ReadonlySet<string>
 }
 
@@ -92,7 +90,7 @@ export function compileRules(spec: LoadedSpec, table: RouteTable, config: Resolv
           mediaRule(compiler, spec, mediaType, media, `${op.requestBody!.pointer}/content/${encodePointerToken(mediaType)}`, unparsed),
         ),
       },
-      params: paramRules(compiler, spec, op, { rejectUnknownProperties: config.validation.rejectUnknownProperties, noted }),
+      params: paramRules(compiler, spec, op, noted),
       bodyStatus: only ?? config.validation.bodyStatus,
       parameterStatus: only ?? config.validation.parameterStatus,
       narrow: (errors) => compiler.narrowByDiscriminator(errors),
@@ -168,11 +166,11 @@ function paramRules(
   compiler: SchemaCompiler,
   spec: LoadedSpec,
   op: Operation,
-  options: { rejectUnknownProperties: boolean; noted: Set<string> },
+  noted: Set<string>,
 ): OperationRules['params'] {
   const out: OperationRules['params'] = []
   for (const location of ['path', 'query', 'header', 'cookie'] as const) {
-    const params = op.parameters.filter((p) => p.in === location && !ignoredHeader(spec, p, options.noted))
+    const params = op.parameters.filter((p) => p.in === location && !ignoredHeader(spec, p, noted))
     if (params.length === 0) continue
     const properties: Record<string, string> = {}
     const required: string[] = []
@@ -186,16 +184,25 @@ function paramRules(
       const schema = resolvePointer(spec.document, `#${schemaPointer}`)
       if (schema !== undefined) properties[key] = schemaPointer
       if (param.required || location === 'path') required.push(key)
-      const rule: ParamRule = { param, shape: shapeOf(spec.document, schema), json: contentType !== undefined }
-      const style = param.style ?? 'form'
-      if (location === 'query' && !rule.json && rule.shape === 'object' && style === 'form' && (param.explode ?? true)) {
-        rule.spread = { ...objectFacts(spec.document, schema, options.rejectUnknownProperties), reserved: reservedQueryKeys(spec, params) }
-      }
-      rules.push(rule)
+      rules.push({ param, shape: shapeOf(spec.document, schema), json: contentType !== undefined })
     }
+    if (location === 'query') spreadObjects(spec, rules)
     out.push({ location, rules, validate: compiler.coercedObject(properties, required, `${op.pointer} (${location} parameters)`) })
   }
   return out
+}
+
+/**
+ * OAS style table, form + explode + object: `R=100&G=200&B=150`, the object's properties spread over the
+ * query string beside the other parameters. Each such object learns which keys are its own.
+ */
+function spreadObjects(spec: LoadedSpec, rules: ParamRule[]): void {
+  const spread = rules.filter((r) => !r.json && r.shape === 'object' && (r.param.style ?? 'form') === 'form' && (r.param.explode ?? true))
+  const keys = spread.map((r) => objectKeys(spec.document, resolvePointer(spec.document, `#${r.param.pointer}/schema`)))
+  const params = rules.map((r) => r.param)
+  spread.forEach((rule, i) => {
+    rule.spread = { ...keys[i]!, reserved: reservedQueryKeys(spec, params, keys.filter((_, j) => j !== i)) }
+  })
 }
 
 /** Whether a string can satisfy the schema's `type` (following `$ref`s): an XML body reaches the validator as one. */

@@ -30,53 +30,47 @@ export function ignoredHeader(spec: LoadedSpec, param: ParameterObject, noted: S
   return true
 }
 
-export interface SpreadObjectFacts {
+export interface ObjectKeys {
   declared: Set<string>
   patterns: RegExp[]
-  open: boolean
 }
 
 /**
- * What an object schema says about its property names, following `$ref`s and
- * the members of `allOf`/`anyOf`/`oneOf`: the names it declares, its
- * patternProperties, and whether it admits others. It is closed by
- * `additionalProperties: false` or `unevaluatedProperties: false` (at its top
- * or in an `allOf` member), or by `rejectUnknownProperties` where it declares
- * properties and says nothing about others (as src/spec/schemas.ts applies it).
+ * The property names an object schema declares, following `$ref`s and the
+ * members of `allOf`/`anyOf`/`oneOf`, and its patternProperties.
  */
-export function objectFacts(doc: unknown, schema: unknown, rejectUnknownProperties: boolean): SpreadObjectFacts {
-  const facts: SpreadObjectFacts = { declared: new Set(), patterns: [], open: true }
+export function objectKeys(doc: unknown, schema: unknown): ObjectKeys {
+  const keys: ObjectKeys = { declared: new Set(), patterns: [] }
   const seen = new Set<unknown>()
-  // `member`: reached as an allOf member, which src/spec/schemas.ts leaves open under rejectUnknownProperties.
-  const visit = (node: unknown, closes: boolean, member: boolean, depth: number) => {
+  const visit = (node: unknown, depth: number) => {
     if (node === null || typeof node !== 'object' || depth > 16 || seen.has(node)) return
     seen.add(node)
     const s = node as Record<string, unknown>
-    if (typeof s.$ref === 'string' && s.$ref.startsWith('#')) visit(resolvePointer(doc, s.$ref), closes, member, depth + 1)
-    if (s.properties && typeof s.properties === 'object') for (const name of Object.keys(s.properties)) facts.declared.add(name)
+    if (typeof s.$ref === 'string' && s.$ref.startsWith('#')) visit(resolvePointer(doc, s.$ref), depth + 1)
+    if (s.properties && typeof s.properties === 'object') for (const name of Object.keys(s.properties)) keys.declared.add(name)
     if (s.patternProperties && typeof s.patternProperties === 'object') {
       for (const source of Object.keys(s.patternProperties)) {
         try {
-          facts.patterns.push(new RegExp(source, 'u'))
+          keys.patterns.push(new RegExp(source, 'u'))
         } catch {
-          // A pattern ECMAScript cannot read names no key here; the validator's own reading of it stands.
+          // A pattern ECMAScript cannot read claims no key here; the validator's own reading of it stands.
         }
       }
     }
-    if (closes && (s.additionalProperties === false || s.unevaluatedProperties === false)) facts.open = false
-    const silent = s.additionalProperties === undefined && s.unevaluatedProperties === undefined && s.patternProperties === undefined
-    if (closes && !member && rejectUnknownProperties && silent && (s.properties !== undefined || s.allOf !== undefined)) facts.open = false
     for (const key of ['allOf', 'anyOf', 'oneOf'] as const) {
       const list = s[key]
-      // Only allOf members constrain the whole: an anyOf branch that is closed leaves the others open.
-      if (Array.isArray(list)) for (const item of list) visit(item, closes && key === 'allOf', key === 'allOf', depth + 1)
+      if (Array.isArray(list)) for (const item of list) visit(item, depth + 1)
     }
   }
-  visit(schema, true, false, 0)
-  return facts
+  visit(schema, 0)
+  return keys
 }
 
-/** Query keys that are not an exploded object's to take (unless it declares them): the query parameters' names, and credentials. */
-export function reservedQueryKeys(spec: LoadedSpec, params: ParameterObject[]): Set<string> {
-  return new Set([...params.map((p) => p.name), ...credentialQueryNames(spec.document)])
+/**
+ * Query keys that are not an exploded object's to take (unless it declares
+ * them): the query parameters' names, credentials that travel in the query
+ * (an API key, RFC 6750 `access_token`), and what other exploded objects declare.
+ */
+export function reservedQueryKeys(spec: LoadedSpec, params: ParameterObject[], others: ObjectKeys[]): Set<string> {
+  return new Set([...params.map((p) => p.name), ...credentialQueryNames(spec.document), ...others.flatMap((o) => [...o.declared])])
 }

@@ -21,8 +21,10 @@ t.test('a closed exploded object (additionalProperties: false) beside an API key
     }
   })
 
-  t.test('a key the closed object cannot hold is a stray query parameter, ignored like any undocumented one', async (t) => {
-    t.equal((await get('status=open&utm_source=mail&api_key=k1')).status, 200)
+  t.test('any other key is the object’s, by the style table: the closed object refuses it, naming what it declares', async (t) => {
+    const typo = await get('statsu=open&api_key=k1')
+    t.equal(typo.status, 400)
+    t.match(typo.body.errors, [{ location: 'query', pointer: '/filter/statsu', keyword: 'additionalProperties', message: "is not a declared property (did you mean 'status'?)" }])
   })
 
   t.test('bad values are still refused, each under its own parameter', async (t) => {
@@ -52,9 +54,9 @@ t.test('an open exploded object (a free-form map) beside an RFC 6750 access_toke
   t.equal((await get('size=3')).status, 401, 'the token is still required')
 })
 
-t.test('with validation.rejectUnknownProperties, the object takes its declared properties only', async (t) => {
+t.test('an object that declares properties and says nothing of others takes any key; rejectUnknownProperties closes it', async (t) => {
   const doc = {
-    openapi: '3.0.3',
+    openapi: '3.1.0',
     info: { title: 'colours', version: '1' },
     paths: {
       '/paint': {
@@ -68,9 +70,39 @@ t.test('with validation.rejectUnknownProperties, the object takes its declared p
       },
     },
   }
-  const mock = await startMock(t, { spec: doc, config: { validation: { rejectUnknownProperties: true } } })
-  t.equal((await fetchJson(`${mock.url}/paint?R=100&G=200&B=150&gloss=true&cb=123`)).status, 204)
-  const bad = await fetchJson(`${mock.url}/paint?R=red&gloss=maybe`)
+  const open = await startMock(t, { spec: doc })
+  t.equal((await fetchJson(`${open.url}/paint?R=100&G=200&B=150&gloss=true&cb=123`)).status, 204)
+  const bad = await fetchJson(`${open.url}/paint?R=red&gloss=maybe`)
   t.equal(bad.status, 400)
-  t.same(pointers(bad.body), ['/color/R type', '/gloss type'])
+  t.same(pointers(bad.body), ['/color/R type', '/gloss type'], 'gloss is its own parameter')
+
+  const strict = await startMock(t, { spec: doc, config: { validation: { rejectUnknownProperties: true } } })
+  t.equal((await fetchJson(`${strict.url}/paint?R=100&gloss=true`)).status, 204)
+  const unknown = await fetchJson(`${strict.url}/paint?R=100&Bl=200&gloss=true`)
+  t.equal(unknown.status, 400)
+  t.match(unknown.body.errors, [{ pointer: '/color/Bl', message: "is not a declared property (did you mean 'B'?)" }])
+})
+
+t.test('two exploded objects share the query string by what each declares', async (t) => {
+  const object = (properties: string[]) => ({ type: 'object', additionalProperties: false, properties: Object.fromEntries(properties.map((p) => [p, { type: 'integer' }])) })
+  const doc = {
+    openapi: '3.1.0',
+    info: { title: 'two objects', version: '1' },
+    paths: {
+      '/box': {
+        get: {
+          parameters: [
+            { name: 'size', in: 'query', style: 'form', explode: true, schema: object(['width', 'height']) },
+            { name: 'offset', in: 'query', style: 'form', explode: true, schema: object(['x', 'y']) },
+          ],
+          responses: { '204': { description: 'ok' } },
+        },
+      },
+    },
+  }
+  const mock = await startMock(t, { spec: doc })
+  t.equal((await fetchJson(`${mock.url}/box?width=3&height=4&x=1&y=2`)).status, 204)
+  const bad = await fetchJson(`${mock.url}/box?width=3&x=left&depth=9`)
+  t.equal(bad.status, 400)
+  t.same(pointers(bad.body), ['/offset/depth additionalProperties', '/offset/x type', '/size/depth additionalProperties'])
 })
