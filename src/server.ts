@@ -93,6 +93,9 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   })
   decorateProblemReply(app)
   app.decorateRequest('doorman', null)
+  // fastify reads no body on GET, HEAD or TRACE; OpenAPI 3.1 lets an operation document one there, and a body
+  // that came is read, checked and counted like any other (one an operation does not take is refused at step 4).
+  for (const method of ['GET', 'HEAD', 'TRACE']) app.addHttpMethod(method, { hasBody: true, overrideExisting: true })
   app.addHook('preClose', (done) => {
     connections.endDraining()
     done()

@@ -32,8 +32,11 @@ export const validateSchema: Stage = {
     }
     try {
       for (const { location, rules: paramRules, validate } of rules.params) {
-        const values = readParameters(location, paramRules, ctx, request)
-        if (!validate(values)) describe(validate.errors!, location, paramErrors)
+        const { values, alternate } = readParameters(location, paramRules, ctx, request)
+        if (validate(values)) continue
+        const errors = validate.errors!
+        // A value whose delimiters all came percent-encoded reads two ways: valid either way is valid.
+        if (alternate === undefined || !validate(alternate)) describe(errors, location, paramErrors)
       }
     } catch (error) {
       return tooDeepToCheck(error, 'a JSON parameter')

@@ -109,7 +109,8 @@ function cached<T>(cache: OperationCache, key: string, compute: () => T): T {
 function documentedHeaders(doc: object, response: ResponseObject | undefined): Record<string, string> {
   const headers: Record<string, string> = {}
   for (const [name, header] of Object.entries(response?.headers ?? {})) {
-    if (/^content-(type|length)$/i.test(name)) continue
+    // OAS: a documented Content-Type SHALL be ignored; framing is doorman's (src/response/response-notes.ts).
+    if (/^content-type$/i.test(name) || FRAMING_HEADERS.has(name.toLowerCase())) continue
     const choice = chooseExample(doc, header, undefined)
     const value = choice.found ? choice.value : generateValue(doc, header.schema ?? {})
     if (value !== undefined && value !== null) headers[name.toLowerCase()] = headerValue(value)
@@ -119,11 +120,20 @@ function documentedHeaders(doc: object, response: ResponseObject | undefined): R
 
 type Picked = { status: number; response: ResponseObject | undefined }
 
-/** The lowest documented 2xx (then 3xx, then `default` as 200), or what `Prefer: code=` asks for. */
+/**
+ * The lowest documented 2xx (then 3xx, then `default` as 200), or what `Prefer: code=` asks for.
+ * Never a 1xx: that is an interim answer, and a client that gets one as the last waits for the real one forever.
+ */
 function pickStatus(operation: Operation, preferred: string | undefined): Picked | Problem {
   const documented = Object.keys(operation.responses)
   if (preferred !== undefined) {
     const status = Number(preferred)
+    if (/^1[0-9]{2}$/.test(preferred)) {
+      return new Problem('PREFER_UNSATISFIABLE', {
+        detail: `Prefer: code=${preferred} asks for an informational (1xx) status, which is never a final answer (the client would wait for the real one forever); ${finalStatuses(operation, documented)}.`,
+        extra: { expected: documented.filter((k) => !/^1/.test(k)), received: preferred },
+      })
+    }
     const key = /^[1-5][0-9]{2}$/.test(preferred)
       ? (documented.find((k) => k === preferred) ??
         documented.find((k) => k === `${preferred[0]}XX`) ??
@@ -138,14 +148,46 @@ function pickStatus(operation: Operation, preferred: string | undefined): Picked
     }
     return { status, response: operation.responses[key] }
   }
-  const exact = documented.filter((k) => /^[0-9]{3}$/.test(k)).sort()
+  const exact = documented.filter((k) => /^[2-5][0-9]{2}$/.test(k)).sort()
   const success = exact.find((k) => k.startsWith('2')) ?? exact.find((k) => k.startsWith('3'))
   if (success) return { status: Number(success), response: operation.responses[success] }
   if (operation.responses['2XX']) return { status: 200, response: operation.responses['2XX'] }
   if (operation.responses.default) return { status: 200, response: operation.responses.default }
+  // Only informational statuses documented (a 101 for a WebSocket upgrade, a 100 for uploads): the request
+  // succeeded and a 1xx carries no content, so the final answer is a success with none. doorman cannot switch
+  // protocols or send the 1xx as an interim answer; start-up says so (src/response/response-notes.ts).
+  if (documented.some((k) => /^1([0-9]{2}|XX)$/.test(k))) return { status: INFORMATIONAL_STAND_IN, response: undefined }
   // Only error statuses documented: answer the lowest; there is nothing better to stand in for.
   if (exact[0]) return { status: Number(exact[0]), response: operation.responses[exact[0]] }
   return { status: 200, response: undefined }
+}
+
+/** The final answer of an operation that documents only 1xx statuses (see pickStatus). */
+export const INFORMATIONAL_STAND_IN = 204
+
+/**
+ * Hop-by-hop and framing headers (RFC 9110 §7.6.1, RFC 9112 §6–7): how the
+ * answer travels is doorman's business, not the document's. Copied from the
+ * document they would contradict the real framing (`Transfer-Encoding:
+ * chunked` beside a Content-Length makes Node's fetch fail with
+ * HPE_UNEXPECTED_CONTENT_LENGTH), and doorman never compresses an answer,
+ * so a documented Content-Encoding would be a lie.
+ */
+export const FRAMING_HEADERS: ReadonlySet<string> = new Set([
+  'content-length',
+  'transfer-encoding',
+  'content-encoding',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'upgrade',
+  'trailer',
+  'te',
+])
+
+function finalStatuses(operation: Operation, documented: string[]): string {
+  const final = documented.filter((k) => k !== 'default' && !/^1/.test(k))
+  return final.length ? `ask for a final status ${operation.label} documents: ${final.join(', ')}` : `drop it: ${operation.label} documents no final status`
 }
 
 function withApplied(answer: Answer, headers: Record<string, string>, applied: string[]): Answer {

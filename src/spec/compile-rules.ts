@@ -1,9 +1,11 @@
 import type { ErrorObject, ValidateFunction } from 'ajv'
 import { parseSize, type ResolvedConfig } from '../config.js'
+import { noteResponses } from '../response/response-notes.js'
 import { SetupError } from '../setup-error.js'
 import { displayFile, type LoadedSpec } from './load-spec.js'
 import { encodePointerToken, resolvePointer } from './refs.js'
 import type { Operation, ParameterObject, RouteTable } from './route-table.js'
+import { ignoredHeader, objectKeys, reservedQueryKeys } from './parameter-rules.js'
 import { scanSchemas } from './schema-notes.js'
 import { SchemaCompiler } from './schemas.js'
 
@@ -28,6 +30,17 @@ export interface ParamRule {
   shape: ParamShape
   /** A parameter described with `content` (e.g. JSON in a query string) instead of `schema`. */
   json: boolean
+  /** For an exploded form-style object in the query (`R=100&G=200`): which query keys are its properties. */
+  spread?: SpreadObject
+}
+
+/** The query keys an exploded form object takes (src/pipeline/parameters.ts decides with it). */
+export interface SpreadObject {
+  /** Properties its schema declares, and patternProperties: always its own. */
+  declared: ReadonlySet<string>
+  patterns: RegExp[]
+  /** Someone else's unless declared: the query parameters' names, credentials, other exploded objects' properties. */
+  reserved: ReadonlySet<string>
 }
 
 export type ParamLocation = 'path' | 'query' | 'header' | 'cookie'
@@ -61,10 +74,12 @@ export function compileRules(spec: LoadedSpec, table: RouteTable, config: Resolv
   const file = displayFile(spec)
   const unparsed = new Map<string, string[]>()
   const failureOnly: string[] = []
+  const noted = new Set<string>()
   for (const op of table.operations) {
     const documented = Object.keys(op.responses)
-    const lowest = documented.filter((k) => /^[0-9]{3}$/.test(k)).sort()[0]
-    if (lowest !== undefined && !documented.some((k) => /^[23]/.test(k) || k === 'default')) failureOnly.push(`${op.id} → ${lowest}`)
+    const lowest = documented.filter((k) => /^[4-5][0-9]{2}$/.test(k)).sort()[0]
+    // (An operation that documents a 1xx gets a stand-in success instead: src/response/response-notes.ts.)
+    if (lowest !== undefined && !documented.some((k) => /^[123]/.test(k) || k === 'default')) failureOnly.push(`${op.id} → ${lowest}`)
     // The mock stands in for the API: an operation that documents only one of 400/422 gets that one.
     const only = documented.includes('400') !== documented.includes('422') ? (documented.includes('400') ? 400 : 422) : undefined
     rules.set(op, {
@@ -75,7 +90,7 @@ export function compileRules(spec: LoadedSpec, table: RouteTable, config: Resolv
           mediaRule(compiler, spec, mediaType, media, `${op.requestBody!.pointer}/content/${encodePointerToken(mediaType)}`, unparsed),
         ),
       },
-      params: paramRules(compiler, spec, op),
+      params: paramRules(compiler, spec, op, noted),
       bodyStatus: only ?? config.validation.bodyStatus,
       parameterStatus: only ?? config.validation.parameterStatus,
       narrow: (errors) => compiler.narrowByDiscriminator(errors),
@@ -90,6 +105,7 @@ export function compileRules(spec: LoadedSpec, table: RouteTable, config: Resolv
       `${failureOnly.length === 1 ? 'an operation documents' : `${failureOnly.length} operations document`} no success response (2xx, 3xx or default), so a valid request gets its lowest documented status: ${failureOnly.join(', ')}; document the success response (e.g. '204': {description: Deleted}) for doorman to answer it.`,
     )
   }
+  noteResponses(spec, table)
   for (const [mediaType, pointers] of unparsed) {
     const where = pointers.length === 1 ? pointers[0] : `${pointers[0]} (and ${pointers.length - 1} more place${pointers.length > 2 ? 's' : ''})`
     spec.notes.add('body', where!, `doorman does not parse ${mediaType} bodies, so they are not checked against this schema (any ${mediaType} body passes).`)
@@ -146,10 +162,15 @@ function mediaRule(
   return { mediaType, type, subtype, kind, validate, partTypes }
 }
 
-function paramRules(compiler: SchemaCompiler, spec: LoadedSpec, op: Operation): OperationRules['params'] {
+function paramRules(
+  compiler: SchemaCompiler,
+  spec: LoadedSpec,
+  op: Operation,
+  noted: Set<string>,
+): OperationRules['params'] {
   const out: OperationRules['params'] = []
   for (const location of ['path', 'query', 'header', 'cookie'] as const) {
-    const params = op.parameters.filter((p) => p.in === location)
+    const params = op.parameters.filter((p) => p.in === location && !ignoredHeader(spec, p, noted))
     if (params.length === 0) continue
     const properties: Record<string, string> = {}
     const required: string[] = []
@@ -160,13 +181,28 @@ function paramRules(compiler: SchemaCompiler, spec: LoadedSpec, op: Operation): 
         ? `${param.pointer}/content/${encodePointerToken(contentType)}/schema`
         : `${param.pointer}/schema`
       const key = location === 'header' ? param.name.toLowerCase() : param.name
-      if (resolvePointer(spec.document, `#${schemaPointer}`) !== undefined) properties[key] = schemaPointer
+      const schema = resolvePointer(spec.document, `#${schemaPointer}`)
+      if (schema !== undefined) properties[key] = schemaPointer
       if (param.required || location === 'path') required.push(key)
-      rules.push({ param, shape: shapeOf(spec.document, resolvePointer(spec.document, `#${schemaPointer}`)), json: contentType !== undefined })
+      rules.push({ param, shape: shapeOf(spec.document, schema), json: contentType !== undefined })
     }
+    if (location === 'query') spreadObjects(spec, rules)
     out.push({ location, rules, validate: compiler.coercedObject(properties, required, `${op.pointer} (${location} parameters)`) })
   }
   return out
+}
+
+/**
+ * OAS style table, form + explode + object: `R=100&G=200&B=150`, the object's properties spread over the
+ * query string beside the other parameters. Each such object learns which keys are its own.
+ */
+function spreadObjects(spec: LoadedSpec, rules: ParamRule[]): void {
+  const spread = rules.filter((r) => !r.json && r.shape === 'object' && (r.param.style ?? 'form') === 'form' && (r.param.explode ?? true))
+  const keys = spread.map((r) => objectKeys(spec.document, resolvePointer(spec.document, `#${r.param.pointer}/schema`)))
+  const params = rules.map((r) => r.param)
+  spread.forEach((rule, i) => {
+    rule.spread = { ...keys[i]!, reserved: reservedQueryKeys(spec, params, keys.filter((_, j) => j !== i)) }
+  })
 }
 
 /** Whether a string can satisfy the schema's `type` (following `$ref`s): an XML body reaches the validator as one. */
