@@ -27,6 +27,26 @@ const iso = (seconds: unknown) => (typeof seconds === 'number' ? new Date(second
 const tolerance = (s: JwtSettings) => (s.clockToleranceMs ? ` (clock tolerance ${s.clockToleranceMs / 1000}s)` : '')
 const claimIn = (message: string) => /\b(?:The|of) (\S+) claim/.exec(message)?.[1]
 
+/** A token past its exp: from fast-jwt's check, or from presence mode's own (no signature to verify, but exp still holds). */
+export function tokenExpired(payload: Record<string, unknown>, settings?: JwtSettings): TokenFailure {
+  return {
+    code: 'TOKEN_EXPIRED',
+    description: `The token expired at ${iso(payload.exp)}${settings ? tolerance(settings) : ''}`,
+    hint: FRESH,
+    extra: { expiredAt: iso(payload.exp) },
+  }
+}
+
+/** A token before its nbf (see tokenExpired). */
+export function tokenNotYetValid(payload: Record<string, unknown>, settings?: JwtSettings): TokenFailure {
+  return {
+    code: 'TOKEN_NOT_YET_VALID',
+    description: `The token is not valid before ${iso(payload.nbf)}${settings ? tolerance(settings) : ''}`,
+    hint: "Wait until then, or mint a token without a not-before time; check the client's clock.",
+    extra: { notBefore: iso(payload.nbf) },
+  }
+}
+
 function issuerMismatch({ payload, settings }: JwtErrorContext): TokenFailure {
   const expected = settings.issuer ?? []
   return {
@@ -81,18 +101,8 @@ const invalid = (what: string): Translate => (ctx) => ({
  * doorman calls fast-jwt directly, so only FAST_JWT_* codes reach here.
  */
 export const FAST_JWT_ERRORS: Record<string, Translate> = {
-  FAST_JWT_EXPIRED: ({ payload, settings }) => ({
-    code: 'TOKEN_EXPIRED',
-    description: `The token expired at ${iso(payload.exp)}${tolerance(settings)}`,
-    hint: FRESH,
-    extra: { expiredAt: iso(payload.exp) },
-  }),
-  FAST_JWT_INACTIVE: ({ payload, settings }) => ({
-    code: 'TOKEN_NOT_YET_VALID',
-    description: `The token is not valid before ${iso(payload.nbf)}${tolerance(settings)}`,
-    hint: "Wait until then, or mint a token without a not-before time; check the client's clock.",
-    extra: { notBefore: iso(payload.nbf) },
-  }),
+  FAST_JWT_EXPIRED: ({ payload, settings }) => tokenExpired(payload, settings),
+  FAST_JWT_INACTIVE: ({ payload, settings }) => tokenNotYetValid(payload, settings),
   FAST_JWT_INVALID_ALGORITHM: ({ header, key }) => ({
     code: 'TOKEN_ALGORITHM_REJECTED',
     description: `The token is signed with ${shown(header.alg)}, but ${key.label} accepts only ${key.algorithms.join(', ')}`,

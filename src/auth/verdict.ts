@@ -35,7 +35,8 @@ export type AuthFailure =
  */
 export const RANK: Record<AuthFailure['kind'], number> = { missing: 0, malformed: 1, invalid: 2, scope: 3 }
 
-export function worse(a: AuthFailure | undefined, b: AuthFailure | undefined): AuthFailure | undefined {
+/** Of two failures, the one that got further (RANK): the one to report. */
+export function furthest(a: AuthFailure | undefined, b: AuthFailure | undefined): AuthFailure | undefined {
   if (a === undefined) return b
   if (b === undefined) return a
   return RANK[b.kind] > RANK[a.kind] ? b : a

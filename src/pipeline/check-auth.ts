@@ -5,7 +5,7 @@ import { challengeFor, renderChallenges, type Challenge } from '../auth/challeng
 import { Credentials } from '../auth/credentials.js'
 import type { AuthRuntime } from '../auth/runtime.js'
 import type { Alternative, Scheme, SchemeRequirement } from '../auth/security.js'
-import { worse, type AuthFailure } from '../auth/verdict.js'
+import { furthest, type AuthFailure } from '../auth/verdict.js'
 import { Problem } from '../problems/problem.js'
 import type { Operation } from '../spec/route-table.js'
 import type { Stage } from './context.js'
@@ -28,9 +28,9 @@ export const checkAuth: Stage = {
     for (const alternative of alternatives) {
       let failure: AuthFailure | undefined
       // AND: every scheme is checked, so the most telling failure among them is the one reported.
-      for (const requirement of alternative) failure = worse(failure, checkScheme(requirement, creds, mock.auth))
+      for (const requirement of alternative) failure = furthest(failure, checkScheme(requirement, creds, mock.auth))
       if (failure === undefined) return undefined
-      reported = worse(reported, failure)
+      reported = furthest(reported, failure)
     }
     return refuse(reported!, alternatives, operation, mock.auth.realm)
   },
