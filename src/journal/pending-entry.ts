@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { ClientFacts } from './client-facts.js'
 import type { ProblemCode, Step } from '../problems/catalog.js'
 import type { JournalBody, JournalEntry } from './entry.js'
+import { redactHeaders } from './redact.js'
 
 /** What the rest of an entry is built from, captured by reference when the request is recorded. */
 export interface RawParts {
@@ -114,49 +115,10 @@ export class PendingEntry implements RawParts {
 }
 
 function sentResponse(raw: PendingEntry): JournalEntry['response'] {
-  const headers: Record<string, string | string[]> = {}
-  for (const [name, value] of Object.entries(raw.responseHeaders!)) {
-    if (value === undefined) continue
-    headers[name] = raw.redact.has(name) ? '[redacted]' : Array.isArray(value) ? value.map(String) : String(value)
-  }
+  const headers = redactHeaders(raw.responseHeaders!, raw.redact)
   const payload = raw.responseBody
   const body = typeof payload !== 'string' ? payload : payload.length === 0 || raw.method === 'HEAD' ? undefined : bodySummary(payload, raw.bodyBytes)
   return { headers, body }
-}
-
-function redactHeaders(headers: IncomingHttpHeaders, redact: Set<string>): JournalEntry['headers'] {
-  const out: JournalEntry['headers'] = {}
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue
-    out[name] = redact.has(name) ? '[redacted]' : value
-  }
-  return out
-}
-
-/** `api_key=[redacted]&limit=5`: credentials in the query string (API keys, access_token) are redacted like headers. */
-export function redactQuery(query: string, redact: Set<string>): string {
-  if (query === '') return query
-  // The common case: nothing escaped, and no redacted name anywhere in the text.
-  if (!query.includes('%') && !query.includes('+')) {
-    const lower = query.toLowerCase()
-    let suspect = false
-    for (const name of redact) if (lower.includes(name)) suspect = true
-    if (!suspect) return query
-  }
-  return query
-    .split('&')
-    .map((pair) => {
-      const eq = pair.indexOf('=')
-      if (eq === -1) return pair
-      let name = pair.slice(0, eq)
-      try {
-        name = decodeURIComponent(name.replace(/\+/g, ' '))
-      } catch {
-        // a malformed escape: compare the name as sent
-      }
-      return redact.has(name.toLowerCase()) ? `${pair.slice(0, eq)}=[redacted]` : pair
-    })
-    .join('&')
 }
 
 export function bodySummary(body: Buffer | string, limit: number): JournalBody {

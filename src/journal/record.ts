@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks'
-import type { IncomingHttpHeaders } from 'node:http'
 import { inspect } from 'node:util'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { RequestContext } from '../pipeline/context.js'
 import { clientFacts } from './client-facts.js'
 import type { Journal, JournalBody, JournalEntry } from './journal.js'
-import { bodySummary, PendingEntry, redactQuery } from './pending-entry.js'
+import { bodySummary, PendingEntry } from './pending-entry.js'
+import { redactQuery, withoutSecrets } from './redact.js'
 
 export type LogMode = 'pretty' | 'json' | 'silent'
 export type LogSink = (entry: JournalEntry) => void
@@ -66,21 +66,6 @@ export function recordRequest({ ctx, request, reply, journal, redact, bodyBytes,
 function queryOf(url: string, redact: Set<string>): string {
   const q = url.indexOf('?')
   return q === -1 ? '' : redactQuery(url.slice(q + 1), redact)
-}
-
-/**
- * The request's headers object itself, unless it holds a credential: the
- * journal keeps no credential the client sent alive, not even until the
- * entry is read. Then a copy with the credentials redacted (a plain loop:
- * Object.entries costs several times more).
- */
-function withoutSecrets(headers: IncomingHttpHeaders, redact: Set<string>): IncomingHttpHeaders {
-  let secret = false
-  for (const name of redact) if (headers[name] !== undefined) secret = true
-  if (!secret) return headers
-  const copy: IncomingHttpHeaders = {}
-  for (const name in headers) copy[name] = redact.has(name) ? '[redacted]' : headers[name]
-  return copy
 }
 
 /** A string is summarised when the entry is read; a Buffer now, since a slice of it may pin a larger buffer. */
