@@ -91,3 +91,12 @@ t.test('a 2.0 document with mistakes still loads: missing info, and swagger2open
   t.equal(compileRouteTable(spec).operations.length, 1)
   t.notMatch(JSON.stringify(spec.document), /x-s2o-warning/, 'the converter’s markers do not reach the served document')
 })
+
+t.test('x-doorman on a 2.0 operation is read like on a 3.x one', async (t) => {
+  const spec = await loadSpec({
+    swagger: '2.0',
+    info: { title: 't', version: '1' },
+    paths: { '/x': { post: { 'x-doorman': { bodySize: '1kb' }, parameters: [{ in: 'body', name: 'b', schema: { type: 'object' } }], responses: { '204': { description: 'ok' } } } } },
+  })
+  t.same(compileRouteTable(spec).operations[0]!.extension, { bodySize: '1kb' })
+})

@@ -122,3 +122,29 @@ t.test('a $ref to a schema by its $id is not a remote $ref', async (t) => {
   })
   t.same(spec.notes.list, [])
 })
+
+t.test('an unresolvable security scheme passes requests unchecked; a header $ref takes any value', async (t) => {
+  const mock = await startMock(t, {
+    spec: {
+      openapi: '3.0.3',
+      info: { title: 't', version: '1' },
+      security: [{ key: [] }],
+      paths: {
+        '/x': {
+          get: {
+            responses: {
+              '200': { description: 'ok', headers: { 'X-Rate': { $ref: '#/components/headers/Gone' } }, content: { 'application/json': { example: { ok: true } } } },
+            },
+          },
+        },
+      },
+      components: { securitySchemes: { key: { $ref: '#/components/securitySchemes/Nope' } } },
+    },
+  })
+  const notes = mock.startupNotes.map((note) => `${note.where}: ${note.message}`).join('\n')
+  t.match(notes, /<inline spec>: \/components\/securitySchemes\/key: cannot resolve \$ref '#\/components\/securitySchemes\/Nope': there is no 'Nope'; requests that need that scheme pass unchecked\./)
+  t.match(notes, /\/paths\/~1x\/get\/responses\/200\/headers\/X-Rate: cannot resolve \$ref '#\/components\/headers\/Gone': there is no '\/components\/headers'; that header takes any value\./)
+  const res = await fetch(`${mock.url}/x`)
+  t.equal(res.status, 200, 'no credentials needed for a scheme doorman cannot read')
+  t.same(await res.json(), { ok: true })
+})
