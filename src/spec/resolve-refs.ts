@@ -66,6 +66,10 @@ export async function replaceUnresolvableRefs(
     }
   }
 
+  // Most documents are one file whose $refs all resolve: one quick pass says so (the walk below costs 3x as much on GitHub's).
+  const local = localRefs(root)
+  if (local && [...local].every((ref) => follow(ref, rootFile).ok)) return { external: false, files: [], parsed }
+
   // Files are walked as they are found; a site is judged once every file it may lead to is read.
   const sites: RefSite[] = []
   const ids = new Set<string>()
@@ -170,6 +174,25 @@ export async function replaceUnresolvableRefs(
     if (target !== undefined && target !== rootFile) external = true
   }
   return { external, files: [...looked], parsed }
+}
+
+/** Every distinct `$ref` in `root`, or undefined when one is not a JSON pointer into the document itself. */
+function localRefs(root: unknown): Set<string> | undefined {
+  const refs = new Set<string>()
+  const seen = new Set<object>()
+  const stack: unknown[] = [root]
+  while (stack.length > 0) {
+    const node = stack.pop()
+    if (node === null || typeof node !== 'object' || seen.has(node)) continue
+    seen.add(node)
+    const ref = (node as { $ref?: unknown }).$ref
+    if (typeof ref === 'string') {
+      if (ref !== '#' && !ref.startsWith('#/')) return undefined
+      refs.add(ref)
+    }
+    for (const value of Object.values(node)) if (value !== null && typeof value === 'object') stack.push(value)
+  }
+  return refs
 }
 
 function pointerOf(tokens: string[]): string {
