@@ -42,11 +42,16 @@ export async function upgradeSwagger2(document: unknown, original: unknown, file
     text: '-',
   }
   let converted: Record<string, unknown>
+  // swagger2openapi console.warn()s an exception, stack and all, before rejecting with it: the one-line SetupError says it instead.
+  const warn = console.warn
+  console.warn = () => undefined
   try {
     converted = await swagger2openapi().convertObj(document as object, options)
   } catch (error) {
-    const message = (error as Error).message ?? String(error)
+    const message = ((error as Error).message ?? String(error)).split('\n')[0]
     throw new SetupError(`this Swagger 2.0 document cannot be upgraded to OpenAPI 3.0 (swagger2openapi: ${message})`, { file, location: '/swagger' })
+  } finally {
+    console.warn = warn
   }
   const notes = new NoteSink(file, (pointer) => sourcePointer(pointer, original))
   for (const server of (converted.servers ?? []) as Array<{ url: string }>) {

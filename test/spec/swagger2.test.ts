@@ -100,3 +100,15 @@ t.test('x-doorman on a 2.0 operation is read like on a 3.x one', async (t) => {
   })
   t.same(compileRouteTable(spec).operations[0]!.extension, { bodySize: '1kb' })
 })
+
+t.test('a 2.0 document swagger2openapi cannot upgrade at all: one SetupError line with its reason', async (t) => {
+  const warned: unknown[] = []
+  const warn = console.warn
+  console.warn = (...args: unknown[]) => void warned.push(args)
+  t.teardown(() => (console.warn = warn))
+  await t.rejects(
+    loadSpec({ swagger: '2.0', info: { title: 't', version: '1' }, securityDefinitions: { 'a b': { type: 'basic' }, a_b: { type: 'basic' } }, paths: {} }),
+    { name: 'SetupError', message: '<inline spec>: /swagger: this Swagger 2.0 document cannot be upgraded to OpenAPI 3.0 (swagger2openapi: Duplicate sanitised securityScheme name a_b)' },
+  )
+  t.same(warned, [], 'nothing else printed')
+})
