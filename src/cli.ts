@@ -1,17 +1,33 @@
 #!/usr/bin/env node
 // Arguments → options, nothing else: everything the CLI does goes through src/index.ts.
 import { parseArgs } from 'node:util'
-import { checkSpec, curlCommands, SetupError, signToken, startServer, type LogMode, type ReloadEvent } from './index.js'
+import {
+  curlCommands,
+  documentNotes,
+  groupNotes,
+  inspectSpec,
+  SetupError,
+  signToken,
+  startServer,
+  summarizeNotes,
+  type LogMode,
+  type Note,
+  type ReloadEvent,
+} from './index.js'
 import { VERSION } from './version.js'
 
 const USAGE = `usage:
   doorman --version | --help
-  doorman serve [SPEC] [--port 4010] [--host 127.0.0.1] [--config FILE] [--log pretty|json|silent] [--watch]
-  doorman check [SPEC] [--config FILE]
+  doorman serve [SPEC] [--port 4010] [--host 127.0.0.1] [--config FILE] [--log pretty|json|silent] [--watch] [--strict] [--verbose]
+  doorman check [SPEC] [--config FILE] [--strict] [--verbose]
   doorman curl [OPERATION] [SPEC] [--config FILE] [--url http://127.0.0.1:4010]
   doorman token [--config FILE] [--sub ID] [--scope "a b"] [--aud X] [--expires-in 1h] [--not-before 10m] [--claim k=v ...]
 
-SPEC defaults to ./openapi.yaml. --port 0 takes a free port. --watch reloads the
+SPEC defaults to ./openapi.yaml: OpenAPI 3.0, 3.1 or Swagger 2.0, YAML or JSON.
+A mistake in it (a $ref that does not resolve, a missing 'info', …) is a note on
+stderr, and doorman serves the rest; check lists the same notes, grouped by kind
+(--verbose: all of them). --strict makes any note about the description fail:
+exit 1, and serve does not start. --port 0 takes a free port. --watch reloads the
 spec and config when they change, keeping the port (a broken edit keeps the last
 good version). curl prints a curl command per answer the operation can get.
 token prints a JWT the mock accepts; durations are seconds or 30s, 15m, 1h, 2d
@@ -68,6 +84,8 @@ async function serve(args: string[]): Promise<number> {
         config: { type: 'string' },
         log: { type: 'string', default: 'pretty' },
         watch: { type: 'boolean', default: false },
+        strict: { type: 'boolean', default: false },
+        verbose: { type: 'boolean', default: false },
       },
     }),
   )
@@ -89,7 +107,13 @@ async function serve(args: string[]): Promise<number> {
     watch: values.watch ? (event) => reportReload(event, log) : undefined,
   })
   // Notes go to stderr: stdout's first line is the ready line.
-  for (const note of server.notes) process.stderr.write(`doorman: note: ${note}\n`)
+  printNotes(server.startupNotes, values.verbose)
+  const failing = documentNotes(server.startupNotes)
+  if (values.strict && failing.length > 0) {
+    await server.close()
+    process.stderr.write(`doorman: --strict: ${strictReason(failing)}; not serving\n`)
+    return 1
+  }
   for (const warning of server.warnings) process.stderr.write(`doorman: warning: ${warning}\n`)
   // The ready line: wrappers in other languages wait for it and read the URL from it.
   if (log === 'json') process.stdout.write(JSON.stringify({ event: 'listening', url: server.url }) + '\n')
@@ -119,13 +143,35 @@ function reportReload(event: ReloadEvent, log: string): void {
   for (const note of event.notes) process.stderr.write(`doorman: note: ${note}\n`)
 }
 
+/** serve's notes on stderr, grouped by kind like check's; a count when some are left out. */
+function printNotes(notes: Note[], verbose: boolean): void {
+  const lines = groupNotes(notes, { verbose })
+  for (const line of lines) process.stderr.write(`doorman: note: ${line}\n`)
+  const hidden = notes.length - lines.filter((line) => !line.startsWith('… and ')).length
+  if (hidden > 0) {
+    process.stderr.write(`doorman: ${summarizeNotes(notes)} (--verbose or doorman check --verbose lists them all)\n`)
+  }
+}
+
+function strictReason(notes: Note[]): string {
+  return `${summarizeNotes(notes).replace(/^(\d+) notes?/, (all) => `${all} about the description`)}`
+}
+
 async function check(args: string[]): Promise<number> {
   const { values, positionals } = parse(() =>
-    parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' } } }),
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: { config: { type: 'string' }, strict: { type: 'boolean', default: false }, verbose: { type: 'boolean', default: false } },
+    }),
   )
   if (positionals.length > 1) throw new UsageError(`check takes one SPEC, got ${positionals.length}`)
-  const report = await checkSpec({ spec: positionals[0] ?? 'openapi.yaml', config: values.config })
-  process.stdout.write(report)
+  const result = await inspectSpec({ spec: positionals[0] ?? 'openapi.yaml', config: values.config, verbose: values.verbose })
+  process.stdout.write(result.report)
+  if (values.strict && result.documentNotes.length > 0) {
+    process.stderr.write(`doorman: --strict: ${strictReason(result.documentNotes)}\n`)
+    return 1
+  }
   return 0
 }
 

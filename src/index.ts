@@ -14,7 +14,7 @@ import type { Journal } from './journal/journal.js'
 import { buildReport, type ClientReport } from './journal/report.js'
 import { buildMock, type ServerOptions } from './server.js'
 import { describeMock } from './spec/describe.js'
-import { formatNote, groupNotes } from './spec/notes.js'
+import { documentNotes, formatNote, groupNotes, summarizeNotes, type Note } from './spec/notes.js'
 import { isLoopbackHost } from './admin/guard.js'
 import { watchMock } from './watch.js'
 import { buildRequests } from './curl/build-requests.js'
@@ -29,6 +29,7 @@ export type { Journal } from './journal/journal.js'
 export type { LogMode, LogSink, LogLineOptions } from './journal/record.js'
 export { formatLogLine } from './journal/record.js'
 export { SetupError } from './setup-error.js'
+export { formatNote, groupNotes, summarizeNotes, documentNotes, type Note } from './spec/notes.js'
 export { DEV_SECRET, type TokenClaims, type TokenSignOptions } from './auth/tokens.js'
 export type { ServerOptions } from './server.js'
 export type { ReloadEvent } from './watch.js'
@@ -48,6 +49,8 @@ export interface DoormanServer {
   tokens: Tokens
   /** Start-up notes, e.g. that bearer signatures are not checked (`doorman serve` prints them to stderr). */
   notes: string[]
+  /** The same notes with their kind and place, as `doorman check` and `serve` group them. */
+  startupNotes: Note[]
   /** Start-up warnings, e.g. that the mock listens beyond this machine (`doorman serve` prints them to stderr). */
   warnings: string[]
   /** Fault plans at run time: `mock.faults.add({ operation: 'createOrder', kind: 'status', status: 503, times: 2 })`. */
@@ -85,11 +88,31 @@ export async function signToken(
   return new TokenMinter(config.auth).sign(claims, options)
 }
 
+export interface CheckOptions extends Pick<ServerOptions, 'spec' | 'config'> {
+  /** Every note, not the first few of each kind. */
+  verbose?: boolean
+}
+
+export interface CheckResult {
+  /** What `doorman check` prints: the operations and their rules, then the notes grouped by kind. */
+  report: string
+  notes: Note[]
+  /** The notes that point into the document (what `--strict` fails on), not those about the config or doorman itself. */
+  documentNotes: Note[]
+}
+
 /** Loads and checks the spec and config without listening; returns the `doorman check` report. */
-export async function checkSpec(options: Pick<ServerOptions, 'spec' | 'config'>): Promise<string> {
+export async function checkSpec(options: CheckOptions): Promise<string> {
+  return (await inspectSpec(options)).report
+}
+
+/** `doorman check` as data: the report, and the notes it lists. */
+export async function inspectSpec(options: CheckOptions): Promise<CheckResult> {
   const { app, state } = await buildMock(options)
   await app.close()
-  return describeMock(state) + groupNotes(state.notes).map((line) => `note: ${line}\n`).join('')
+  const notes = [...state.notes]
+  const listed = notes.length ? `${summarizeNotes(notes)}\n` + groupNotes(notes, { verbose: options.verbose }).map((line) => `note: ${line}\n`).join('') : ''
+  return { report: describeMock(state) + listed, notes, documentNotes: documentNotes(notes) }
 }
 
 export interface CurlCommandsOptions extends Pick<ServerOptions, 'spec' | 'config'> {
@@ -140,6 +163,7 @@ export async function startServer(options: ServerOptions): Promise<DoormanServer
     // `state` reads the current state: after a reload, tokens are signed with the new config.
     tokens: { sign: (claims, signOptions) => state.auth.tokens.sign(claims, signOptions) },
     notes: state.notes.map(formatNote),
+    startupNotes: [...state.notes],
     warnings: isLoopbackHost(host) ? [] : [exposedWarning(host, state.config.admin.token !== undefined)],
     faults: faults.api,
     report: () => buildReport(journal.entries(), faults.inFlight()),

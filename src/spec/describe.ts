@@ -13,7 +13,7 @@ export function describeMock(state: MockState): string {
   const doc = spec.document
   const file = displayFile(spec)
   const lines = [
-    `${file}: OpenAPI ${doc.openapi}, "${doc.info.title}" ${doc.info.version}; ${table.operations.length} operation(s)` +
+    `${file}: ${spec.swagger ? `Swagger ${spec.swagger} (read as OpenAPI ${doc.openapi})` : `OpenAPI ${doc.openapi}`}, "${doc.info.title}" ${doc.info.version}; ${table.operations.length} operation(s)` +
       (table.basePath ? `, base path ${table.basePath}` : ''),
   ]
   // Columns as wide as the longest path and operationId (USPTO's `/ds-api/{dataset}/{version}/records`), so they stay aligned.

@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { JSONSchema } from '@apidevtools/json-schema-ref-parser'
 import { CORE_SCHEMA, load as loadPlainYaml } from 'js-yaml'
 import { SetupError } from '../setup-error.js'
 import { lazyRequire } from '../util/lazy-require.js'
 import { NoteSink } from './notes.js'
-import { resolvePointer } from './refs.js'
+import { replaceUnresolvableRefs } from './resolve-refs.js'
 
 export type OpenApiVersion = '3.0' | '3.1'
 
@@ -19,6 +20,8 @@ export interface LoadedSpec {
   files: string[]
   /** What loading and compiling found wrong in the document, and worked around (src/spec/notes.ts). */
   notes: NoteSink
+  /** The user's file was Swagger (this version), upgraded to OpenAPI 3.0 at load time (src/spec/swagger2.ts). */
+  swagger?: string
 }
 
 // The parts of an OpenAPI document doorman reads; the rest passes through untouched.
@@ -72,7 +75,7 @@ export function displayFile(spec: Pick<LoadedSpec, 'file'>): string {
   return path.basename(spec.file) === INLINE_NAME ? '<inline spec>' : displayPath(spec.file)
 }
 
-function displayPath(fileOrUrl: string): string {
+export function displayPath(fileOrUrl: string): string {
   const plain = fileOrUrl.startsWith('file://') ? new URL(fileOrUrl).pathname : fileOrUrl
   const relative = path.relative(process.cwd(), plain)
   return relative.startsWith('..') ? plain : relative
@@ -81,7 +84,7 @@ function displayPath(fileOrUrl: string): string {
 // A document passed as an object: relative `$ref`s resolve from the working directory.
 const INLINE_NAME = '<inline>'
 
-/** Loads an OpenAPI 3.0/3.1 document from a YAML or JSON file (or takes one as an object). */
+/** Loads an OpenAPI 3.0/3.1 or Swagger 2.0 document from a YAML or JSON file (or takes one as an object). */
 export async function loadSpec(source: string | object): Promise<LoadedSpec> {
   const file = typeof source === 'string' ? path.resolve(source) : path.join(process.cwd(), INLINE_NAME)
   const shown = displayFile({ file })
@@ -99,99 +102,121 @@ export async function loadSpec(source: string | object): Promise<LoadedSpec> {
     raw = structuredClone(source)
   }
 
-  const version = checkOpenApiVersion(raw, shown)
-  let document: OpenApiDocument
-  // One file whose $refs all resolve inside it: bundling would change nothing (it costs ~15% of a start), skip it and its module.
-  if (onlyLocalRefs(raw)) {
-    document = raw as OpenApiDocument
-    checkStructure(document, version, shown)
-    return { document, version, file, files: typeof source === 'string' ? [file] : [], notes: new NoteSink(shown) }
+  const format = readFormat(raw, shown)
+  // Notes found before a Swagger 2.0 upgrade already point into the user's file; those after it are mapped back.
+  const early = new NoteSink(shown)
+  if (format.kind === 'openapi' && format.note) early.add('document', '/openapi', format.note)
+  const doc = raw as Record<string, unknown>
+  // Notes on the upgraded document are mapped back into what the user wrote, before anything below changes it.
+  const original = format.kind === 'swagger2' ? structuredClone(raw) : undefined
+  fillRequiredFields(doc, format, early, file)
+  // An inline document's relative $refs resolve from the working directory: it "sits" there.
+  const scan = await replaceUnresolvableRefs(doc, file, early, parseYaml, displayPath)
+  const files = typeof source === 'string' ? [file, ...scan.files] : scan.files
+  const bundled = scan.external ? await bundle(doc, file, shown, scan.parsed) : doc
+
+  if (format.kind === 'swagger2') {
+    const { upgradeSwagger2 } = await import('./swagger2.js')
+    const upgraded = await upgradeSwagger2(bundled, original, shown)
+    upgraded.notes.list.unshift(...early.list)
+    return { document: upgraded.document, version: '3.0', file, files, notes: upgraded.notes, swagger: format.version }
   }
+  return { document: bundled as OpenApiDocument, version: format.version, file, files, notes: early }
+}
+
+/** Pulls every file the document `$ref`s into it (json-schema-ref-parser), reading what the scan already parsed. */
+async function bundle(doc: object, file: string, shown: string, parsed: Map<string, unknown>): Promise<Record<string, unknown>> {
   const { default: $RefParser } = await import('@apidevtools/json-schema-ref-parser')
   const parser = new $RefParser()
+  const scanned = {
+    ...yamlParser,
+    // The scan read every file and put its stand-ins in: parsing it again would bring the broken $refs back.
+    canParse: true,
+    parse(input: { url: string; data: string | Buffer }): unknown {
+      const plain = input.url.startsWith('file://') ? fileURLToPath(input.url) : input.url
+      return parsed.get(plain) ?? yamlParser.parse(input)
+    },
+  }
   try {
-    document = (await parser.bundle(file, raw as JSONSchema, {
-      parse: { yaml: yamlParser, json: false, text: false, binary: false },
+    return (await parser.bundle(file, doc as JSONSchema, {
+      parse: { yaml: scanned, json: false, text: false, binary: false },
       // `file: true` would replace the built-in file resolver (options are merged key by key): leave it out.
       resolve: { http: false, external: true },
       // Collect errors instead of failing fast: only then does each one carry the JSON path of its $ref.
       continueOnError: true,
-    })) as unknown as OpenApiDocument
+    })) as unknown as Record<string, unknown>
   } catch (error) {
+    // The scan leaves the bundler nothing it cannot resolve; an error here is one it did not foresee.
     throw refError(error, shown)
   }
-  checkStructure(document, version, shown)
-  const files = typeof source === 'string' ? parser.$refs.paths('file') : []
-  return { document, version, file, files, notes: new NoteSink(shown) }
 }
 
-/** True when every `$ref` in the document is a JSON pointer into the document itself that resolves (anything else goes to the bundler and its errors). */
-function onlyLocalRefs(root: unknown): boolean {
-  const seen = new Set<object>()
-  const resolved = new Set<string>()
-  const stack: unknown[] = [root]
-  while (stack.length > 0) {
-    const node = stack.pop()
-    if (node === null || typeof node !== 'object' || seen.has(node)) continue
-    seen.add(node)
-    const ref = (node as { $ref?: unknown }).$ref
-    if (typeof ref === 'string' && !resolved.has(ref)) {
-      if ((ref !== '#' && !ref.startsWith('#/')) || resolvePointer(root, ref) === undefined) return false
-      resolved.add(ref)
-    }
-    for (const value of Object.values(node)) if (value !== null && typeof value === 'object') stack.push(value)
-  }
-  return true
-}
+type Format = { kind: 'openapi'; version: OpenApiVersion; note?: string } | { kind: 'swagger2'; version: string }
 
-function checkOpenApiVersion(raw: unknown, file: string): OpenApiVersion {
+/** What the document is. Only something that is no OpenAPI or Swagger document at all stops start-up. */
+function readFormat(raw: unknown, file: string): Format {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new SetupError('not an OpenAPI document: expected a mapping at the top level', { file, location: '/' })
   }
   const doc = raw as Record<string, unknown>
-  if (doc.swagger !== undefined) {
-    throw new SetupError(
-      `this is a Swagger ${String(doc.swagger)} document; doorman reads OpenAPI 3.0 and 3.1 (convert it with swagger2openapi)`,
-      { file, location: '/swagger' },
-    )
+  if (doc.swagger !== undefined && doc.openapi === undefined) {
+    // `swagger: 2.0` unquoted is the number 2.
+    const version = typeof doc.swagger === 'number' ? doc.swagger.toFixed(1) : String(doc.swagger)
+    if (!/^2\.0(\.\d+)?$/.test(version)) {
+      throw new SetupError(`unsupported Swagger version '${version}': doorman reads Swagger 2.0 and OpenAPI 3.0 and 3.1`, { file, location: '/swagger' })
+    }
+    return { kind: 'swagger2', version }
   }
-  if (typeof doc.openapi !== 'string') {
+  if (typeof doc.openapi !== 'string' && typeof doc.openapi !== 'number') {
     throw new SetupError("not an OpenAPI document: the top-level 'openapi' field (e.g. openapi: 3.1.0) is missing", {
       file,
       location: '/openapi',
     })
   }
-  const match = /^3\.([01])\.\d+(-.+)?$/.exec(doc.openapi)
-  if (!match) {
-    throw new SetupError(`unsupported OpenAPI version '${doc.openapi}': doorman reads 3.0.x and 3.1.x`, {
-      file,
-      location: '/openapi',
-    })
+  // `openapi: 3.0` unquoted is the number 3; the versions doorman reads are strings.
+  const text = typeof doc.openapi === 'number' ? doc.openapi.toFixed(1) : doc.openapi
+  doc.openapi = text
+  const exact = /^3\.([01])\.\d+(-.+)?$/.exec(text)
+  if (exact) return { kind: 'openapi', version: exact[1] === '0' ? '3.0' : '3.1' }
+  const loose = /^3\.(\d+)/.exec(text)
+  if (!loose) {
+    throw new SetupError(`unsupported OpenAPI version '${text}': doorman reads 3.0.x and 3.1.x`, { file, location: '/openapi' })
   }
-  return match[1] === '0' ? '3.0' : '3.1'
+  const version: OpenApiVersion = loose[1] === '0' ? '3.0' : '3.1'
+  const written = typeof doc.openapi === 'number' ? `${text} (a number: quote it)` : `'${text}'`
+  return { kind: 'openapi', version, note: `openapi ${written} is not a version doorman knows; read as OpenAPI ${version}.` }
 }
 
-function checkStructure(doc: OpenApiDocument, version: OpenApiVersion, file: string): void {
-  const info = doc.info as unknown
-  if (info === null || typeof info !== 'object') {
-    throw new SetupError("the required 'info' object is missing", { file, location: '/info' })
-  }
-  for (const key of ['title', 'version'] as const) {
-    if (typeof (info as Record<string, unknown>)[key] !== 'string') {
-      throw new SetupError(`'info.${key}' is required and must be a string`, { file, location: `/info/${key}` })
+/** Missing `info` or `paths`: a note, and what a document without them can still serve. */
+function fillRequiredFields(doc: Record<string, unknown>, format: Format, notes: NoteSink, file: string): void {
+  const title = path.basename(file) === INLINE_NAME ? 'untitled' : path.basename(file)
+  const info = doc.info
+  if (info === null || typeof info !== 'object' || Array.isArray(info)) {
+    notes.add('document', '/info', `the required 'info' object is ${info === undefined ? 'missing' : 'not a mapping'}; doorman calls the API "${title}", version 0.`)
+    doc.info = { title, version: '0' }
+  } else {
+    const fields = info as Record<string, unknown>
+    for (const [key, fallback] of [['title', title], ['version', '0']] as const) {
+      const value = fields[key]
+      if (typeof value === 'string') continue
+      // YAML reads `version: 1.0` as a number: the author meant the text.
+      const meant = typeof value === 'number' ? String(value) : fallback
+      const why = value === undefined ? 'is missing' : `must be a string, got ${JSON.stringify(value)}`
+      notes.add('document', `/info/${key}`, `'info.${key}' ${why}; read as "${meant}".`)
+      fields[key] = meant
     }
   }
-  if (doc.paths === undefined && version === '3.0') {
-    throw new SetupError("the required 'paths' object is missing (OpenAPI 3.0 requires it)", {
-      file,
-      location: '/paths',
-    })
-  }
-  if (doc.paths !== undefined && (doc.paths === null || typeof doc.paths !== 'object' || Array.isArray(doc.paths))) {
-    throw new SetupError("'paths' must be a mapping of path templates to path items", { file, location: '/paths' })
+  const paths = doc.paths
+  const required = format.kind === 'swagger2' || format.version === '3.0'
+  if (paths === undefined && required) {
+    const which = format.kind === 'swagger2' ? 'Swagger 2.0' : 'OpenAPI 3.0'
+    notes.add('document', '/paths', `the required 'paths' object is missing (${which} requires it); no operation is served.`)
+    doc.paths = {}
+  } else if (paths !== undefined && (paths === null || typeof paths !== 'object' || Array.isArray(paths))) {
+    notes.add('document', '/paths', "'paths' must be a mapping of path templates to path items; no operation is served.")
+    doc.paths = {}
   }
 }
-
 /** Turns the ref parser's errors into one line naming the file, the `$ref` and what is wrong. */
 function refError(error: unknown, file: string): SetupError {
   if (error instanceof SetupError) return error

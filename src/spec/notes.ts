@@ -31,10 +31,14 @@ export class NoteSink {
     private readonly toSource: (pointer: string) => string = (pointer) => pointer,
   ) {}
 
-  /** `pointer` '' is the whole document. */
-  add(kind: string, pointer: string, message: string): void {
-    const at = pointer === '' ? '' : this.toSource(pointer)
-    this.list.push({ kind, where: at ? `${this.file}: ${at}` : this.file, message })
+  /**
+   * `pointer` '' is the whole document. `inFile` names another file (one the
+   * document `$ref`s), whose pointers are its own and are not mapped.
+   */
+  add(kind: string, pointer: string, message: string, inFile?: string): void {
+    const at = pointer === '' || inFile !== undefined ? pointer : this.toSource(pointer)
+    const file = inFile ?? this.file
+    this.list.push({ kind, where: at ? `${file}: ${at}` : file, message })
   }
 
   /** A note about the config or the mock as a whole, not a place in the document. */
@@ -64,4 +68,17 @@ export function groupNotes(notes: readonly Note[], { perKind = 5, verbose = fals
     }
   }
   return lines
+}
+
+/** Notes that point into the document (not the config or doorman itself): what `--strict` fails on. */
+export function documentNotes(notes: readonly Note[]): Note[] {
+  return notes.filter((note) => note.where !== '')
+}
+
+/** `12 notes: 7 route, 5 ref` — the count of each kind, most frequent first. */
+export function summarizeNotes(notes: readonly Note[]): string {
+  const counts = new Map<string, number>()
+  for (const note of notes) counts.set(note.kind, (counts.get(note.kind) ?? 0) + 1)
+  const kinds = [...counts].sort((a, b) => b[1] - a[1]).map(([kind, count]) => `${count} ${kind}`)
+  return `${notes.length} note${notes.length === 1 ? '' : 's'}: ${kinds.join(', ')}`
 }
