@@ -84,17 +84,23 @@ export function routeNotFound(ctx: RequestContext, table: RouteTable): Problem {
 }
 
 /**
- * Compares the request path with each template, letting `{param}` segments
- * stand for the request's own segment so that only the literal parts count.
+ * Compares the request path with each template, letting parameters stand for
+ * the request's own segment so that only the literal parts count: `{id}` is
+ * `report`, and `{id}.{format}` is `report.` (one edit away from `report`).
  */
 function closestPath(requestPath: string, table: RouteTable): string | undefined {
   const segments = requestPath.split('/')
   const candidates = new Map<string, string>()
   for (const route of table.routes) {
     const full = route.basePath + route.template
-    const templateSegments = full.split('/')
-    const filled = templateSegments
-      .map((seg, i) => (/^\{[^}]+\}$/.test(seg) && segments[i] !== undefined && segments[i] !== '' ? segments[i] : seg))
+    const filled = full
+      .split('/')
+      .map((seg, i) => {
+        const own = segments[i]
+        if (own === undefined || own === '' || !seg.includes('{')) return seg
+        let first = true
+        return seg.replace(/\{[^{}]+\}/g, () => (first ? ((first = false), own) : ''))
+      })
       .join('/')
     candidates.set(filled, full)
   }

@@ -12,8 +12,8 @@
  * text around parameters (`{id}.{format}`, `{name}:export`). So: a tree of
  * segments, tried in the Paths Object's order (concrete before templated):
  * the literal segment first, then segments with literal text around
- * parameters (most literal text first, each a regular expression built once
- * at start-up), then a bare `{param}`; a dead end backs up and tries the next.
+ * parameters (most literal text first; see matchPattern), then a bare
+ * `{param}`; a dead end backs up and tries the next.
  */
 
 export type TemplateSegment =
@@ -85,7 +85,9 @@ export type PathMatch<T> =
 
 interface PatternEdge {
   shape: string
-  regex: RegExp
+  /** Literal text and parameter names, alternating (TemplateSegment 'pattern'). */
+  parts: string[]
+  /** How many characters of literal text: the more, the more concrete. */
   literalLength: number
   node: RouterNode
 }
@@ -151,7 +153,7 @@ function child(node: RouterNode, segment: TemplateSegment): RouterNode {
   const known = node.patterns.find((edge) => edge.shape === shape)
   if (known) return known.node
   const literalLength = segment.parts.reduce((sum, part, i) => sum + (i % 2 === 0 ? part.length : 0), 0)
-  const edge: PatternEdge = { shape, regex: segmentRegex(segment.parts), literalLength, node: newNode() }
+  const edge: PatternEdge = { shape, parts: segment.parts, literalLength, node: newNode() }
   node.patterns.push(edge)
   // The more literal text a segment names, the more concrete it is: `fixed.{format}` before `{id}.{format}`.
   // Array.prototype.sort is stable, so equal ones keep the document's order.
@@ -160,31 +162,28 @@ function child(node: RouterNode, segment: TemplateSegment): RouterNode {
 }
 
 /**
- * `{id}.{format}` → /^([^]*)\.([^]*)$/. The first parameter is greedy (`a.tar.gz` → id `a.tar`, format
- * `gz`: the extension is the last dot's). A later parameter followed by literal text cannot contain that
- * text's first character, so a segment with many parameters still matches in O(n²) at worst, never
- * exponentially (segments are at most 1000 characters).
+ * Matches a segment with literal text around parameters, or returns undefined. Not a regular expression:
+ * `^(.*)-(.*)-(.*)$` backtracks in O(n³) on a hostile 1000-character segment (seconds of CPU per request).
+ * Each literal between parameters is placed at its last occurrence, right to left: if the literals fit in
+ * order at all, they fit that way, so nothing is tried twice (O(n) per literal). The first parameter takes
+ * the most text: `a.tar.gz` against `{id}.{format}` is id `a.tar`, format `gz` (the extension is the last dot's).
  */
-function segmentRegex(parts: string[]): RegExp {
-  let source = '^'
-  let seenParam = false
-  for (let i = 0; i < parts.length; i++) {
-    if (i % 2 === 0) {
-      source += escapeRegex(parts[i]!)
-      continue
-    }
-    const next = parts[i + 1]!
-    const last = i + 2 === parts.length
-    if (!seenParam || last) source += '([^]*)'
-    else if (next !== '') source += `([^${escapeRegex(next[0]!)}]*)`
-    else source += '([^]*?)' // `{a}{b}`: nothing tells where one ends; the first takes what it can
-    seenParam = true
+function matchPattern(edge: PatternEdge, segment: string): string[] | undefined {
+  const { parts, literalLength } = edge
+  const first = parts[0]!
+  const last = parts[parts.length - 1]!
+  if (segment.length < literalLength || !segment.startsWith(first) || !segment.endsWith(last)) return undefined
+  const values = new Array<string>((parts.length - 1) / 2)
+  let end = segment.length - last.length
+  for (let i = parts.length - 3; i >= 2; i -= 2) {
+    const literal = parts[i]!
+    const at = segment.lastIndexOf(literal, end - literal.length)
+    if (at < first.length || at + literal.length > end) return undefined
+    values[i / 2] = segment.slice(at + literal.length, end)
+    end = at
   }
-  return new RegExp(source + '$')
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')
+  values[0] = segment.slice(first.length, end)
+  return values
 }
 
 /** Depth-first, concrete before templated; `captures` holds the parameters of the branch being tried. */
@@ -198,10 +197,10 @@ function walk(node: RouterNode, segments: string[], i: number, captures: string[
   }
   if (node.patterns) {
     for (const edge of node.patterns) {
-      const match = edge.regex.exec(segment)
-      if (match === null) continue
+      const values = matchPattern(edge, segment)
+      if (values === undefined) continue
       const mark = captures.length
-      for (let g = 1; g < match.length; g++) captures.push(match[g]!)
+      for (const value of values) captures.push(value)
       const found = walk(edge.node, segments, i + 1, captures, accept)
       if (found) return found
       captures.length = mark

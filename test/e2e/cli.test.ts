@@ -161,8 +161,6 @@ t.test('every broken spec: check and serve stop with exit 2 and one line naming 
     'bad-ref.yaml': /^doorman: fixtures\/specs\/broken\/bad-ref\.yaml: \/paths\/~1things\/post\/requestBody\/content\/application~1json\/schema: cannot resolve \$ref '#\/components\/schemas\/Missing'/,
     'bad-file-ref.yaml': /file not found \(fixtures\/specs\/broken\/does-not-exist\.yaml\)/,
     'swagger2.yaml': /: \/swagger: this is a Swagger 2\.0 document/,
-    'path-param-not-in-template.yaml': /^doorman: fixtures\/specs\/broken\/path-param-not-in-template\.yaml: \/paths\/~1orders\/get: path parameter 'orderId' is declared but '\{orderId\}' is not in the path template$/m,
-    'duplicate-operation-id.yaml': /operationId 'getThing' is used twice/,
   }
   for (const [name, pattern] of Object.entries(expectations)) {
     t.match(results[names.indexOf(name)]!.stderr, pattern, `check ${name}: says where and what`)
