@@ -4,7 +4,7 @@ import { parseTemplate, type TemplateSegment } from './path-router.js'
 import { encodePointerToken } from './refs.js'
 import { basePathsOf } from './router-base-paths.js'
 import { follow, mergeParameters, readParameters, readRequestBody, readResponses } from './router-readers.js'
-import { conditionsOf, routedPart, sameConditions, type RouteCondition } from './router-conditions.js'
+import { bodyTypes, conditionsOf, routedPart, sameConditions, type RouteCondition } from './router-conditions.js'
 
 export const HTTP_METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'] as const
 export type HttpMethod = (typeof HTTP_METHODS)[number]
@@ -216,14 +216,25 @@ function place(placing: Placing, base: string, operation: Operation, quiet: bool
   if (first === operation) return // a base path listed twice
   const candidates = route.candidates?.get(operation.method) ?? [{ operation: first, conditions: placing.conditions.get(first)! }]
   const conditions = placing.conditions.get(operation)!
-  const twin = candidates.find((c) => sameConditions(c.conditions, conditions))
-  if (twin) {
-    if (!quiet) {
-      notes.add('route', operation.pointer, `'${placing.keys.get(twin.operation)}' also has ${operation.method} for the same requests; the first one documented wins, so doorman never routes to this operation`)
+  // Candidates for the same requests (the query and headers aside from media types).
+  const twins = candidates.filter((c) => sameConditions(c.conditions.filter((k) => k.in !== 'content-type'), conditions))
+  if (twins.length === 0) candidates.push({ operation, conditions })
+  else {
+    const ours = bodyTypes(operation)
+    const clash = twins.find((c) => {
+      const theirs = bodyTypes(c.operation)
+      return !ours || !theirs || ours.some((type) => theirs.includes(type))
+    })
+    if (clash) {
+      if (!quiet) {
+        notes.add('route', operation.pointer, `'${placing.keys.get(clash.operation)}' also has ${operation.method} for the same requests; the first one documented wins, so doorman never routes to this operation`)
+      }
+      return
     }
-    return
+    // The same requests but for their media types (Azure's `#overload=stream`): the Content-Type picks.
+    for (const twin of twins) if (!twin.conditions.some((k) => k.in === 'content-type')) twin.conditions = [...twin.conditions, { in: 'content-type', types: bodyTypes(twin.operation)! }]
+    candidates.push({ operation, conditions: [...conditions, { in: 'content-type', types: ours! }] })
   }
-  candidates.push({ operation, conditions })
   candidates.sort((a, b) => b.conditions.length - a.conditions.length) // stable: equals keep the document's order
   ;(route.candidates ??= new Map()).set(operation.method, candidates)
 }

@@ -1,5 +1,5 @@
 import type { NoteSink } from './notes.js'
-import type { ParameterObject } from './route-table.js'
+import type { Operation, ParameterObject } from './route-table.js'
 
 /**
  * Paths Object keys that carry more than a path. A query part (`/rides?page={page}`,
@@ -11,13 +11,19 @@ import type { ParameterObject } from './route-table.js'
  * parameters and headers the request carries.
  */
 
-export interface RouteCondition {
-  in: 'query' | 'header'
-  /** Header names in lower case. */
-  name: string
-  /** `name=value` in the key; `undefined` for a bare `name` (present with any value). */
-  value: string | undefined
-}
+export type RouteCondition =
+  | {
+      in: 'query' | 'header'
+      /** Header names in lower case. */
+      name: string
+      /** `name=value` in the key; `undefined` for a bare `name` (present with any value). */
+      value: string | undefined
+    }
+  /**
+   * Operations that differ only in their request body's media types (Azure's `/analyze#overload=stream`
+   * beside `/analyze`): the request's Content-Type (essence, lower case) picks.
+   */
+  | { in: 'content-type'; types: string[] }
 
 /** The path part of a Paths Object key, with a note for anything else in it. */
 export function routedPart(key: string, pointer: string, notes: NoteSink): string {
@@ -59,14 +65,30 @@ export function conditionsOf(key: string, parameters: readonly ParameterObject[]
 }
 
 export function sameConditions(a: readonly RouteCondition[], b: readonly RouteCondition[]): boolean {
-  const key = (c: RouteCondition) => `${c.in}:${c.name}=${c.value ?? ''}`
-  const keys = new Set(a.map(key))
-  return a.length === b.length && b.every((c) => keys.has(key(c)))
+  const keys = new Set(a.map(conditionKey))
+  return a.length === b.length && b.every((c) => keys.has(conditionKey(c)))
 }
 
-/** Whether a request meets every condition; `query` is the request's query string without the '?'. */
+function conditionKey(c: RouteCondition): string {
+  return c.in === 'content-type' ? `content-type:${c.types.join(',')}` : `${c.in}:${c.name}=${c.value ?? ''}`
+}
+
+/**
+ * The media types of an operation's request body, when they can tell it from another operation's: none may
+ * be a wildcard. `undefined` when it has no body or takes any type.
+ */
+export function bodyTypes(operation: Operation): string[] | undefined {
+  const types = Object.keys(operation.requestBody?.content ?? {}).map((t) => t.split(';')[0]!.trim().toLowerCase())
+  return types.length > 0 && !types.some((t) => t.includes('*')) ? types : undefined
+}
+
+/** Whether a request meets every condition. */
 export function conditionsHold(conditions: readonly RouteCondition[], query: URLSearchParams, headers: Record<string, string | string[] | undefined>): boolean {
   return conditions.every((c) => {
+    if (c.in === 'content-type') {
+      const header = headers['content-type']
+      return typeof header === 'string' && c.types.includes(header.split(';')[0]!.trim().toLowerCase())
+    }
     const found = c.in === 'query' ? query.get(c.name) : headers[c.name]
     if (found === null || found === undefined) return false
     return c.value === undefined || (Array.isArray(found) ? found.includes(c.value) : found === c.value)

@@ -111,6 +111,7 @@ t.test('keys with a query part or an AWS fragment: routed on the path, told apar
       (op) =>
         `${file}: /paths/~1#X-Amz-Target=DynamoDB_20120810.${op}: '/#X-Amz-Target=DynamoDB_20120810.${op}' has a fragment, which clients never send ('#X-Amz-Target=DynamoDB_20120810.${op}'); doorman routes it as '/'`,
     ),
+    `${file}: /paths/~1analyze#overload=stream: '/analyze#overload=stream' has a fragment, which clients never send ('#overload=stream'); doorman routes it as '/analyze'`,
   ])
   t.match(await call('GET', '/rides?page=2'), { status: 200, operation: 'listRides' })
   t.match(await call('GET', '/rides'), { status: 200, operation: 'listRides' })
@@ -140,6 +141,13 @@ t.test('keys with a query part or an AWS fragment: routed on the path, told apar
   t.ok(badItem.status === 400 || badItem.status === 422, `refused (${badItem.status})`)
   const noTarget = await dynamo(undefined, { TableName: 't', Key: {} })
   t.match(noTarget, { status: 400, operation: 'GetItem' }, 'no header: the first documented, whose required header is missing')
+
+  const analyze = (type: string, body: string) => call('POST', '/analyze', { headers: { 'content-type': type }, body })
+  t.match(await analyze('application/json', '{"url":"https://example.com/a.png"}'), { status: 200, operation: 'AnalyzeImage' })
+  t.match(await analyze('application/octet-stream', 'PNG…'), { status: 200, operation: 'AnalyzeImageInStream' }, 'same path and method: the media type picks')
+  t.match(await analyze('application/json; charset=utf-8', '{}'), { status: 422, operation: 'AnalyzeImage' })
+  const other = await analyze('text/plain', 'hello')
+  t.match(other, { status: 415, operation: 'AnalyzeImage' }, 'neither: the first documented answers')
 })
 
 t.test('path parameters that disagree with the template', async (t) => {
