@@ -53,9 +53,11 @@ export function conditionsOf(key: string, parameters: readonly ParameterObject[]
     for (const token of text.split('&')) {
       const eq = token.indexOf('=')
       const name = decode(eq === -1 ? token : token.slice(0, eq))
-      const value = eq === -1 ? undefined : decode(token.slice(eq + 1))
-      // `deprecated!` is a marker, and `page={page}` a parameter like any other: neither tells operations apart.
-      if (name === '' || name.endsWith('!') || value?.includes('{')) continue
+      // `page={page}` asks for the parameter with any value (weatherbit: `/current?city_id={city_id}` beside
+      // `/current?lat={lat}&lon={lon}`); `deprecated!` is a marker, not a parameter.
+      const raw = eq === -1 ? undefined : decode(token.slice(eq + 1))
+      const value = raw?.includes('{') ? undefined : raw
+      if (name === '' || name.endsWith('!')) continue
       const param = parameters.find((p) => (p.in === 'header' ? p.name.toLowerCase() === name.toLowerCase() : p.in === 'query' && p.name === name))
       if (param?.in === 'header') out.push({ in: 'header', name: name.toLowerCase(), value })
       else if (param || fromQuery) out.push({ in: 'query', name, value })

@@ -112,6 +112,8 @@ t.test('keys with a query part or an AWS fragment: routed on the path, told apar
         `${file}: /paths/~1#X-Amz-Target=DynamoDB_20120810.${op}: '/#X-Amz-Target=DynamoDB_20120810.${op}' has a fragment, which clients never send ('#X-Amz-Target=DynamoDB_20120810.${op}'); doorman routes it as '/'`,
     ),
     `${file}: /paths/~1analyze#overload=stream: '/analyze#overload=stream' has a fragment, which clients never send ('#overload=stream'); doorman routes it as '/analyze'`,
+    `${file}: /paths/~1current?city={city}&country={country}: '/current?city={city}&country={country}' has a query part, which is not part of the path ('?city={city}&country={country}'); doorman routes it as '/current'`,
+    `${file}: /paths/~1current?city_id={city_id}: '/current?city_id={city_id}' has a query part, which is not part of the path ('?city_id={city_id}'); doorman routes it as '/current'`,
   ])
   t.match(await call('GET', '/rides?page=2'), { status: 200, operation: 'listRides' })
   t.match(await call('GET', '/rides'), { status: 200, operation: 'listRides' })
@@ -148,6 +150,12 @@ t.test('keys with a query part or an AWS fragment: routed on the path, told apar
   t.match(await analyze('application/json; charset=utf-8', '{}'), { status: 422, operation: 'AnalyzeImage' })
   const other = await analyze('text/plain', 'hello')
   t.match(other, { status: 415, operation: 'AnalyzeImage' }, 'neither: the first documented answers')
+
+  t.match(await call('GET', '/current?city_id=5'), { status: 200, operation: 'currentByCityId' }, 'the query parameters sent pick')
+  t.match(await call('GET', '/current?city=Paris&country=FR'), { status: 200, operation: 'currentByCity' })
+  t.match(await call('GET', '/current?city=Paris&country=France'), { status: 400, operation: 'currentByCity' })
+  t.match(await call('GET', '/current?city_id=abc'), { status: 400, operation: 'currentByCityId' })
+  t.match(await call('GET', '/current'), { status: 400, operation: 'currentByCity' }, 'none: the first documented, whose city is required')
 })
 
 t.test('path parameters that disagree with the template', async (t) => {
