@@ -6,7 +6,7 @@ interface ServerObject {
   variables?: Record<string, { default?: unknown; enum?: unknown } | undefined>
 }
 
-/** More base paths than this from one server's enums: only the defaults are routed (a note says so). */
+/** More base paths than this (from one server's enums, or from all servers): the rest are not routed, and a note says so. */
 const MAX_EXPANSIONS = 32
 
 /**
@@ -38,6 +38,11 @@ export function basePathsOf(servers: unknown, pointer: string, notes: NoteSink):
     }
     for (const base of serverBasePaths(server, at, notes)) if (!out.includes(base)) out.push(base)
   })
+  if (out.length > MAX_EXPANSIONS) {
+    // Every operation is routed once per base path: bound what a long server list costs.
+    notes.add('server', pointer, `the servers give ${out.length} base paths; doorman routes the first ${MAX_EXPANSIONS} (${out[0] || '/'} first)`)
+    out.splice(MAX_EXPANSIONS)
+  }
   return out.length > 0 ? out : undefined
 }
 

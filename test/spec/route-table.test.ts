@@ -115,6 +115,48 @@ t.test('base paths come from servers[0].url', async (t) => {
   t.match(hostOnly.notes, [/'api\.example\.com\/v2' looks like a host without a scheme/])
 })
 
+t.test('servers: every root base path routes; path-item and operation servers replace them', async (t) => {
+  const { table, notes } = await compiled(
+    doc(
+      {
+        '/a': { get: ok, post: { servers: [{ url: 'https://uploads.example.com/up' }], ...ok } },
+        '/b': { servers: [{ url: '/item-level' }], get: ok },
+        '/c': { servers: [], get: ok },
+      },
+      { servers: [{ url: 'https://api.example.com/v1' }, { url: 'http://localhost:8080/' }, { url: '/v1' }, { url: 'https://staging.example.com/{stage}/api', variables: { stage: { default: 'beta', enum: ['alpha', 'beta'] } } }] },
+    ),
+  )
+  t.same(notes, [])
+  t.equal(table.basePath, '/v1', 'the first names things')
+  t.same(table.basePaths, ['/v1', '', '/beta/api', '/alpha/api'], 'each once; an enum routes every value, its default first')
+  t.same(
+    table.operations.map((op) => op.label),
+    ['GET /v1/a', 'POST /up/a', 'GET /item-level/b', 'GET /v1/c'],
+    'labels name the first base path of each operation (empty servers: the enclosing ones)',
+  )
+  t.same(
+    table.routes.map((r) => `${r.basePath}${r.template} ${[...r.operations.keys()].join(',')}`),
+    ['/v1/a GET', '/a GET', '/beta/api/a GET', '/alpha/api/a GET', '/up/a POST', '/item-level/b GET', '/v1/c GET', '/c GET', '/beta/api/c GET', '/alpha/api/c GET'],
+  )
+
+  const broken = await compiled(doc({ '/x': { get: { servers: 'nope', ...ok } } }, { servers: [{ description: 'no url' }, { url: '/ok' }] }))
+  t.same(broken.notes, [
+    "server <inline spec>: /servers/0: a server needs a 'url' string; doorman ignores this one",
+    "server <inline spec>: /paths/~1x/get/servers: 'servers' is not a list; doorman ignores it",
+  ])
+  t.equal(broken.table.operations[0]!.label, 'GET /ok/x')
+
+  const many = await compiled(
+    doc({ '/x': { get: ok } }, { servers: [{ url: '/{a}/{b}', variables: { a: { default: 'a0', enum: Array.from({ length: 8 }, (_, i) => `a${i}`) }, b: { default: 'b0', enum: Array.from({ length: 8 }, (_, i) => `b${i}`) } } }] }),
+  )
+  t.same(many.notes, ["server <inline spec>: /servers/0/url: the server variables give more than 32 base paths; doorman routes '{b}' as 'b0' only"])
+  t.equal(many.table.basePaths.length, 8)
+
+  const wild = await compiled(doc({ '/x': { get: ok } }, { servers: [{ url: '/{tenant}/v1' }] }))
+  t.same(wild.notes, ["server <inline spec>: /servers/0/url: server variable '{tenant}' is not defined in 'variables'; doorman accepts any value for it in the path"])
+  t.equal(wild.table.routes[0]!.baseParams, 1, 'captured, but not a path parameter')
+})
+
 t.test('the 3.0 petstore: operation-level params join the path-level one', async (t) => {
   const { operations } = await table(fixture('specs', 'petstore-3.0.yaml'))
   const getPet = operations.find((op) => op.id === 'getPet')!
