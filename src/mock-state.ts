@@ -1,4 +1,3 @@
-import FindMyWay from 'find-my-way'
 import { compileAuth } from './auth/runtime.js'
 import { credentialQueryNames } from './auth/security.js'
 import { DEFAULT_REDACT, type DoormanConfig, loadConfigFile, resolveConfig, type ResolvedConfig } from './config.js'
@@ -10,7 +9,8 @@ import type { Note } from './spec/notes.js'
 import { SetupError } from './setup-error.js'
 import { compileRules } from './spec/compile-rules.js'
 import { loadSpec } from './spec/load-spec.js'
-import { compileRouteTable, type Operation, type PathRoute, type RouteTable } from './spec/route-table.js'
+import { PathRouter } from './spec/path-router.js'
+import { compileRouteTable, HTTP_METHODS, type HttpMethod, type Operation, type PathRoute, type RouteTable } from './spec/route-table.js'
 import { closest } from './util/closest.js'
 
 /** Where a mock's state comes from: the files (or objects) `serve --watch` reads again on every change. */
@@ -48,7 +48,8 @@ export type RouteLookup =
   /** A path that is not a URL (a `%` that starts no `%XX`). */
   | { kind: 'bad-url' }
 
-export type RouteFinder = (url: string) => RouteLookup
+/** With `method`, the most concrete path that has an operation for it (else not-found); without, the most concrete path. */
+export type RouteFinder = (url: string, method?: HttpMethod) => RouteLookup
 
 /**
  * Loads the config and the spec and compiles everything a request is checked
@@ -73,28 +74,25 @@ export async function loadMockState(sources: MockSources): Promise<MockState> {
 
 /**
  * fastify cannot drop routes, so the server registers one catch-all route and
- * matches paths here, with fastify's own router (find-my-way, same options),
- * rebuilt with every route table: static before parametric, so `/orders/mine`
- * beats `/orders/{orderId}`.
+ * matches paths here, rebuilt with every route table, in the order the
+ * OpenAPI Paths Object gives: concrete before templated, so `/orders/mine`
+ * beats `/orders/{orderId}` (src/spec/path-router.ts says why not find-my-way).
+ * Captured values come back as p0, p1, …: the route step names them after
+ * the operation's own template (merged templates may name them differently).
  */
 export function compileRouter(table: RouteTable): RouteFinder {
-  const TOO_LONG = Symbol('too-long')
-  const BAD_URL = Symbol('bad-url')
-  const router = FindMyWay({
-    maxParamLength: 1000,
-    onMaxParamLength: () => TOO_LONG,
-    onBadUrl: () => BAD_URL,
-  })
-  // Methods are the route step's business (405 + Allow): every path is stored under one method.
-  for (const route of table.routes) router.on('GET', route.routerPath, () => undefined, route)
-  router.compile()
-  return (url) => {
-    const found = router.find('GET', url)
-    if (found === null) return { kind: 'not-found' }
-    if (found.store === null) {
-      return (found.handler as unknown as () => symbol)() === TOO_LONG ? { kind: 'too-long' } : { kind: 'bad-url' }
-    }
-    return { kind: 'found', route: found.store as PathRoute, params: found.params as Record<string, string> }
+  const router = new PathRouter<PathRoute>()
+  // Distinct shapes by construction (the table merges equal ones), so nothing is ever refused here.
+  for (const route of table.routes) router.add(route.segments, route)
+  const accepts = new Map(HTTP_METHODS.map((method) => [method, (route: PathRoute) => route.operations.has(method) || (method === 'HEAD' && route.operations.has('GET'))]))
+  return (url, method) => {
+    const q = url.indexOf('?')
+    const found = router.find(q === -1 ? url : url.slice(0, q), method && accepts.get(method))
+    if (found.kind !== 'found') return found
+    const route = found.value
+    const params: Record<string, string> = {}
+    for (let i = route.baseParams; i < found.captures.length; i++) params[`p${i - route.baseParams}`] = found.captures[i]!
+    return { kind: 'found', route, params }
   }
 }
 

@@ -58,7 +58,7 @@ export function buildRequests(state: MockState, options: CurlOptions): CurlPlan 
     operations: operations.map((op) => ({
       id: op.id,
       method: op.method,
-      path: state.table.basePath + op.path,
+      path: op.basePath + op.path,
       summary: (resolvePointer(state.spec.document, `#${op.pointer}`) as { summary?: string } | undefined)?.summary,
       requests: buildForOperation(state, op, baseUrl),
     })),
@@ -241,7 +241,7 @@ function toRequest(state: MockState, op: Operation, baseUrl: string, draft: Draf
     ...(expect.code ? { expectCode: expect.code } : {}),
     ...(expect.exit ? { expectExit: expect.exit } : {}),
     method: op.method,
-    url: `${baseUrl}${state.table.basePath}${path}${query.length ? `?${encodeQuery(query)}` : ''}`,
+    url: `${baseUrl}${op.basePath}${path}${query.length ? `?${encodeQuery(query)}` : ''}`,
     headers: all,
     ...(draft.body !== undefined ? { body: draft.body } : {}),
     ...(draft.bodyFromCommand !== undefined ? { bodyFromCommand: draft.bodyFromCommand } : {}),

@@ -17,7 +17,7 @@ export function describeMock(state: MockState): string {
       (table.basePath ? `, base path ${table.basePath}` : ''),
   ]
   // Columns as wide as the longest path and operationId (USPTO's `/ds-api/{dataset}/{version}/records`), so they stay aligned.
-  const pathWidth = Math.max(34, ...table.operations.map((op) => table.basePath.length + op.path.length))
+  const pathWidth = Math.max(34, ...table.operations.map((op) => op.basePath.length + op.path.length))
   const idWidth = Math.max(20, ...table.operations.map((op) => op.id.length))
   for (const op of table.operations) {
     const rules: string[] = []
@@ -31,7 +31,7 @@ export function describeMock(state: MockState): string {
     const params = op.parameters.map((p) => `${p.in}:${p.name}${p.required ? '*' : ''}`)
     if (params.length) rules.push(`params: ${params.join(' ')}`)
     rules.push(`responses: ${Object.keys(op.responses).join(' ') || 'none'}`)
-    lines.push(`  ${op.method.padEnd(7)} ${(table.basePath + op.path).padEnd(pathWidth)} ${op.id.padEnd(idWidth)} ${rules.join('  ')}`)
+    lines.push(`  ${op.method.padEnd(7)} ${(op.basePath + op.path).padEnd(pathWidth)} ${op.id.padEnd(idWidth)} ${rules.join('  ')}`)
   }
   return lines.join('\n') + '\n'
 }

@@ -1,6 +1,10 @@
-import { SetupError } from '../setup-error.js'
-import { displayFile, type LoadedSpec } from './load-spec.js'
-import { deref, encodePointerToken } from './refs.js'
+import type { LoadedSpec } from './load-spec.js'
+import type { NoteSink } from './notes.js'
+import { parseTemplate, type TemplateSegment } from './path-router.js'
+import { encodePointerToken } from './refs.js'
+import { basePathsOf } from './router-base-paths.js'
+import { follow, mergeParameters, readParameters, readRequestBody, readResponses } from './router-readers.js'
+import { bodyTypes, conditionsOf, routedPart, sameConditions, type RouteCondition } from './router-conditions.js'
 
 export const HTTP_METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'] as const
 export type HttpMethod = (typeof HTTP_METHODS)[number]
@@ -48,15 +52,19 @@ export interface RequestBodyObject {
 }
 
 export interface Operation {
-  /** The spec's operationId, or `METHOD /path` when it has none. */
+  /** The spec's operationId, or `METHOD /path` when it has none (or an earlier operation has it). */
   id: string
   method: HttpMethod
-  /** The path template as documented, without the base path: `/orders/{orderId}`. */
+  /** The path template it is routed on, without the base path: `/orders/{orderId}` (a documented `?query` or `#fragment` left out). */
   path: string
+  /** The first base path it is served under ('' for none): from its own `servers`, its path item's, or the document's. */
+  basePath: string
   /** `POST /v2/orders/{orderId}`: as a client calls it, base path included. Details name operations by it. */
   label: string
   /** JSON pointer of the operation object inside the document. */
   pointer: string
+  /** The template's parameter names in path order (a name written twice is there twice; the first one is validated). */
+  templateParams: string[]
   parameters: ParameterObject[]
   requestBody: RequestBodyObject | undefined
   responses: Record<string, ResponseObject>
@@ -65,205 +73,202 @@ export interface Operation {
   extension: Record<string, unknown>
 }
 
+/** One path as the router matches it: a base path and a template, with the operations found there. */
 export interface PathRoute {
-  /** As documented: `/orders/{orderId}`. */
+  /** As documented (the first one, where templates differ only in parameter names): `/orders/{orderId}`. */
   template: string
-  /** Registered with fastify (base path included, params renamed p0, p1, … because OpenAPI names may hold any character). */
-  routerPath: string
-  /** OpenAPI parameter names, in the order of p0, p1, … */
+  basePath: string
+  /** Base path and template, as the router reads them (src/spec/path-router.ts). */
+  segments: TemplateSegment[]
+  /** How many captured values come from variables in the base path: they are not path parameters. */
+  baseParams: number
+  /** The first template's parameter names, in the order of the captured values p0, p1, … */
   paramNames: string[]
+  /** The first operation documented for each method. */
   operations: Map<HttpMethod, Operation>
+  /**
+   * Where one method has several operations here, told apart by the query parameters or headers their
+   * keys name (`/{Bucket}?acl`, `/#X-Amz-Target=…`): the candidates, tried in order (most conditions first).
+   */
+  candidates?: Map<HttpMethod, RouteCandidate[]>
+}
+
+export interface RouteCandidate {
+  operation: Operation
+  /** All must hold; an empty list takes what no other candidate did. */
+  conditions: RouteCondition[]
 }
 
 export interface RouteTable {
+  /** The document's first base path: the one messages name. */
   basePath: string
+  /** Every base path the document's root `servers` give; each one routes. */
+  basePaths: string[]
   routes: PathRoute[]
   operations: Operation[]
 }
 
-export function compileRouteTable(spec: LoadedSpec): RouteTable {
-  const { document: doc } = spec
-  const file = displayFile(spec)
-  const basePath = serverBasePath(doc.servers, file)
-  const routes: PathRoute[] = []
-  const operations: Operation[] = []
-  const seenIds = new Map<string, string>()
-  const seenShapes = new Map<string, string>()
+/** What placing operations on routes keeps track of. */
+interface Placing {
+  routes: Map<string, PathRoute>
+  /** Per route, the templates documented for it (more than one where only the parameter names differ). */
+  templates: Map<PathRoute, Set<string>>
+  keys: Map<Operation, string>
+  conditions: Map<Operation, RouteCondition[]>
+  notes: NoteSink
+}
 
-  for (const [template, rawItem] of Object.entries(doc.paths ?? {})) {
-    if (template.startsWith('x-')) continue // specification extensions are allowed among the paths
-    const itemPointer = `/paths/${encodePointerToken(template)}`
-    if (!template.startsWith('/')) {
-      throw new SetupError(`path '${template}' must start with '/'`, { file, location: itemPointer })
+/**
+ * Reads the paths into routes and operations. A mistake in the document is a
+ * start-up note (spec.notes) with a fallback, never an exception: only the
+ * broken piece is left out, and the rest is served exactly.
+ */
+export function compileRouteTable(spec: LoadedSpec): RouteTable {
+  const { document: doc, notes } = spec
+  const basePaths = basePathsOf(doc.servers, '/servers', notes) ?? ['']
+  const placing: Placing = { routes: new Map(), templates: new Map(), keys: new Map(), conditions: new Map(), notes }
+  const operations: Operation[] = []
+  const ids = new Map<string, string>()
+  const paths = doc.paths !== null && typeof doc.paths === 'object' ? doc.paths : {}
+
+  for (const [key, rawItem] of Object.entries(paths)) {
+    if (key.startsWith('x-')) continue // specification extensions are allowed among the paths
+    const itemPointer = `/paths/${encodePointerToken(key)}`
+    const item = follow(doc, rawItem, itemPointer, notes, 'doorman leaves this path out') as Record<string, unknown> | null | undefined
+    if (item === undefined) continue
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      notes.add('route', itemPointer, 'a path item must be a mapping; doorman leaves this path out')
+      continue
     }
-    const item = deref(doc, rawItem, itemPointer, file) as Record<string, unknown> | null
-    if (item === null || typeof item !== 'object') {
-      throw new SetupError('a path item must be a mapping', { file, location: itemPointer })
+    const template = routedPart(key, itemPointer, notes)
+    const parsed = parseTemplate(template)
+    if (parsed.strayBraces) notes.add('route', itemPointer, `a '{' or '}' in '${key}' opens or closes no parameter; doorman matches it as literal text`)
+    for (const name of new Set(parsed.params.filter((name, i) => parsed.params.indexOf(name) !== i))) {
+      notes.add('route', itemPointer, `path parameter '{${name}}' appears more than once; doorman reads every one of its segments and validates the first`)
     }
-    const { routerPath, paramNames } = toRouterPath(basePath, template, file, itemPointer)
-    // OpenAPI: templates that differ only in parameter names are identical, and invalid (fastify would throw).
-    const twin = seenShapes.get(routerPath)
-    if (twin !== undefined) {
-      throw new SetupError(`path '${template}' is the same template as '${twin}' (only the parameter names differ)`, {
-        file,
-        location: itemPointer,
-      })
-    }
-    seenShapes.set(routerPath, template)
-    const route: PathRoute = { template, routerPath, paramNames, operations: new Map() }
-    const sharedParams = readParameters(doc, item.parameters, `${itemPointer}/parameters`, file)
+    const itemBases = basePathsOf(item.servers, `${itemPointer}/servers`, notes) ?? basePaths
+    const shared = readParameters(doc, item.parameters, `${itemPointer}/parameters`, notes)
 
     for (const method of HTTP_METHODS) {
       const raw = item[method.toLowerCase()]
       if (raw === undefined) continue
       const pointer = `${itemPointer}/${method.toLowerCase()}`
-      if (raw === null || typeof raw !== 'object') {
-        throw new SetupError('an operation must be a mapping', { file, location: pointer })
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+        notes.add('route', pointer, `an operation must be a mapping; doorman leaves ${method} out of this path`)
+        continue
       }
       const op = raw as Record<string, unknown>
-      const id = typeof op.operationId === 'string' ? op.operationId : `${method} ${template}`
-      const clash = seenIds.get(id)
-      if (clash) {
-        throw new SetupError(`operationId '${id}' is used twice (also at ${clash})`, { file, location: pointer })
-      }
-      seenIds.set(id, pointer)
-      const own = readParameters(doc, op.parameters, `${pointer}/parameters`, file)
+      const bases = basePathsOf(op.servers, `${pointer}/servers`, notes) ?? itemBases
+      const parameters = pathParameters(mergeParameters(shared, readParameters(doc, op.parameters, `${pointer}/parameters`, notes)), parsed.params, pointer, notes)
       const operation: Operation = {
-        id,
+        id: operationId(op.operationId, `${method} ${key}`, pointer, ids, notes),
         method,
         path: template,
-        label: `${method} ${basePath}${template}`,
+        basePath: bases[0]!,
+        label: `${method} ${bases[0]}${template}`,
         pointer,
-        parameters: mergeParameters(sharedParams, own),
-        requestBody: readRequestBody(doc, op.requestBody, `${pointer}/requestBody`, file),
-        responses: readResponses(doc, op.responses, `${pointer}/responses`, file),
+        templateParams: parsed.params,
+        parameters,
+        requestBody: readRequestBody(doc, op.requestBody, `${pointer}/requestBody`, notes),
+        responses: readResponses(doc, op.responses, `${pointer}/responses`, notes),
         security: (op.security ?? doc.security ?? []) as Array<Record<string, string[]>>,
         extension: (op['x-doorman'] ?? {}) as Record<string, unknown>,
       }
-      checkPathParameters(operation, paramNames, file)
-      route.operations.set(method, operation)
       operations.push(operation)
+      placing.keys.set(operation, key)
+      placing.conditions.set(operation, conditionsOf(key, parameters))
+      bases.forEach((base, i) => place(placing, base, operation, i > 0))
     }
-    routes.push(route)
   }
-  return { basePath, routes, operations }
+  return { basePath: basePaths[0]!, basePaths, routes: [...placing.routes.values()], operations }
 }
 
-/** `servers[0].url` may carry a base path (`http://host/api/v1`, `/v2`, `{scheme}://host/{version}`). */
-function serverBasePath(servers: LoadedSpec['document']['servers'], file: string): string {
-  const server = servers?.[0]
-  if (!server || typeof server.url !== 'string') return ''
-  const url = server.url.replace(/\{([^}]+)\}/g, (_, name: string) => {
-    const fallback = server.variables?.[name]?.default
-    if (typeof fallback !== 'string') {
-      throw new SetupError(`server variable '${name}' has no default`, { file, location: '/servers/0/url' })
+/**
+ * Puts an operation on the route for its base path and template. OpenAPI calls templates that differ only in
+ * parameter names identical (and so invalid), but real descriptions have them (GitHub's attestations): they
+ * share one route, and where both have a method, the first one documented wins. `quiet` for a second base
+ * path, whose notes the first one gave.
+ */
+function place(placing: Placing, base: string, operation: Operation, quiet: boolean): void {
+  const { routes, notes } = placing
+  const full = parseTemplate(base + operation.path)
+  let route = routes.get(full.shape)
+  if (route === undefined) {
+    const baseParams = parseTemplate(base).params.length
+    route = { template: operation.path, basePath: base, segments: full.segments, baseParams, paramNames: operation.templateParams, operations: new Map() }
+    routes.set(full.shape, route)
+    placing.templates.set(route, new Set([operation.path]))
+  }
+  const templates = placing.templates.get(route)!
+  const key = placing.keys.get(operation)!
+  if (!templates.has(operation.path)) {
+    templates.add(operation.path)
+    if (!quiet) {
+      const itemPointer = operation.pointer.slice(0, operation.pointer.lastIndexOf('/'))
+      notes.add('route', itemPointer, `'${key}' matches the same requests as '${route.template}' (only the parameter names differ); doorman routes them as one path, with the methods of both`)
     }
-    return fallback
+  }
+  const first = route.operations.get(operation.method)
+  if (first === undefined) {
+    route.operations.set(operation.method, operation)
+    return
+  }
+  if (first === operation) return // a base path listed twice
+  const candidates = route.candidates?.get(operation.method) ?? [{ operation: first, conditions: placing.conditions.get(first)! }]
+  const conditions = placing.conditions.get(operation)!
+  // Candidates for the same requests (the query and headers aside from media types).
+  const twins = candidates.filter((c) => sameConditions(c.conditions.filter((k) => k.in !== 'content-type'), conditions))
+  if (twins.length === 0) candidates.push({ operation, conditions })
+  else {
+    const ours = bodyTypes(operation)
+    const clash = twins.find((c) => {
+      const theirs = bodyTypes(c.operation)
+      return !ours || !theirs || ours.some((type) => theirs.includes(type))
+    })
+    if (clash) {
+      if (!quiet) {
+        notes.add('route', operation.pointer, `'${placing.keys.get(clash.operation)}' also has ${operation.method} for the same requests; the first one documented wins, so doorman never routes to this operation`)
+      }
+      return
+    }
+    // The same requests but for their media types (Azure's `#overload=stream`): the Content-Type picks.
+    for (const twin of twins) if (!twin.conditions.some((k) => k.in === 'content-type')) twin.conditions = [...twin.conditions, { in: 'content-type', types: bodyTypes(twin.operation)! }]
+    candidates.push({ operation, conditions: [...conditions, { in: 'content-type', types: ours! }] })
+  }
+  candidates.sort((a, b) => b.conditions.length - a.conditions.length) // stable: equals keep the document's order
+  ;(route.candidates ??= new Map()).set(operation.method, candidates)
+}
+
+function operationId(raw: unknown, fallback: string, pointer: string, ids: Map<string, string>, notes: NoteSink): string {
+  let id = typeof raw === 'string' && raw !== '' ? raw : fallback
+  const clash = ids.get(id)
+  if (clash !== undefined) {
+    let unique = fallback
+    for (let n = 2; ids.has(unique); n++) unique = `${fallback} (${n})`
+    notes.add('route', pointer, `operationId '${id}' is also used at ${clash}; doorman names this operation '${unique}'`)
+    id = unique
+  }
+  ids.set(id, pointer)
+  return id
+}
+
+/**
+ * The template decides which path parameters there are: one it names but no one declares is a required
+ * string (OpenAPI requires the declaration, many descriptions leave it out), and one declared but not in
+ * the template could never be sent, so it is dropped (it would make every request fail `required`).
+ */
+function pathParameters(parameters: ParameterObject[], templateNames: string[], pointer: string, notes: NoteSink): ParameterObject[] {
+  const out = parameters.filter((p) => {
+    if (p.in !== 'path' || templateNames.includes(p.name)) return true
+    notes.add('parameter', pointer, `path parameter '${p.name}' is declared but '{${p.name}}' is not in the path template; doorman ignores it`)
+    return false
   })
-  const pathname = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? new URL(url).pathname : url.split(/[?#]/)[0]!
-  const trimmed = pathname.replace(/\/+$/, '')
-  return trimmed === '' || trimmed === '/' ? '' : trimmed.startsWith('/') ? trimmed : `/${trimmed}`
-}
-
-function toRouterPath(basePath: string, template: string, file: string, location: string) {
-  const paramNames: string[] = []
-  // find-my-way reads ':' as a parameter and '*' as a wildcard: escape the literal ones.
-  const literal = (text: string) => text.replaceAll(':', '::')
-  let routerPath = ''
-  let last = 0
-  for (const match of template.matchAll(/\{([^{}]+)\}/g)) {
-    routerPath += literal(template.slice(last, match.index))
-    if (paramNames.includes(match[1]!)) {
-      throw new SetupError(`path parameter '{${match[1]}}' appears twice`, { file, location })
-    }
-    routerPath += `:p${paramNames.length}`
-    paramNames.push(match[1]!)
-    last = match.index + match[0].length
-  }
-  routerPath += literal(template.slice(last))
-  if (/[{}*]/.test(routerPath.replaceAll('::', ''))) {
-    throw new SetupError(`path template '${template}' is malformed`, { file, location })
-  }
-  return { routerPath: literal(basePath) + routerPath, paramNames }
-}
-
-function readParameters(doc: object, raw: unknown, pointer: string, file: string): ParameterObject[] {
-  if (raw === undefined) return []
-  if (!Array.isArray(raw)) throw new SetupError("'parameters' must be a list", { file, location: pointer })
-  return raw.map((entry, index) => {
-    const at = `${pointer}/${index}`
-    const ref = (entry as { $ref?: string } | null)?.$ref
-    const param = deref(doc, entry, at, file) as Omit<ParameterObject, 'pointer'> | null
-    if (!param || typeof param.name !== 'string' || !['path', 'query', 'header', 'cookie'].includes(param.in)) {
-      throw new SetupError("a parameter needs a 'name' and 'in' (path, query, header or cookie)", {
-        file,
-        location: at,
-      })
-    }
-    return { ...param, pointer: ref ? ref.slice(1) : at }
-  })
-}
-
-/** Operation-level parameters override path-level ones with the same name and location. */
-function mergeParameters(shared: ParameterObject[], own: ParameterObject[]): ParameterObject[] {
-  const key = (p: ParameterObject) => `${p.in}:${p.in === 'header' ? p.name.toLowerCase() : p.name}`
-  const ownKeys = new Set(own.map(key))
-  return [...shared.filter((p) => !ownKeys.has(key(p))), ...own]
-}
-
-function readRequestBody(doc: object, raw: unknown, pointer: string, file: string): RequestBodyObject | undefined {
-  if (raw === undefined) return undefined
-  const ref = (raw as { $ref?: string } | null)?.$ref
-  const body = deref(doc, raw, pointer, file) as { required?: boolean; content?: unknown } | null
-  if (!body || typeof body.content !== 'object' || body.content === null) {
-    throw new SetupError("a requestBody needs a 'content' mapping of media types", { file, location: pointer })
-  }
-  return {
-    required: body.required === true,
-    content: body.content as Record<string, MediaTypeObject>,
-    pointer: ref ? ref.slice(1) : pointer,
-  }
-}
-
-function readResponses(doc: object, raw: unknown, pointer: string, file: string): Record<string, ResponseObject> {
-  if (raw === undefined) return {}
-  if (raw === null || typeof raw !== 'object') {
-    throw new SetupError("'responses' must be a mapping of status codes", { file, location: pointer })
-  }
-  const out: Record<string, ResponseObject> = {}
-  for (const [status, entry] of Object.entries(raw)) {
-    if (status.startsWith('x-')) continue
-    const at = `${pointer}/${encodePointerToken(status)}`
-    if (!/^([1-5]([0-9]{2}|XX)|default)$/.test(status)) {
-      throw new SetupError(`'${status}' is not a status code, a range like 4XX, or 'default'`, { file, location: at })
-    }
-    const ref = (entry as { $ref?: string } | null)?.$ref
-    const response = deref(doc, entry, at, file) as Omit<ResponseObject, 'pointer'>
-    const headers: Record<string, HeaderObject> = {}
-    for (const [name, header] of Object.entries(response.headers ?? {})) {
-      headers[name] = deref(doc, header, `${at}/headers/${encodePointerToken(name)}`, file)
-    }
-    out[status] = { ...response, headers, pointer: ref ? ref.slice(1) : at }
-  }
+  const undeclared = [...new Set(templateNames)].filter((name) => !out.some((p) => p.in === 'path' && p.name === name))
+  if (undeclared.length === 0) return out
+  const names = undeclared.map((name) => `'{${name}}'`).join(', ')
+  const one = undeclared.length === 1
+  notes.add('parameter', pointer, `path parameter${one ? '' : 's'} ${names} ${one ? 'is' : 'are'} in the template but not declared in 'parameters'; doorman reads ${one ? 'it as a required string' : 'them as required strings'}`)
+  // Nothing at `pointer`/schema: the validator requires the value and takes any string.
+  for (const name of undeclared) out.push({ name, in: 'path', required: true, schema: { type: 'string' }, pointer: `${pointer}/parameters/{${name}}` })
   return out
-}
-
-function checkPathParameters(operation: Operation, templateNames: string[], file: string): void {
-  const declared = operation.parameters.filter((p) => p.in === 'path').map((p) => p.name)
-  for (const name of templateNames) {
-    if (!declared.includes(name)) {
-      throw new SetupError(`path parameter '{${name}}' is in the template but not declared in 'parameters'`, {
-        file,
-        location: operation.pointer,
-      })
-    }
-  }
-  for (const name of declared) {
-    if (!templateNames.includes(name)) {
-      throw new SetupError(`path parameter '${name}' is declared but '{${name}}' is not in the path template`, {
-        file,
-        location: operation.pointer,
-      })
-    }
-  }
 }

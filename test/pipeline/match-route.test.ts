@@ -34,6 +34,17 @@ t.test('the default spec', async (t) => {
     t.equal(one!.operation, 'getOrder')
   })
 
+  t.test('the most concrete path lacks the method: a less concrete one that has it takes the request', async (t) => {
+    const res = await fetch(`${mock.url}/orders/mine`, { method: 'DELETE' })
+    await res.arrayBuffer()
+    const [entry] = await mock.journal.waitFor({ method: 'DELETE', path: '/orders/mine' })
+    t.equal(entry!.operation, 'deleteOrder', '/orders/{orderId} with orderId "mine"')
+    t.not(res.status, 405)
+    const none = await fetchJson(`${mock.url}/orders/mine`, { method: 'POST' })
+    t.equal(none.status, 405, 'where no template has the method, 405')
+    t.equal(none.headers.get('allow'), 'GET, HEAD, OPTIONS', 'with the methods of the most concrete path')
+  })
+
   t.test('404 names the closest documented path', async (t) => {
     const typo = await fetchJson(`${mock.url}/ordrs`)
     t.equal(typo.status, 404)
