@@ -2,7 +2,7 @@ import { Problem } from '../problems/problem.js'
 import { kindOf, type MediaRule } from '../spec/compile-rules.js'
 import type { Operation } from '../spec/route-table.js'
 import { closest } from '../util/closest.js'
-import { parseMediaType } from '../util/media-type.js'
+import { essence, parseMediaType } from '../util/media-type.js'
 import type { RequestContext, Stage } from './context.js'
 
 export const SUPPORTED_ENCODINGS = ['gzip', 'deflate', 'br']
@@ -130,7 +130,7 @@ function parseEncodings(header: string | undefined): string[] {
  * a subtype alone (`json`), or the right subtype under the wrong type (`text/json`).
  */
 export function suggestMediaType(received: string, accepted: string[]): string | undefined {
-  const concrete = accepted.filter((a) => !a.includes('*')).map((a) => a.split(';')[0]!.trim())
+  const concrete = accepted.filter((a) => !a.includes('*')).map(essence)
   const lower = received.toLowerCase()
   const whole = closest(lower, concrete, 4)
   if (whole) return whole

@@ -1,14 +1,10 @@
-/** Media types: parsing, and choosing one by `Accept` (RFC 9110 §12.5.1). */
+/** Choosing a media type by `Accept` (RFC 9110 §12.5.1). */
+import { essence } from '../util/media-type.js'
 
 export interface MediaRange {
   type: string
   subtype: string
   q: number
-}
-
-/** `application/json; charset=utf-8` → `application/json` (lower-cased). */
-export function essence(mediaType: string): string {
-  return mediaType.split(';')[0]!.trim().toLowerCase()
 }
 
 export function parseAccept(header: string): MediaRange[] {

@@ -4,7 +4,8 @@ import { Problem } from '../problems/problem.js'
 import type { Operation, ResponseObject } from '../spec/route-table.js'
 import { Answer } from './answer.js'
 import { chooseExample, generateValue } from './example.js'
-import { essence, isJsonMediaType, negotiate, parseAccept } from './negotiate.js'
+import { essence } from '../util/media-type.js'
+import { isJsonMediaType, negotiate, parseAccept } from './negotiate.js'
 
 /**
  * Step 8: the operation's documented answer, shaped by `Accept` and `Prefer`.

@@ -8,6 +8,12 @@ export interface MediaType {
   params: Record<string, string>
 }
 
+/** `application/json; charset=utf-8` → `application/json` (lower-cased); what is compared when parameters do not matter. */
+export function essence(mediaType: string): string {
+  const semicolon = mediaType.indexOf(';')
+  return (semicolon === -1 ? mediaType : mediaType.slice(0, semicolon)).trim().toLowerCase()
+}
+
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
 export function parseMediaType(header: string): MediaType | undefined {

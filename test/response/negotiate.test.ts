@@ -1,6 +1,7 @@
 import t from 'tap'
 import { codes } from '../../src/index.js'
-import { essence, isJsonMediaType, negotiate, parseAccept } from '../../src/response/negotiate.js'
+import { isJsonMediaType, negotiate, parseAccept } from '../../src/response/negotiate.js'
+import { essence } from '../../src/util/media-type.js'
 import { fetchJson, startMock } from '../helpers.js'
 
 const ORDER = ['application/json', 'application/xml']
