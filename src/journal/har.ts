@@ -9,7 +9,7 @@
  * allows custom fields that start with an underscore.
  */
 import { VERSION } from '../version.js'
-import { parse as parseCookies } from 'cookie'
+import { parseCookie } from 'cookie'
 import { statusTitle } from '../problems/problem.js'
 import type { JournalBody, JournalEntry } from './entry.js'
 
@@ -159,7 +159,7 @@ function nameValues(headers: Record<string, string | string[]>): HarNameValue[] 
 function cookies(cookieHeader: string | undefined): HarNameValue[] {
   // The journal redacts the Cookie header by default: no names to show then.
   if (cookieHeader === undefined || cookieHeader === '[redacted]') return []
-  return Object.entries(parseCookies(cookieHeader)).map(([name, value]) => ({ name, value: value ?? '' }))
+  return Object.entries(parseCookie(cookieHeader)).map(([name, value]) => ({ name, value: value ?? '' }))
 }
 
 function round(ms: number): number {

@@ -255,6 +255,8 @@ function parseJsonParam(raw: string): unknown {
 }
 
 /** The cookie's value as it came (still percent-encoded). */
+// Not the cookie package (the auth step's and the HAR's reader): a cookie parameter's value is wanted as sent,
+// still percent-encoded, so that its style's delimiters are split before anything is decoded.
 function readCookie(header: string | undefined, name: string): string | undefined {
   if (header === undefined) return undefined
   for (const part of header.split(';')) {
