@@ -8,7 +8,7 @@ import type { Operation, ParameterObject } from '../spec/route-table.js'
 import { closest } from '../util/closest.js'
 import { breakValue, errorsInclude } from './break-schema.js'
 import { planBody, wrongMediaType } from './body.js'
-import { planAuth, type Credentials } from './credentials.js'
+import { planAuth, type CredentialsToSend } from './credentials.js'
 import { shellQuote } from './shell.js'
 import { encodeQuery, parameterSchema, parameterValue, serializeHeader, serializePath, serializeQuery } from './params.js'
 
@@ -78,7 +78,7 @@ export function findOperation(state: MockState, name: string): Operation {
 /** A request under construction: each refusal changes one part of the valid one. */
 interface Draft {
   params: Map<ParameterObject, unknown>
-  credentials: Credentials
+  credentials: CredentialsToSend
   contentType: string | undefined
   body: string | undefined
   bodyFromCommand?: string

@@ -5,7 +5,7 @@ import type { ProblemCode } from '../problems/catalog.js'
 import { SetupError } from '../setup-error.js'
 
 /** Where credentials go in a request: headers, query parameters, cookies. */
-export interface Credentials {
+export interface CredentialsToSend {
   headers: Array<[string, string]>
   query: Array<[string, string]>
   cookies: Array<[string, string]>
@@ -16,12 +16,12 @@ export interface AuthRefusal {
   title: string
   status: number
   code: ProblemCode
-  credentials: Credentials
+  credentials: CredentialsToSend
 }
 
 export interface AuthPlan {
   /** Credentials that pass (empty when the operation needs none). */
-  valid: Credentials
+  valid: CredentialsToSend
   refusals: AuthRefusal[]
   /** Why no credentials that pass could be made, when that is so (the valid request is then refused too). */
   problem?: string
@@ -31,7 +31,7 @@ export interface AuthPlan {
 const DEMO_KEY = 'doorman-demo-key'
 const DEMO_USER: [string, string] = ['demo', 'demo']
 
-const none = (): Credentials => ({ headers: [], query: [], cookies: [] })
+const none = (): CredentialsToSend => ({ headers: [], query: [], cookies: [] })
 
 /**
  * Credentials for one operation: the first security alternative doorman can
@@ -61,7 +61,7 @@ export function planAuth(alternatives: Alternative[] | undefined, auth: AuthRunt
 }
 
 /** The credentials that pass every scheme of one alternative, or why they cannot be made. */
-function satisfy(alternative: Alternative, auth: AuthRuntime, config: ResolvedAuth): Credentials | string {
+function satisfy(alternative: Alternative, auth: AuthRuntime, config: ResolvedAuth): CredentialsToSend | string {
   const out = none()
   let authorization: string | undefined
   for (const requirement of alternative) {
@@ -129,9 +129,9 @@ function otherWaysIn(alternatives: Alternative[], chosen: Alternative, auth: Aut
   return out
 }
 
-function refusalsFor(alternative: Alternative, valid: Credentials, auth: AuthRuntime, config: ResolvedAuth): AuthRefusal[] {
+function refusalsFor(alternative: Alternative, valid: CredentialsToSend, auth: AuthRuntime, config: ResolvedAuth): AuthRefusal[] {
   const refusals: AuthRefusal[] = [{ title: 'no credentials', status: 401, code: 'AUTH_MISSING', credentials: none() }]
-  const withAuthorization = (value: string): Credentials => ({
+  const withAuthorization = (value: string): CredentialsToSend => ({
     ...valid,
     headers: valid.headers.map(([name, v]): [string, string] => (name === 'Authorization' ? [name, value] : [name, v])),
   })

@@ -26,7 +26,7 @@ type Decode = (text: string) => string
  * Values stay strings; the coercing validator applies the schema's types.
  * Absent parameters are left out, so `required` can speak for them.
  */
-export function readParameters(location: ParamLocation, rules: ParamRule[], ctx: RequestContext, request: FastifyRequest): ReadParameters {
+export function readRequestParameters(location: ParamLocation, rules: ParamRule[], ctx: RequestContext, request: FastifyRequest): ReadParameters {
   const values: Record<string, unknown> = {}
   let otherReadings: Record<string, unknown> | undefined
   const pairs = location === 'query' ? queryPairs(request.url) : []

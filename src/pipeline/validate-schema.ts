@@ -2,7 +2,7 @@ import type { ErrorObject } from 'ajv'
 import { Problem } from '../problems/problem.js'
 import { closest } from '../util/closest.js'
 import type { Stage } from './context.js'
-import { readParameters } from './parameters.js'
+import { readRequestParameters } from './parameters.js'
 
 export interface SchemaError {
   location: 'path' | 'query' | 'header' | 'cookie' | 'body'
@@ -32,7 +32,7 @@ export const validateSchema: Stage = {
     }
     try {
       for (const { location, rules: paramRules, validate } of rules.params) {
-        const { values, alternate } = readParameters(location, paramRules, ctx, request)
+        const { values, alternate } = readRequestParameters(location, paramRules, ctx, request)
         if (validate(values)) continue
         const errors = validate.errors!
         // A value whose delimiters all came percent-encoded reads two ways: valid either way is valid.

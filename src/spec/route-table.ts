@@ -3,7 +3,7 @@ import type { NoteSink } from './notes.js'
 import { parseTemplate, type TemplateSegment } from './path-router.js'
 import { encodePointerToken } from './refs.js'
 import { basePathsOf } from './router-base-paths.js'
-import { follow, mergeParameters, readParameters, readRequestBody, readResponses } from './router-readers.js'
+import { follow, mergeParameters, parameterObjects, readRequestBody, readResponses } from './router-readers.js'
 import { bodyTypes, conditionsOf, routedPart, sameConditions, type RouteCondition } from './router-conditions.js'
 
 export const HTTP_METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'] as const
@@ -147,7 +147,7 @@ export function compileRouteTable(spec: LoadedSpec): RouteTable {
       notes.add('route', itemPointer, `path parameter '{${name}}' appears more than once; doorman reads every one of its segments and validates the first`)
     }
     const itemBases = basePathsOf(item.servers, `${itemPointer}/servers`, notes) ?? basePaths
-    const shared = readParameters(doc, item.parameters, `${itemPointer}/parameters`, notes)
+    const shared = parameterObjects(doc, item.parameters, `${itemPointer}/parameters`, notes)
 
     for (const method of HTTP_METHODS) {
       const raw = item[method.toLowerCase()]
@@ -159,7 +159,7 @@ export function compileRouteTable(spec: LoadedSpec): RouteTable {
       }
       const op = raw as Record<string, unknown>
       const bases = basePathsOf(op.servers, `${pointer}/servers`, notes) ?? itemBases
-      const parameters = pathParameters(mergeParameters(shared, readParameters(doc, op.parameters, `${pointer}/parameters`, notes)), parsed.params, pointer, notes)
+      const parameters = pathParameters(mergeParameters(shared, parameterObjects(doc, op.parameters, `${pointer}/parameters`, notes)), parsed.params, pointer, notes)
       const operation: Operation = {
         id: operationId(op.operationId, `${method} ${key}`, pointer, ids, notes),
         method,

@@ -22,7 +22,7 @@ export function follow(doc: object, value: unknown, pointer: string, notes: Note
   }
 }
 
-export function readParameters(doc: object, raw: unknown, pointer: string, notes: NoteSink): ParameterObject[] {
+export function parameterObjects(doc: object, raw: unknown, pointer: string, notes: NoteSink): ParameterObject[] {
   if (raw === undefined) return []
   if (!Array.isArray(raw)) {
     notes.add('parameter', pointer, "'parameters' is not a list; doorman ignores it")
