@@ -17,6 +17,9 @@ export function lingerOnClose(req: IncomingMessage, lingerMs: number): void {
   const socket = req.socket as IncomingMessage['socket'] & { destroySoon?: () => void }
   if (!socket || socket.destroyed) return
   discardBody(req)
+  // Node's http server ends a `Connection: close` response by calling socket.destroySoon() (an
+  // internal, undocumented method: end, then destroy once written). Overriding it on this one socket is
+  // the only place to step in between the answer's last byte and the close without patching Node.
   socket.destroySoon = () => {
     socket.end()
     if (req.complete) return void socket.destroy()

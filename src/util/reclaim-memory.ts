@@ -11,6 +11,12 @@ let gc: Gc | undefined | false
  * (≈0.1 ms) every few MiB keeps it flat. `gc` is taken once from a fresh
  * context with --expose-gc set just for that moment; if the runtime refuses,
  * this does nothing and memory merely swings more.
+ *
+ * Why flipping the flag at run time is safe: V8 reads --expose-gc only when a
+ * context is created, so turning it on, creating one context and turning it
+ * off again exposes `gc` in that throwaway context alone; the user's global
+ * scope never sees a `gc`, and one already exposed (node --expose-gc) stays.
+ * Only minor collections are asked for: they never pause for long.
  */
 export function reclaimYoungGarbage(): void {
   if (gc === undefined) {
