@@ -12,7 +12,7 @@ export function resolvePointer(root: unknown, ref: string): unknown {
   return node
 }
 
-function decodePointerToken(token: string): string {
+export function decodePointerToken(token: string): string {
   // A `$ref` is a URI fragment (percent-encoded), but a hand-written one may hold a bare '%'.
   let decoded = token
   try {

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { SetupError } from '../setup-error.js'
 import type { NoteSink } from './notes.js'
-import { encodePointerToken, resolvePointer } from './refs.js'
+import { decodePointerToken, encodePointerToken, resolvePointer } from './refs.js'
 import { standIn } from './ref-stand-ins.js'
 
 /**
@@ -208,17 +208,7 @@ function missingPart(doc: unknown, fragment: string): string {
     const prefix = '/' + tokens.slice(0, i).join('/')
     if (resolvePointer(doc, `#${prefix}`) === undefined) return prefix
   }
-  return resolvePointerTokenText(tokens[tokens.length - 1]!)
-}
-
-function resolvePointerTokenText(token: string): string {
-  let text = token
-  try {
-    text = decodeURIComponent(token)
-  } catch {
-    // as written
-  }
-  return text.replaceAll('~1', '/').replaceAll('~0', '~')
+  return decodePointerToken(tokens[tokens.length - 1]!)
 }
 
 function hasAnchor(doc: unknown, anchor: string): boolean {
