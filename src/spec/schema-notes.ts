@@ -1,6 +1,5 @@
 import { GENERATION_BUDGET } from '../response/example.js'
-import { SetupError } from '../setup-error.js'
-import { displayFile, type LoadedSpec } from './load-spec.js'
+import type { LoadedSpec } from './load-spec.js'
 import { encodePointerToken, resolvePointer } from './refs.js'
 
 /**
@@ -8,21 +7,23 @@ import { encodePointerToken, resolvePointer } from './refs.js'
  * what ajv (compiled with `validateSchema: false`, since OAS 3.0 schemas are
  * not JSON Schema) would otherwise accept without a word:
  *
- * - a schema that is not an object or a boolean (`schema: null`, a string),
- *   or a `pattern` that is not an ECMAScript regular expression, stops
- *   start-up with its pointer, instead of an error from ajv's insides;
+ * - a schema that is not an object or a boolean (`schema: null`, a string)
+ *   accepts anything (the request validators read it as `true`);
  * - an unknown `format` is not checked: a start-up note says so, once per
  *   format, instead of requests passing silently;
  * - a `$schema` or `jsonSchemaDialect` doorman does not know: the schemas
  *   are validated as JSON Schema 2020-12 (3.1) or the OAS 3.0 dialect, and
  *   a note says so.
+ *
+ * Patterns, types and keywords that ajv cannot compile as written are read
+ * where the request validators are prepared (src/spec/schema-dialects.ts).
  */
 export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>): void {
-  const file = displayFile(spec)
   const doc = spec.document as Record<string, unknown>
   const unknownFormats = new Map<string, string[]>()
   const unknownDialects = new Map<string, string[]>()
   const misdirected = new Map<string, string[]>()
+  const notSchemas = new Map<string, string[]>()
   const checked = requestSchemas(doc)
   const seen = new Set<object>()
   const notes = spec.notes
@@ -30,7 +31,8 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
   const schema = (value: unknown, pointer: string): void => {
     if (typeof value === 'boolean') return
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new SetupError(`a schema must be an object (or true/false), got ${JSON.stringify(value) ?? String(value)}`, { file, location: pointer })
+      push(notSchemas, short(value), pointer)
+      return
     }
     if (seen.has(value)) return
     seen.add(value)
@@ -40,14 +42,10 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
     const ref = s.$ref
     if (typeof ref === 'string' && /^#\/components\/(?!schemas\/)[^/]+\//.test(ref)) push(misdirected, ref, pointer)
     else if (ref === undefined && typeof s.ref === 'string') push(misdirected, `ref: ${s.ref}`, pointer)
-    if (typeof s.pattern === 'string') checkPattern(s.pattern, `${pointer}/pattern`)
     for (const key of ['minItems', 'minLength'] as const) {
       if (typeof s[key] === 'number' && (s[key] as number) > GENERATION_BUDGET) {
         notes.add('generation', `${pointer}/${key}`, `${s[key]} is more than doorman generates in one answer (${GENERATION_BUDGET} values and characters): an answer generated from this schema is cut short.`)
       }
-    }
-    if (isObject(s.patternProperties)) {
-      for (const key of Object.keys(s.patternProperties)) checkPattern(key, `${pointer}/patternProperties/${encodePointerToken(key)}`)
     }
     if (typeof s.$schema === 'string' && !knownDialect(s.$schema, spec.version)) push(unknownDialects, s.$schema, `${pointer}/$schema`)
     for (const key of SUBSCHEMA_MAPS) {
@@ -66,15 +64,6 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
       // draft-04 `items: [..]` (tuples) is a list of schemas
       if (Array.isArray(sub)) sub.forEach((item, i) => schema(item, `${pointer}/${key}/${i}`))
       else schema(sub, `${pointer}/${key}`)
-    }
-  }
-  // JSON Schema patterns are ECMAScript regular expressions, compiled as ajv does (unicode): `(?i)` from Java or Python is not one.
-  const checkPattern = (pattern: string, pointer: string) => {
-    try {
-      new RegExp(pattern, 'u')
-    } catch (error) {
-      const hint = /\(\?[a-z]+\)/i.test(pattern) ? ' (inline flags such as (?i) are Java/Python/PCRE, not ECMAScript)' : ''
-      throw new SetupError(`pattern ${JSON.stringify(pattern)} is not a valid ECMAScript regular expression${hint}: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`, { file, location: pointer })
     }
   }
   const content = (value: unknown, pointer: string) => {
@@ -132,6 +121,9 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
         ? `the schema has 'ref', not '$ref', so it constrains nothing, and an answer generated from it is null (did you mean '$ref: ${ref.slice(5)}'?).`
         : `$ref '${ref}' is a ${COMPONENT_KINDS[ref.split('/')[2]!] ?? ref.split('/')[2]}, not a schema: it constrains nothing, and an answer generated from it is null; refer to a schema under #/components/schemas/ instead.`,
     )
+  }
+  for (const [value, pointers] of notSchemas) {
+    notes.add('schema', places(pointers), `a schema must be an object (or true/false), got ${value}: it accepts anything, and an answer generated from it is null.`)
   }
   for (const [format, pointers] of unknownFormats) {
     notes.add('format', places(pointers), `format '${format}' is not one doorman knows, so requests are not checked against it (any string passes).`)
@@ -207,6 +199,11 @@ function knownDialect(uri: string, version: LoadedSpec['version']): boolean {
   if (version === '3.0') return false
   const bare = uri.replace(/#$/, '')
   return bare === 'https://json-schema.org/draft/2020-12/schema' || bare.startsWith('https://spec.openapis.org/oas/3.1/dialect/')
+}
+
+function short(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text
 }
 
 function places(pointers: string[]): string {
