@@ -16,15 +16,14 @@ export type PatternReading =
 
 export function readPattern(source: string): PatternReading {
   if (compiles(source)) return { kind: 'valid' }
-  const original = reasonOf(source)
   let translated: { pattern: string; changes: Set<string> }
   try {
     translated = translate(source)
   } catch (error) {
     if (!(error instanceof Untranslatable)) throw error
-    return { kind: 'untranslatable', reason: `${original} (${error.message})` }
+    return { kind: 'untranslatable', reason: error.message }
   }
-  if (!compiles(translated.pattern)) return { kind: 'untranslatable', reason: original }
+  if (!compiles(translated.pattern)) return { kind: 'untranslatable', reason: reasonOf(source) }
   return { kind: 'translated', pattern: translated.pattern, changes: [...translated.changes] }
 }
 
@@ -37,12 +36,13 @@ function compiles(pattern: string): boolean {
   }
 }
 
+/** What the ECMAScript engine says is wrong, without the pattern it repeats. */
 function reasonOf(pattern: string): string {
   try {
     new RegExp(pattern, 'u')
     return ''
   } catch (error) {
-    return (error as Error).message.replace(/^Invalid regular expression: \/.*\/u?: /s, '')
+    return (error as Error).message.replace(/^Invalid regular expression: \/.*\/u?: /s, '').replace(/^./, (c) => c.toLowerCase())
   }
 }
 

@@ -25,7 +25,7 @@ export function prepareRequestDocument(
   options: RequestDocumentOptions,
   validator: Pick<RepairContext, 'valueTypes' | 'keywords'>,
 ): { document: Record<string, unknown>; formats: Set<string> } {
-  const doc = structuredClone(spec.document) as Record<string, unknown>
+  const doc = copy(spec.document) as Record<string, unknown>
   const notes = new NoteGroups()
   const context: RepairContext = { version: spec.version, ...validator, note: (kind, key, pointer, message) => notes.add(kind, key, pointer, message) }
   const schemas: Array<Record<string, unknown>> = []
@@ -189,6 +189,33 @@ function forEachRequestSchema(doc: Record<string, unknown>, at: (holder: unknown
       if (isObject(body)) content(body.content, `${bodyPointer}/content`)
     }
   }
+}
+
+/** A deep copy; a document nested deeper than structuredClone's stack allows is copied without recursion. */
+function copy(document: unknown): unknown {
+  try {
+    return structuredClone(document)
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error
+  }
+  const copies = new Map<object, unknown>()
+  const clone = (value: unknown): unknown => {
+    if (value === null || typeof value !== 'object') return value
+    let out = copies.get(value)
+    if (out === undefined) {
+      out = Array.isArray(value) ? [] : {}
+      copies.set(value, out)
+      pending.push([value, out as Record<string, unknown>])
+    }
+    return out
+  }
+  const pending: Array<[object, Record<string, unknown>]> = []
+  const root = clone(document)
+  while (pending.length > 0) {
+    const [from, to] = pending.pop()!
+    for (const [key, value] of Object.entries(from)) to[key] = clone(value)
+  }
+  return root
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

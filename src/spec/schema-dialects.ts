@@ -81,7 +81,7 @@ function repairPatterns(s: Record<string, unknown>, pointer: string, ctx: Repair
       ctx.note('pattern', `pattern ${s.pattern}`, `${pointer}/pattern`, translatedMessage('pattern', s.pattern, reading.pattern, reading.changes))
       s.pattern = reading.pattern
     } else if (reading.kind === 'untranslatable') {
-      ctx.note('pattern', `pattern ${s.pattern}`, `${pointer}/pattern`, `pattern ${JSON.stringify(s.pattern)} is not a valid ECMAScript regular expression (${reading.reason}): it is not checked; the rest of the schema is.`)
+      ctx.note('pattern', `pattern ${s.pattern}`, `${pointer}/pattern`, `pattern '${s.pattern}' is not a valid ECMAScript regular expression (${reading.reason}): it is not checked; the rest of the schema is.`)
       delete s.pattern
     }
   }
@@ -100,7 +100,7 @@ function repairPatterns(s: Record<string, unknown>, pointer: string, ctx: Repair
     } else {
       // Properties the key would have named now meet additionalProperties instead: it must not refuse them.
       const also = s.additionalProperties !== undefined && s.additionalProperties !== true ? ", nor is this schema's additionalProperties" : ''
-      ctx.note('pattern', `patternProperties ${key}`, at, `the patternProperties key ${JSON.stringify(key)} is not a valid ECMAScript regular expression (${reading.reason}): the properties it would name are not checked${also}.`)
+      ctx.note('pattern', `patternProperties ${key}`, at, `the patternProperties key '${key}' is not a valid ECMAScript regular expression (${reading.reason}): the properties it would name are not checked${also}.`)
       dropped = true
     }
   }
@@ -110,7 +110,8 @@ function repairPatterns(s: Record<string, unknown>, pointer: string, ctx: Repair
 }
 
 function translatedMessage(what: string, from: string, to: string, changes: string[]): string {
-  return `${what} ${JSON.stringify(from)} is not valid in ECMAScript's unicode mode, which JSON Schema uses; checked as ${JSON.stringify(to)}, which means the same (${changes.join('; ')}).`
+  // Quoted as written in YAML (single quotes, backslashes as they are), not as JSON would escape them.
+  return `${what} '${from}' is not valid in ECMAScript's unicode mode, which JSON Schema uses; checked as '${to}', which means the same (${changes.join('; ')}).`
 }
 
 function repairType(s: Record<string, unknown>, pointer: string, ctx: RepairContext): void {

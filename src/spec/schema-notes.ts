@@ -24,12 +24,14 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
   const unknownDialects = new Map<string, string[]>()
   const misdirected = new Map<string, string[]>()
   const notSchemas = new Map<string, string[]>()
+  const examples30 = new Map<string, string[]>()
   const checked = requestSchemas(doc)
   const seen = new Set<object>()
   const notes = spec.notes
 
-  const schema = (value: unknown, pointer: string): void => {
-    if (typeof value === 'boolean') return
+  const schema = (value: unknown, pointer: string, depth = 0): void => {
+    // Deeper than any real schema: its notes would be the same as its parents', and the walk must not exhaust the stack.
+    if (typeof value === 'boolean' || depth > MAX_DEPTH) return
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       push(notSchemas, short(value), pointer)
       return
@@ -39,6 +41,7 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
     const s = value as Record<string, unknown>
     // A format in a schema no request is checked against (a response's) changes nothing a note could warn of.
     if (typeof s.format === 'string' && !knownFormats.has(s.format) && checked.has(s)) push(unknownFormats, s.format, pointer)
+    if (spec.version === '3.0' && s.examples !== undefined) push(examples30, Array.isArray(s.examples) ? 'list' : 'other', `${pointer}/examples`)
     const ref = s.$ref
     if (typeof ref === 'string' && /^#\/components\/(?!schemas\/)[^/]+\//.test(ref)) push(misdirected, ref, pointer)
     else if (ref === undefined && typeof s.ref === 'string') push(misdirected, `ref: ${s.ref}`, pointer)
@@ -51,19 +54,19 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
     for (const key of SUBSCHEMA_MAPS) {
       const map = s[key]
       if (map !== null && typeof map === 'object' && !Array.isArray(map)) {
-        for (const [name, sub] of Object.entries(map)) schema(sub, `${pointer}/${key}/${encodePointerToken(name)}`)
+        for (const [name, sub] of Object.entries(map)) schema(sub, `${pointer}/${key}/${encodePointerToken(name)}`, depth + 1)
       }
     }
     for (const key of SUBSCHEMA_LISTS) {
       const list = s[key]
-      if (Array.isArray(list)) list.forEach((sub, i) => schema(sub, `${pointer}/${key}/${i}`))
+      if (Array.isArray(list)) list.forEach((sub, i) => schema(sub, `${pointer}/${key}/${i}`, depth + 1))
     }
     for (const key of SUBSCHEMA_SINGLE) {
       const sub = s[key]
       if (sub === undefined) continue
       // draft-04 `items: [..]` (tuples) is a list of schemas
-      if (Array.isArray(sub)) sub.forEach((item, i) => schema(item, `${pointer}/${key}/${i}`))
-      else schema(sub, `${pointer}/${key}`)
+      if (Array.isArray(sub)) sub.forEach((item, i) => schema(item, `${pointer}/${key}/${i}`, depth + 1))
+      else schema(sub, `${pointer}/${key}`, depth + 1)
     }
   }
   const content = (value: unknown, pointer: string) => {
@@ -101,7 +104,7 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
     }
   })
   const components = isObject(doc.components) ? doc.components : {}
-  each(components.schemas, '/components/schemas', schema)
+  each(components.schemas, '/components/schemas', (value, at) => schema(value, at))
   each(components.parameters, '/components/parameters', parameter)
   each(components.headers, '/components/headers', parameter)
   each(components.requestBodies, '/components/requestBodies', requestBody)
@@ -125,10 +128,21 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
   for (const [value, pointers] of notSchemas) {
     notes.add('schema', places(pointers), `a schema must be an object (or true/false), got ${value}: it accepts anything, and an answer generated from it is null.`)
   }
+  for (const [shape, pointers] of examples30) {
+    notes.add(
+      'schema',
+      places(pointers),
+      shape === 'list'
+        ? "'examples' is JSON Schema's (OpenAPI 3.1), not an OpenAPI 3.0 schema keyword (3.0 has 'example'): read as in 3.1, its values may answer requests."
+        : "'examples' in a schema is a list of values (JSON Schema, OpenAPI 3.1), and OpenAPI 3.0 schemas have 'example' instead: this one is not a list, so answers do not use it.",
+    )
+  }
   for (const [format, pointers] of unknownFormats) {
     notes.add('format', places(pointers), `format '${format}' is not one doorman knows, so requests are not checked against it (any string passes).`)
   }
 }
+
+const MAX_DEPTH = 200
 
 const COMPONENT_KINDS: Record<string, string> = {
   responses: 'response',
