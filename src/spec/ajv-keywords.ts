@@ -7,6 +7,8 @@ import type { DataValidationCxt } from 'ajv/dist/types/index.js'
  * (exact in decimal, as authors and clients write numbers).
  */
 export function addRequestKeywords(ajv: Ajv): void {
+  // OpenAPI's own schema keywords: annotations a validator reads without a word (not "unknown keyword").
+  for (const keyword of ['example', 'xml', 'externalDocs', 'discriminator']) if (!ajv.getKeyword(keyword)) ajv.addKeyword(keyword)
   ajv.removeKeyword('readOnly')
   ajv.addKeyword({
     keyword: 'readOnly',

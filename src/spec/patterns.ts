@@ -15,16 +15,30 @@ export type PatternReading =
   | { kind: 'untranslatable'; reason: string }
 
 export function readPattern(source: string): PatternReading {
-  if (compiles(source)) return { kind: 'valid' }
+  const literal = regexLiteral(source)
+  if (literal === undefined && compiles(source)) return { kind: 'valid' }
   let translated: { pattern: string; changes: Set<string> }
   try {
-    translated = translate(source)
+    translated = literal ? literal.flags.includes('i') ? translate(`(?i)${literal.body}`) : translate(literal.body) : translate(source)
   } catch (error) {
     if (!(error instanceof Untranslatable)) throw error
     return { kind: 'untranslatable', reason: error.message }
   }
-  if (!compiles(translated.pattern)) return { kind: 'untranslatable', reason: reasonOf(source) }
-  return { kind: 'translated', pattern: translated.pattern, changes: [...translated.changes] }
+  if (!compiles(translated.pattern)) return { kind: 'untranslatable', reason: reasonOf(literal?.body ?? source) }
+  const changes = [...translated.changes]
+  if (literal) changes.unshift(`the slashes of a JavaScript regular expression literal${literal.flags ? ` (flags ${literal.flags})` : ''}, dropped`)
+  return { kind: 'translated', pattern: translated.pattern, changes }
+}
+
+/**
+ * `/^\d+$/` is a JavaScript regular expression literal written as a pattern: a `/` before `^` or after `$`
+ * can never match, so the slashes are delimiters. Its flags: `i` is read as (?i); `g`, `u` and `y` change
+ * nothing about whether a string matches; `m` and `s` do, and are left for the pattern to fail on.
+ */
+function regexLiteral(source: string): { body: string; flags: string } | undefined {
+  const match = /^\/(.*)\/([gimsuy]*)$/s.exec(source)
+  if (!match || !(match[1]!.startsWith('^') || match[1]!.endsWith('$')) || /[ms]/.test(match[2]!)) return undefined
+  return { body: match[1]!, flags: match[2]! }
 }
 
 function compiles(pattern: string): boolean {
@@ -103,6 +117,8 @@ function translate(source: string): { pattern: string; changes: Set<string> } {
       i++
     }
     while (i < source.length && source[i] !== ']') {
+      // Java's class intersection ([a-z&&[^aeiou]]): two literal ampersands everywhere else.
+      if (source.startsWith('&&', i)) throw new Untranslatable("Java's class intersection && has no ECMAScript equivalent")
       const first = classAtom()
       if (source[i] !== '-' || source[i + 1] === ']' || i + 1 >= source.length) {
         out += first.text + otherCase(first.char)
@@ -142,7 +158,10 @@ function translate(source: string): { pattern: string; changes: Set<string> } {
         return { text: POSIX[name.toLowerCase()]!, set: true }
       }
       if (end !== -1 && /^\^?[a-z]+$/i.test(name)) throw new Untranslatable(`the POSIX class [:${name}:] has no ECMAScript equivalent`)
+      // Java reads [a-d[m-p]] as a union, PCRE and JavaScript the inner [ as a literal.
+      throw new Untranslatable('a [ inside a class means a nested class in Java and a literal elsewhere')
     }
+    if (c === '[') throw new Untranslatable('a [ inside a class means a nested class in Java and a literal elsewhere')
     const char = String.fromCodePoint(source.codePointAt(i)!)
     i += char.length
     return { text: char, set: false, char }
@@ -193,7 +212,9 @@ function translate(source: string): { pattern: string; changes: Set<string> } {
     const candidates = [name]
     if (/^all$/i.test(name)) candidates.unshift('Any')
     if (name === 'L&') candidates.unshift('LC')
+    // Java's and PCRE's script names (\p{Han}, \p{IsLatin}) are ECMAScript's Script=… (Java's In… blocks have none).
     if (/^Is./.test(name)) candidates.push(name.slice(2), `Script=${name.slice(2)}`)
+    else candidates.push(`Script=${name}`)
     for (const candidate of candidates) {
       if (compiles(`\\${letter}{${candidate}}`)) {
         if (candidate !== name) changes.add(`\\${letter}{${name}} as \\${letter}{${candidate}}`)
@@ -229,6 +250,14 @@ function translate(source: string): { pattern: string; changes: Set<string> } {
     if (hex) {
       i += hex[0].length
       return hex[0]
+    }
+    // \0 and one or two octal digits is one character in Java, PCRE, Python and JavaScript without `u`.
+    const octal = /^\\0([0-7]{1,2})(?![0-9])/.exec(rest)
+    if (octal) {
+      i += octal[0].length
+      const hex = `\\x${parseInt(octal[1]!, 8).toString(16).padStart(2, '0')}`
+      changes.add(`the octal escape ${octal[0]} as ${hex}`)
+      return hex
     }
     if (SHARED_LETTER_ESCAPES.has(next) || (next === '0' && !/[0-9]/.test(source[i + 2] ?? ''))) {
       i += 2

@@ -150,7 +150,7 @@ function typeName(written: unknown, s: Record<string, unknown>, at: string, ctx:
     ctx.note('schema', 'type any', at, "type 'any' is not a JSON Schema type: read as no type (any value).")
     return undefined
   }
-  ctx.note('schema', `type ${JSON.stringify(written)}`, at, `type ${JSON.stringify(written)} is not a JSON Schema type (string, number, integer, boolean, array, object or null): this schema's type is not checked.`)
+  ctx.note('schema', `type ${JSON.stringify(written)}`, at, `type ${short(written)} is not a JSON Schema type (string, number, integer, boolean, array, object or null): this schema's type is not checked.`)
   return undefined
 }
 
@@ -250,7 +250,7 @@ function repairKeywordValues(s: Record<string, unknown>, pointer: string, ctx: R
     const at = `${pointer}/${encodePointerToken(keyword)}`
     const types = STRING_KEYWORDS.has(keyword) ? ['string'] : ctx.valueTypes(keyword)
     if (types === undefined) {
-      const guess = closest(keyword, ctx.keywords)
+      const guess = guessKeyword(keyword, ctx.keywords)
       ctx.note('schema', `unknown ${keyword}`, at, `'${keyword}' is not a JSON Schema or OpenAPI keyword: it checks nothing${guess ? ` (did you mean '${guess}'?)` : ''}.`)
       continue
     }
@@ -279,6 +279,17 @@ function repairKeywordValues(s: Record<string, unknown>, pointer: string, ctx: R
       delete s[keyword]
     }
   }
+}
+
+// A description with thousands of schemas repeats its unknown keywords thousands of times: each is guessed at once.
+const guesses = new WeakMap<readonly string[], Map<string, string | undefined>>()
+
+function guessKeyword(keyword: string, keywords: readonly string[]): string | undefined {
+  let known = guesses.get(keywords)
+  if (!known) guesses.set(keywords, (known = new Map()))
+  // A two- or three-letter word (`in`, `url`) is no typo of a keyword: `in` is not a misspelt `id`.
+  if (!known.has(keyword)) known.set(keyword, keyword.length < 4 ? undefined : closest(keyword, keywords))
+  return known.get(keyword)
 }
 
 // ajv's own test of a keyword value against its schemaType (ajv/dist/compile/validate/keyword.js).

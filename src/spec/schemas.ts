@@ -120,7 +120,7 @@ export class SchemaCompiler {
   /** Like `body`, but for form fields, which are strings: valid when a reading of them is (see `eitherReading`). */
   coerced(pointer: string): ValidateFunction {
     const schema = this.#reference(pointer, false)
-    return eitherReading(this.#compile(this.#coercing, schema, pointer), this.#compile(this.#strict, schema, pointer), false)
+    return eitherReading(this.#compile(this.#coercing, schema, pointer), () => this.#compile(this.#strict, schema, pointer), false)
   }
 
   /**
@@ -129,7 +129,7 @@ export class SchemaCompiler {
    * `eitherReading`); readOnly does not apply to parameters (src/spec/ajv-keywords.ts).
    */
   coercedObject(properties: Record<string, string>, required: string[], where: string): ValidateFunction {
-    return eitherReading(this.#object(this.#coercing, properties, required, where), this.#object(this.#strict, properties, required, where), true)
+    return eitherReading(this.#object(this.#coercing, properties, required, where), () => this.#object(this.#strict, properties, required, where), true)
   }
 
   /** The parameters' object schema, compiled: a parameter whose schema cannot be compiled accepts anything, the others stay checked. */
@@ -348,7 +348,9 @@ function cacheKey(strict: boolean, schema: object | boolean): string {
  * parameter (each top-level property) passes when either reading does; the
  * errors listed are the coercing reading's.
  */
-function eitherReading(coercing: ValidateFunction, typed: ValidateFunction, parameters: boolean): ValidateFunction {
+function eitherReading(coercing: ValidateFunction, compileTyped: () => ValidateFunction, parameters: boolean): ValidateFunction {
+  // Compiled when first needed: most values pass the coercing reading, and start-up need not pay for both.
+  let typed: ValidateFunction | undefined
   const validate = ((data: unknown) => {
     // Before coercion, which changes `data` in place.
     const reading = typedReading(data)
@@ -356,7 +358,12 @@ function eitherReading(coercing: ValidateFunction, typed: ValidateFunction, para
       PARAMETER_VALUES.add(data)
       PARAMETER_VALUES.add(reading as object)
     }
-    if (coercing(data) || typed(reading)) {
+    if (coercing(data)) {
+      validate.errors = null
+      return true
+    }
+    typed ??= compileTyped()
+    if (typed(reading)) {
       validate.errors = null
       return true
     }

@@ -18,7 +18,7 @@ function translated(t: Test, pattern: string): RegExp {
 }
 
 t.test('valid u-mode patterns are left alone', async (t) => {
-  for (const pattern of ['^[a-z]+$', '^\\d{3}-\\d{4}$', '^[\\w.-]+@[\\w-]+\\.[a-z]{2,}$', '\\p{L}+', '^[^\\]]+$', '(?<year>\\d{4})-\\k<year>', '^\\/api\\/']) {
+  for (const pattern of ['/api/', '^[a-z]+$', '^\\d{3}-\\d{4}$', '^[\\w.-]+@[\\w-]+\\.[a-z]{2,}$', '\\p{L}+', '^[^\\]]+$', '(?<year>\\d{4})-\\k<year>', '^\\/api\\/']) {
     t.same(readPattern(pattern), { kind: 'valid' }, pattern)
   }
 })
@@ -46,6 +46,13 @@ t.test('what each rewrite accepts and refuses', async (t) => {
     ['^x}$', ['x}'], ['x']],
     ['^\\x{263A}$', ['☺'], ['x']],
     ['^a(?#a comment)b$', ['ab'], ['a(?#a comment)b']],
+    // data2crm: a JavaScript regex literal, slashes and all (a / before ^ can never match)
+    ['/^\\d{4}-\\d{2}$/', ['2024-05'], ['/2024-05/']],
+    ['/^[a-z]+\\-x$/i', ['ABC-X'], ['abc-y']],
+    // AWS: octal escapes (Java)
+    ['^[^/:|\\000-\\037]+$', ['ok'], ['a/b', 'tab\there']],
+    // Amadeus: script names as Java and PCRE write them
+    ['^[A-Za-z \\p{Han}\\p{Katakana}-]*$', ['Li 李', 'カタ'], ['Ωμ']],
   ]
   for (const [pattern, matches, misses] of cases) {
     const regex = translated(t, pattern)
@@ -65,6 +72,10 @@ t.test('what has no ECMAScript equivalent is not guessed at', async (t) => {
     ['[[:^alpha:]]', /POSIX class \[:\^alpha:\]/],
     ['\\p{InGreek}', /not a Unicode property ECMAScript knows/],
     ['[', /not closed/],
+    // AWS: Java's class intersection, and a nested class
+    ['[\\p{Print}&&[^|:/]]+', /class intersection/],
+    ['^[a-d[m-p]]+$', /nested class in Java/],
+    ['\\0377', /means different things/],
     ['a{2,1}', /numbers out of order/],
     ['abc\\', /ends with a backslash/],
   ]
