@@ -179,13 +179,23 @@ function repairBounds(s: Record<string, unknown>, pointer: string, ctx: RepairCo
 
 /** `nullable: true` (OAS 3.0) allows null besides the schema's type; in a 3.1 document it is read the same way. */
 function repairNullable(s: Record<string, unknown>, pointer: string, ctx: RepairContext): void {
+  // Swagger 2.0 had no nullable; its tools (go-swagger, NSwag, Swashbuckle) wrote x-nullable, and converters keep it.
+  if (s['x-nullable'] === true && s.nullable === undefined) {
+    ctx.note('schema', 'x-nullable', `${pointer}/x-nullable`, 'x-nullable (Swagger 2.0 tools) is read as nullable: null is allowed.')
+    allowNull(s)
+    return
+  }
   if (s.nullable === undefined) return
   if (ctx.version === '3.1') {
     ctx.note('schema', 'nullable in 3.1', `${pointer}/nullable`, "'nullable' is OpenAPI 3.0 (3.1 writes type: [T, 'null']): read as in 3.0.")
   }
   const nullable = s.nullable === true
   delete s.nullable
-  if (!nullable) return
+  if (nullable) allowNull(s)
+}
+
+/** Null besides what the schema allows. */
+function allowNull(s: Record<string, unknown>): void {
   if (typeof s.type === 'string' || Array.isArray(s.type)) {
     const types = Array.isArray(s.type) ? s.type : [s.type]
     if (!types.includes('null')) s.type = [...types, 'null']
@@ -233,7 +243,7 @@ function repairRequired(s: Record<string, unknown>, pointer: string, ctx: Repair
       'schema',
       'required boolean',
       `${pointer}/properties/${encodePointerToken(name)}/required`,
-      'required: true on a property is Swagger 2.0 / JSON Schema draft-03 (an object lists its required properties): read as listed in the object\'s required.',
+      "required: true (or false) on a property is Swagger 2.0 / JSON Schema draft-03 (an object lists its required properties): read that way, in the object's required list.",
     )
     if (p.required === true) {
       const list = Array.isArray(s.required) ? s.required : []

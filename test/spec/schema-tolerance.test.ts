@@ -94,13 +94,14 @@ t.test('OpenAPI 3.1 idioms in a 3.0 document: read as in 3.1, with a note', asyn
   t.match(notesAt(mock.notes, `${body}/value/exclusiveMaximum`).join(), /a numeric exclusiveMaximum is OpenAPI 3\.1 .*read as in 3\.1/)
   t.match(notesAt(mock.notes, `${body}/label/type`).join(), /a list of types is OpenAPI 3\.1 .*read as in 3\.1, any of them/)
   t.match(notesAt(mock.notes, `${body}/level/examples`).join(), /'examples' is JSON Schema's \(OpenAPI 3\.1\), not an OpenAPI 3\.0 schema keyword/)
+  t.match(notesAt(mock.notes, `${body}/nick/x-nullable`).join(), /x-nullable \(Swagger 2\.0 tools\) is read as nullable: null is allowed\./)
 
   const post = (value: unknown) => fetchJson(`${mock.url}/readings`, { method: 'POST', headers: json, body: JSON.stringify(value) })
-  t.equal((await post({ value: 99.9, label: null, level: 1 })).status, 204)
-  t.equal((await post({ value: -5, label: 'five' })).status, 204)
-  const bad = await post({ value: 100, label: 'too long', level: 'high' })
+  t.equal((await post({ value: 99.9, label: null, level: 1, nick: null })).status, 204)
+  t.equal((await post({ value: -5, label: 'five', nick: 'jo' })).status, 204)
+  const bad = await post({ value: 100, label: 'too long', level: 'high', nick: 'j' })
   t.equal(bad.status, 422)
-  t.same(errorsOf(bad.body), ['body /label maxLength', 'body /level type', 'body /value exclusiveMaximum'])
+  t.same(errorsOf(bad.body), ['body /label maxLength', 'body /level type', 'body /nick minLength', 'body /value exclusiveMaximum'])
 })
 
 t.test('types JSON Schema does not have and keyword values of the wrong type: read as meant, or dropped', async (t) => {
@@ -112,7 +113,7 @@ t.test('types JSON Schema does not have and keyword values of the wrong type: re
   t.match(note('/paths/~1uploads/post/parameters/2/schema/type'), /type "datetime" is not a JSON Schema type: read as 'string' with format 'date-time'\./)
   t.match(note(`${body}/name/type`), /read as 'string'/)
   t.match(note(`${body}/name/minLength`), /minLength is written as the string "3": read as 3\./)
-  t.match(note(`${body}/id/required`), /required: true on a property is Swagger 2\.0 .*read as listed in the object's required/)
+  t.match(note(`${body}/id/required`), /required: true \(or false\) on a property is Swagger 2\.0 .*read that way, in the object's required list/)
   t.match(note(`${body}/kind/enum`), /"single" is read as a list of one/)
   t.match(note(`${body}/size/type`), /read as 'integer' with format 'int64'/)
   t.match(note(`${body}/color/enum`), /an empty enum allows no value at all: ignored/)
