@@ -25,7 +25,7 @@ export function prepareRequestDocument(
   options: RequestDocumentOptions,
   validator: Pick<RepairContext, 'valueTypes' | 'keywords'>,
 ): { document: Record<string, unknown>; formats: Set<string> } {
-  const doc = copy(spec.document) as Record<string, unknown>
+  const doc = copy(requestView(spec.document as Record<string, unknown>)) as Record<string, unknown>
   const notes = new NoteGroups()
   const context: RepairContext = { version: spec.version, ...validator, note: (kind, key, pointer, message) => notes.add(kind, key, pointer, message) }
   const schemas: Array<Record<string, unknown>> = []
@@ -189,6 +189,39 @@ function forEachRequestSchema(doc: Record<string, unknown>, at: (holder: unknown
       if (isObject(body)) content(body.content, `${bodyPointer}/content`)
     }
   }
+}
+
+/**
+ * The document without what no request is checked against and a schema has no reason to `$ref`: responses of
+ * operations, named examples, webhooks. In GitHub's description that is half the bytes, which ajv would walk
+ * (twice) and which would be copied, at start-up. What stays keeps its place, so every pointer still holds.
+ */
+function requestView(doc: Record<string, unknown>): Record<string, unknown> {
+  const view: Record<string, unknown> = { ...doc }
+  delete view.webhooks
+  if (isObject(doc.components)) {
+    const { examples: _examples, ...components } = doc.components
+    view.components = components
+  }
+  if (isObject(doc.paths)) {
+    const paths: Record<string, unknown> = {}
+    for (const [path, item] of Object.entries(doc.paths)) {
+      if (!isObject(item)) {
+        paths[path] = item
+        continue
+      }
+      const kept: Record<string, unknown> = {}
+      for (const [key, value] of Object.entries(item)) {
+        if (OPERATION_KEYS.has(key) && isObject(value)) {
+          const { responses: _responses, callbacks: _callbacks, ...operation } = value
+          kept[key] = operation
+        } else kept[key] = value
+      }
+      paths[path] = kept
+    }
+    view.paths = paths
+  }
+  return view
 }
 
 /** A deep copy; a document nested deeper than structuredClone's stack allows is copied without recursion. */
