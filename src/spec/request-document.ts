@@ -73,7 +73,7 @@ export function prepareRequestDocument(
       else if (sub !== undefined) at(s, keyword, `${pointer}/${keyword}`)
     }
     if (typeof s.$ref === 'string' && s.$ref.startsWith('#/')) {
-      const place = locate(doc, s.$ref)
+      const place = locate(doc, s.$ref) ?? graft(doc, spec.document, s.$ref)
       if (place) at(place.holder, place.key, s.$ref.slice(1))
     }
   }
@@ -141,6 +141,28 @@ function locate(doc: unknown, ref: string): { holder: object; key: string } | un
   const key = resolvePointerKey(ref.slice(cut + 1))
   if (holder === null || typeof holder !== 'object' || !Object.hasOwn(holder, key)) return undefined
   return { holder, key }
+}
+
+/**
+ * A `$ref` into what requestView left out (a bundler points a request body at the copy of a shared file it first
+ * met in a response): the target is copied in from the document, at its place.
+ */
+function graft(doc: Record<string, unknown>, original: unknown, ref: string): { holder: object; key: string } | undefined {
+  const tokens = ref.slice(2).split('/').map(resolvePointerKey)
+  let into: Record<string, unknown> = doc
+  let from: unknown = original
+  for (const [i, token] of tokens.entries()) {
+    if (from === null || typeof from !== 'object' || !Object.hasOwn(from, token)) return undefined
+    from = (from as Record<string, unknown>)[token]
+    if (i === tokens.length - 1) {
+      into[token] = copy(from)
+      return { holder: into, key: token }
+    }
+    const next = into[token]
+    if (next === null || typeof next !== 'object') into[token] = Array.isArray(from) ? [] : {}
+    into = into[token] as Record<string, unknown>
+  }
+  return undefined
 }
 
 function resolvePointerKey(token: string): string {

@@ -230,3 +230,13 @@ t.test('huge schemas keep compiling; one nested past what the validator can comp
   t.equal((await post('/wide', { p0: 0, p2999: 2999 })).status, 204)
   t.equal((await post('/wide', { p0: 0, p2999: 3000 })).status, 422, 'the wide one is checked')
 })
+
+t.test("a request schema bundled into a response's place is still checked", async (t) => {
+  const mock = await startMock(t, { spec: cases('schema-bundled.yaml') })
+  t.same(mock.notes, [])
+  const post = (value: unknown) => fetchJson(`${mock.url}/pets`, { method: 'POST', headers: json, body: JSON.stringify(value) })
+  t.equal((await post({ pet: { name: 'Rex', tag: 'dog' } })).status, 201)
+  const bad = await post({ pet: { name: '', tag: 1 } })
+  t.equal(bad.status, 422)
+  t.same(errorsOf(bad.body), ['body /pet/name minLength', 'body /pet/tag type'])
+})
