@@ -53,7 +53,10 @@ export function kindOf(essence: string): BodyKind {
   return 'binary'
 }
 
-/** `spec.notes` receives what the validators will not check (unknown formats and dialects: src/spec/schema-notes.ts). */
+/**
+ * `spec.notes` receives what the validators will not check (unknown formats and dialects: src/spec/schema-notes.ts)
+ * and how schemas were read (patterns, OAS 3.0/3.1 idioms, types: src/spec/schema-dialects.ts).
+ */
 export function compileRules(spec: LoadedSpec, table: RouteTable, config: ResolvedConfig): Map<Operation, OperationRules> {
   const compiler = new SchemaCompiler(spec, { rejectUnknownProperties: config.validation.rejectUnknownProperties })
   scanSchemas(spec, compiler.formats)
