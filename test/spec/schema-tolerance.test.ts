@@ -240,3 +240,21 @@ t.test("a request schema bundled into a response's place is still checked", asyn
   t.equal(bad.status, 422)
   t.same(errorsOf(bad.body), ['body /pet/name minLength', 'body /pet/tag type'])
 })
+
+t.test('a schema that is not one (null, a string) accepts anything, with a note', async (t) => {
+  const mock = await startMock(t, { spec: fixture('adversarial', 'null-schema.yaml') })
+  t.match(notesAt(mock.notes, '/paths/~1items/post/requestBody/content/application~1json/schema/properties/name').join(), /a schema must be an object \(or true\/false\), got null: it accepts anything/)
+  const post = (value: unknown) => fetchJson(`${mock.url}/items`, { method: 'POST', headers: json, body: JSON.stringify(value) })
+  t.equal((await post({ name: ['anything', 1] })).status, 201)
+  const notObject = await post(['a list'])
+  t.equal(notObject.status, 422, 'the schema around it is still checked')
+  t.equal(notObject.body.code, codes.BODY_INVALID)
+
+  const inline = await startServer({
+    port: 0,
+    spec: { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/x': { post: { requestBody: { content: { 'application/json': { schema: 'a string' } } }, responses: { '204': { description: 'ok' } } } } } },
+  })
+  t.teardown(() => inline.close())
+  t.match(inline.notes.join('\n'), /^<inline spec>: \/paths\/~1x\/post\/requestBody\/content\/application~1json\/schema: a schema must be an object \(or true\/false\), got "a string"/m)
+  t.equal((await fetch(`${inline.url}/x`, { method: 'POST', headers: json, body: '{"any": 1}' })).status, 204)
+})
