@@ -28,7 +28,7 @@ export interface SecurityPlan {
   notes: Note[]
 }
 
-/** Reads the spec's security once, at start-up; every mistake in it or in `auth` is a SetupError here. */
+/** Reads the spec's security once, at start-up: a scheme the spec names but does not define is a note; mistakes in `auth` are SetupErrors. */
 export function compileSecurity(spec: LoadedSpec, table: RouteTable, auth: ResolvedAuth): SecurityPlan {
   const file = displayFile(spec)
   const defined = (spec.document.components?.securitySchemes ?? {}) as Record<string, unknown>
@@ -42,6 +42,7 @@ export function compileSecurity(spec: LoadedSpec, table: RouteTable, auth: Resol
   const byOperation = new Map<Operation, Alternative[]>()
   let usesUnconfiguredBearer = false
   const unchecked = new Set<string>()
+  const undefinedSchemes = new Map<string, Set<string>>()
   for (const op of table.operations) {
     // OpenAPI: an empty requirement object ({}) makes credentials optional; `security: []` drops them.
     if (op.security.length === 0 || op.security.some((req) => Object.keys(req).length === 0)) continue
@@ -52,15 +53,19 @@ export function compileSecurity(spec: LoadedSpec, table: RouteTable, auth: Resol
       op,
       op.security.map((req) =>
         Object.entries(req).map(([name, scopes]) => {
-          const scheme = schemes.get(name)
+          let scheme = schemes.get(name)
           if (!scheme) {
-            const known = [...schemes.keys()]
-            throw new SetupError(
-              `'${name}' is not a securityScheme (defined in components.securitySchemes: ${known.length ? known.join(', ') : 'none'})`,
-              { file, location },
-            )
+            // The author meant credentials of some kind, and doorman cannot tell which: the scheme is read as one it
+            // cannot check (like http digest), so it passes, and the other schemes of its requirement are still checked.
+            // A requirement naming only undefined schemes is not read as `{}` ("no credentials needed", which the
+            // author did not write) but as credentials doorman cannot check: the same answer (requests pass), and
+            // `doorman curl` and the notes say why.
+            scheme = { kind: 'unchecked', name, what: 'not defined in components.securitySchemes' }
+            const places = undefinedSchemes.get(name)
+            if (places) places.add(location)
+            else undefinedSchemes.set(name, new Set([location]))
           }
-          if (scheme.kind === 'unchecked') unchecked.add(`${name} (${scheme.what})`)
+          if (scheme.kind === 'unchecked' && schemes.has(name)) unchecked.add(`${name} (${scheme.what})`)
           if (scheme.kind === 'bearer' && !auth.jwt && auth.tokens.length === 0) usesUnconfiguredBearer = true
           const required = scheme.kind === 'bearer' ? [...new Set([...(scopes ?? []), ...extraScopes])] : []
           return { scheme, scopes: required }
@@ -69,6 +74,15 @@ export function compileSecurity(spec: LoadedSpec, table: RouteTable, auth: Resol
     )
   }
 
+  for (const [name, places] of undefinedSchemes) {
+    const [first, ...more] = places
+    const known = [...schemes.keys()]
+    spec.notes.add(
+      'security',
+      more.length ? `${first} (and ${more.length} more place${more.length > 1 ? 's' : ''})` : first!,
+      `'${name}' is not a securityScheme (components.securitySchemes defines ${known.length ? known.join(', ') : 'none'}): it is not checked, and requests that need it pass.`,
+    )
+  }
   const notes: Note[] = []
   if (usesUnconfiguredBearer) {
     notes.push({

@@ -66,12 +66,14 @@ export function kindOf(essence: string): BodyKind {
   return 'binary'
 }
 
-/** `spec.notes` receives what the validators will not check (unknown formats and dialects: src/spec/schema-notes.ts). */
+/**
+ * `spec.notes` receives what the validators will not check (unknown formats and dialects: src/spec/schema-notes.ts)
+ * and how schemas were read (patterns, OAS 3.0/3.1 idioms, types: src/spec/schema-dialects.ts).
+ */
 export function compileRules(spec: LoadedSpec, table: RouteTable, config: ResolvedConfig): Map<Operation, OperationRules> {
   const compiler = new SchemaCompiler(spec, { rejectUnknownProperties: config.validation.rejectUnknownProperties })
   scanSchemas(spec, compiler.formats)
   const rules = new Map<Operation, OperationRules>()
-  const file = displayFile(spec)
   const unparsed = new Map<string, string[]>()
   const failureOnly: string[] = []
   const noted = new Set<string>()
@@ -80,21 +82,7 @@ export function compileRules(spec: LoadedSpec, table: RouteTable, config: Resolv
     const lowest = documented.filter((k) => /^[4-5][0-9]{2}$/.test(k)).sort()[0]
     // (An operation that documents a 1xx gets a stand-in success instead: src/response/response-notes.ts.)
     if (lowest !== undefined && !documented.some((k) => /^[123]/.test(k) || k === 'default')) failureOnly.push(`${op.id} → ${lowest}`)
-    // The mock stands in for the API: an operation that documents only one of 400/422 gets that one.
-    const only = documented.includes('400') !== documented.includes('422') ? (documented.includes('400') ? 400 : 422) : undefined
-    rules.set(op, {
-      bodyLimitBytes: bodyLimit(op, config, file),
-      body: op.requestBody && {
-        required: op.requestBody.required,
-        media: Object.entries(op.requestBody.content).map(([mediaType, media]) =>
-          mediaRule(compiler, spec, mediaType, media, `${op.requestBody!.pointer}/content/${encodePointerToken(mediaType)}`, unparsed),
-        ),
-      },
-      params: paramRules(compiler, spec, op, noted),
-      bodyStatus: only ?? config.validation.bodyStatus,
-      parameterStatus: only ?? config.validation.parameterStatus,
-      narrow: (errors) => compiler.narrowByDiscriminator(errors),
-    })
+    rules.set(op, compileOperation(compiler, spec, op, config, unparsed, noted))
   }
   // Swagger's Petstore documents `405 Invalid input` alone for updatePetWithForm: a valid request then gets a 405 without
   // an Allow header or a problem, which reads as a refusal; say so once, with the way out.
@@ -111,6 +99,33 @@ export function compileRules(spec: LoadedSpec, table: RouteTable, config: Resolv
     spec.notes.add('body', where!, `doorman does not parse ${mediaType} bodies, so they are not checked against this schema (any ${mediaType} body passes).`)
   }
   return rules
+}
+
+/** Everything one operation's requests are checked against: the one place its validators are compiled. */
+function compileOperation(
+  compiler: SchemaCompiler,
+  spec: LoadedSpec,
+  op: Operation,
+  config: ResolvedConfig,
+  unparsed: Map<string, string[]>,
+  noted: Set<string>,
+): OperationRules {
+  const documented = Object.keys(op.responses)
+  // The mock stands in for the API: an operation that documents only one of 400/422 gets that one.
+  const only = documented.includes('400') !== documented.includes('422') ? (documented.includes('400') ? 400 : 422) : undefined
+  return {
+    bodyLimitBytes: bodyLimit(op, config, displayFile(spec)),
+    body: op.requestBody && {
+      required: op.requestBody.required,
+      media: Object.entries(op.requestBody.content).map(([mediaType, media]) =>
+        mediaRule(compiler, spec, mediaType, media, `${op.requestBody!.pointer}/content/${encodePointerToken(mediaType)}`, unparsed),
+      ),
+    },
+    params: paramRules(compiler, spec, op, noted),
+    bodyStatus: only ?? config.validation.bodyStatus,
+    parameterStatus: only ?? config.validation.parameterStatus,
+    narrow: (errors) => compiler.narrowByDiscriminator(errors),
+  }
 }
 
 function bodyLimit(op: Operation, config: ResolvedConfig, file: string): number {

@@ -1,6 +1,5 @@
 import { GENERATION_BUDGET } from '../response/example.js'
-import { SetupError } from '../setup-error.js'
-import { displayFile, type LoadedSpec } from './load-spec.js'
+import type { LoadedSpec } from './load-spec.js'
 import { encodePointerToken, resolvePointer } from './refs.js'
 
 /**
@@ -8,73 +7,66 @@ import { encodePointerToken, resolvePointer } from './refs.js'
  * what ajv (compiled with `validateSchema: false`, since OAS 3.0 schemas are
  * not JSON Schema) would otherwise accept without a word:
  *
- * - a schema that is not an object or a boolean (`schema: null`, a string),
- *   or a `pattern` that is not an ECMAScript regular expression, stops
- *   start-up with its pointer, instead of an error from ajv's insides;
+ * - a schema that is not an object or a boolean (`schema: null`, a string)
+ *   accepts anything (the request validators read it as `true`);
  * - an unknown `format` is not checked: a start-up note says so, once per
  *   format, instead of requests passing silently;
  * - a `$schema` or `jsonSchemaDialect` doorman does not know: the schemas
  *   are validated as JSON Schema 2020-12 (3.1) or the OAS 3.0 dialect, and
  *   a note says so.
+ *
+ * Patterns, types and keywords that ajv cannot compile as written are read
+ * where the request validators are prepared (src/spec/schema-dialects.ts).
  */
 export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>): void {
-  const file = displayFile(spec)
   const doc = spec.document as Record<string, unknown>
   const unknownFormats = new Map<string, string[]>()
   const unknownDialects = new Map<string, string[]>()
   const misdirected = new Map<string, string[]>()
+  const notSchemas = new Map<string, string[]>()
+  const examples30 = new Map<string, string[]>()
   const checked = requestSchemas(doc)
   const seen = new Set<object>()
   const notes = spec.notes
 
-  const schema = (value: unknown, pointer: string): void => {
-    if (typeof value === 'boolean') return
+  const schema = (value: unknown, pointer: string, depth = 0): void => {
+    // Deeper than any real schema: its notes would be the same as its parents', and the walk must not exhaust the stack.
+    if (typeof value === 'boolean' || depth > MAX_DEPTH) return
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new SetupError(`a schema must be an object (or true/false), got ${JSON.stringify(value) ?? String(value)}`, { file, location: pointer })
+      push(notSchemas, short(value), pointer)
+      return
     }
     if (seen.has(value)) return
     seen.add(value)
     const s = value as Record<string, unknown>
     // A format in a schema no request is checked against (a response's) changes nothing a note could warn of.
     if (typeof s.format === 'string' && !knownFormats.has(s.format) && checked.has(s)) push(unknownFormats, s.format, pointer)
+    if (spec.version === '3.0' && s.examples !== undefined) push(examples30, Array.isArray(s.examples) ? 'list' : 'other', `${pointer}/examples`)
     const ref = s.$ref
     if (typeof ref === 'string' && /^#\/components\/(?!schemas\/)[^/]+\//.test(ref)) push(misdirected, ref, pointer)
     else if (ref === undefined && typeof s.ref === 'string') push(misdirected, `ref: ${s.ref}`, pointer)
-    if (typeof s.pattern === 'string') checkPattern(s.pattern, `${pointer}/pattern`)
     for (const key of ['minItems', 'minLength'] as const) {
       if (typeof s[key] === 'number' && (s[key] as number) > GENERATION_BUDGET) {
         notes.add('generation', `${pointer}/${key}`, `${s[key]} is more than doorman generates in one answer (${GENERATION_BUDGET} values and characters): an answer generated from this schema is cut short.`)
       }
     }
-    if (isObject(s.patternProperties)) {
-      for (const key of Object.keys(s.patternProperties)) checkPattern(key, `${pointer}/patternProperties/${encodePointerToken(key)}`)
-    }
     if (typeof s.$schema === 'string' && !knownDialect(s.$schema, spec.version)) push(unknownDialects, s.$schema, `${pointer}/$schema`)
     for (const key of SUBSCHEMA_MAPS) {
       const map = s[key]
       if (map !== null && typeof map === 'object' && !Array.isArray(map)) {
-        for (const [name, sub] of Object.entries(map)) schema(sub, `${pointer}/${key}/${encodePointerToken(name)}`)
+        for (const [name, sub] of Object.entries(map)) schema(sub, `${pointer}/${key}/${encodePointerToken(name)}`, depth + 1)
       }
     }
     for (const key of SUBSCHEMA_LISTS) {
       const list = s[key]
-      if (Array.isArray(list)) list.forEach((sub, i) => schema(sub, `${pointer}/${key}/${i}`))
+      if (Array.isArray(list)) list.forEach((sub, i) => schema(sub, `${pointer}/${key}/${i}`, depth + 1))
     }
     for (const key of SUBSCHEMA_SINGLE) {
       const sub = s[key]
       if (sub === undefined) continue
       // draft-04 `items: [..]` (tuples) is a list of schemas
-      if (Array.isArray(sub)) sub.forEach((item, i) => schema(item, `${pointer}/${key}/${i}`))
-      else schema(sub, `${pointer}/${key}`)
-    }
-  }
-  // JSON Schema patterns are ECMAScript regular expressions, compiled as ajv does (unicode): `(?i)` from Java or Python is not one.
-  const checkPattern = (pattern: string, pointer: string) => {
-    try {
-      new RegExp(pattern, 'u')
-    } catch (error) {
-      const hint = /\(\?[a-z]+\)/i.test(pattern) ? ' (inline flags such as (?i) are Java/Python/PCRE, not ECMAScript)' : ''
-      throw new SetupError(`pattern ${JSON.stringify(pattern)} is not a valid ECMAScript regular expression${hint}: ${(error as Error).message.replace(/^Invalid regular expression: /, '')}`, { file, location: pointer })
+      if (Array.isArray(sub)) sub.forEach((item, i) => schema(item, `${pointer}/${key}/${i}`, depth + 1))
+      else schema(sub, `${pointer}/${key}`, depth + 1)
     }
   }
   const content = (value: unknown, pointer: string) => {
@@ -112,7 +104,7 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
     }
   })
   const components = isObject(doc.components) ? doc.components : {}
-  each(components.schemas, '/components/schemas', schema)
+  each(components.schemas, '/components/schemas', (value, at) => schema(value, at))
   each(components.parameters, '/components/parameters', parameter)
   each(components.headers, '/components/headers', parameter)
   each(components.requestBodies, '/components/requestBodies', requestBody)
@@ -133,10 +125,24 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
         : `$ref '${ref}' is a ${COMPONENT_KINDS[ref.split('/')[2]!] ?? ref.split('/')[2]}, not a schema: it constrains nothing, and an answer generated from it is null; refer to a schema under #/components/schemas/ instead.`,
     )
   }
+  for (const [value, pointers] of notSchemas) {
+    notes.add('schema', places(pointers), `a schema must be an object (or true/false), got ${value}: it accepts anything, and an answer generated from it is null.`)
+  }
+  for (const [shape, pointers] of examples30) {
+    notes.add(
+      'schema',
+      places(pointers),
+      shape === 'list'
+        ? "'examples' is JSON Schema's (OpenAPI 3.1), not an OpenAPI 3.0 schema keyword (3.0 has 'example'): read as in 3.1, its values may answer requests."
+        : "'examples' in a schema is a list of values (JSON Schema, OpenAPI 3.1), and OpenAPI 3.0 schemas have 'example' instead: this one is not a list, so answers do not use it.",
+    )
+  }
   for (const [format, pointers] of unknownFormats) {
     notes.add('format', places(pointers), `format '${format}' is not one doorman knows, so requests are not checked against it (any string passes).`)
   }
 }
+
+const MAX_DEPTH = 200
 
 const COMPONENT_KINDS: Record<string, string> = {
   responses: 'response',
@@ -207,6 +213,11 @@ function knownDialect(uri: string, version: LoadedSpec['version']): boolean {
   if (version === '3.0') return false
   const bare = uri.replace(/#$/, '')
   return bare === 'https://json-schema.org/draft/2020-12/schema' || bare.startsWith('https://spec.openapis.org/oas/3.1/dialect/')
+}
+
+function short(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text
 }
 
 function places(pointers: string[]): string {

@@ -1,9 +1,12 @@
 import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
-import { SetupError } from '../setup-error.js'
-import { displayFile, type LoadedSpec } from './load-spec.js'
+import { addRequestKeywords } from './ajv-keywords.js'
+import type { LoadedSpec } from './load-spec.js'
+import type { NoteSink } from './notes.js'
 import { resolvePointer } from './refs.js'
+import { prepareRequestDocument } from './request-document.js'
+import { eitherReading } from './string-readings.js'
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ??
@@ -18,37 +21,46 @@ export interface SchemaCompilerOptions {
 }
 
 /**
- * Compiles request validators once, at start-up. Two ajv instances share one
- * copy of the document adjusted for requests: one validates bodies as they
- * are, the other coerces parameters and form fields (which are strings on
- * the wire) to their schema types.
+ * Compiles request validators. Two ajv instances share one copy of the
+ * document adjusted for requests (src/spec/request-document.ts): one
+ * validates bodies as they are, the other coerces parameters and form fields
+ * (which are strings on the wire) to their schema types.
+ *
+ * Nothing here stops start-up: a schema ajv cannot compile accepts anything,
+ * and ajv's own warnings become notes, each at the pointer being compiled.
  */
 export class SchemaCompiler {
-  readonly #strict: Ajv
-  readonly #coercing: Ajv
-  readonly #file: string
+  #strict: Ajv
+  #coercing: Ajv
   readonly #doc: unknown
+  readonly #notes: NoteSink
+  readonly #knownFormats: ReadonlySet<string>
   /** Validators by what they compile: operations sharing a body schema or identical parameters share one. */
   readonly #compiled = new Map<string, ValidateFunction>()
-  readonly warnings: string[] = []
+  /** What is being compiled, for the notes ajv's warnings become. */
+  #compiling = ''
+  #lastError = ''
+  readonly #warned = new Set<string>()
 
   /** The formats the validators check (ajv-formats' and OpenAPI's): any other `format` is not checked. */
   get formats(): ReadonlySet<string> {
-    return new Set(Object.keys(this.#strict.formats))
+    return this.#knownFormats
   }
 
   constructor(spec: LoadedSpec, options: SchemaCompilerOptions) {
-    this.#file = displayFile(spec)
-    const doc = prepareRequestDocument(spec, options)
-    this.#doc = doc
+    this.#notes = spec.notes
     const logger = {
       log: () => {},
-      warn: (...args: unknown[]) => this.warnings.push(args.map(String).join(' ')),
-      error: (...args: unknown[]) => this.warnings.push(args.map(String).join(' ')),
+      warn: (...args: unknown[]) => this.#warn(args),
+      error: (...args: unknown[]) => this.#warn(args),
     }
     const base: Options = {
       allErrors: true,
+      // Strict about schemas, but as warnings (notes), never as a refusal to compile: unknown keywords, `then`
+      // without `if`. Strict types, tuples and required are about a schema's style, not about what it allows.
       strict: false,
+      strictSchema: 'log',
+      allowMatchingProperties: true,
       verbose: true,
       validateSchema: false,
       unevaluated: true,
@@ -59,31 +71,46 @@ export class SchemaCompiler {
       logger,
     } as Options
     const make = (extra: Options) => {
-      const ajv = spec.version === '3.1' ? new Ajv2020({ ...base, ...extra }) : new Ajv({ ...base, ...extra })
-      addFormats(ajv as Ajv)
-      addOpenApiFormats(ajv as Ajv)
-      // OAS: a readOnly property "SHOULD NOT be sent as part of the request".
-      ajv.removeKeyword('readOnly')
-      ajv.addKeyword({
-        keyword: 'readOnly',
-        schemaType: 'boolean',
-        errors: true,
-        validate: function readOnly(isReadOnly: boolean, _data: unknown, parentSchema?: object) {
-          if (!isReadOnly) return true
-          // parentSchema, which ajv leaves out of a custom keyword's errors, tells narrowByDiscriminator whose error it is.
-          ;(readOnly as unknown as { errors: unknown[] }).errors = [
-            { keyword: 'readOnly', message: 'is read-only and must not be sent in a request', params: {}, parentSchema },
-          ]
-          return false
-        },
-      })
-      ajv.addSchema(doc as object, SPEC_ID)
-      return ajv as Ajv
+      const ajv = (spec.version === '3.1' ? new Ajv2020({ ...base, ...extra }) : new Ajv({ ...base, ...extra })) as Ajv
+      addFormats(ajv)
+      addOpenApiFormats(ajv)
+      addRequestKeywords(ajv)
+      return ajv
     }
     this.#strict = make({})
     // No useDefaults: it would fill a missing required property that has a `default` before `required` is checked
     // (USPTO's search form: `criteria` is required, with default '*:*'), and no client would ever hear it is missing.
     this.#coercing = make({ coerceTypes: 'array' })
+    this.#knownFormats = new Set(Object.keys(this.#strict.formats))
+    const { all: rules, keywords } = this.#strict.RULES
+    const { document, formats } = prepareRequestDocument(spec, options, {
+      valueTypes: (keyword) => {
+        if (!Object.hasOwn(keywords, keyword)) return undefined
+        // Annotations (title, default …) have no rule: any value.
+        const rule = Object.hasOwn(rules, keyword) ? rules[keyword] : undefined
+        const type = typeof rule === 'object' ? rule.definition.schemaType : undefined
+        return type === undefined ? [] : Array.isArray(type) ? type : [type]
+      },
+      keywords: Object.keys(keywords),
+    })
+    this.#doc = document
+    const load = () => {
+      for (const ajv of [this.#strict, this.#coercing]) {
+        // A format doorman does not know is not checked (scanSchemas says so): any string passes it.
+        for (const format of formats) if (!this.#knownFormats.has(format)) ajv.addFormat(format, true)
+        ajv.addSchema(document, SPEC_ID)
+      }
+    }
+    try {
+      load()
+    } catch (error) {
+      // Two schemas with one $id: ajv cannot tell which a reference means. Without $ids, every $ref is a pointer.
+      this.#notes.add('schema', '', `the document's schemas cannot be read together (${firstLine(error)}): doorman ignores every $id in them.`)
+      removeIds(document)
+      this.#strict = make({})
+      this.#coercing = make({ coerceTypes: 'array' })
+      load()
+    }
   }
 
   /** A validator for the schema at `pointer` in the document (request bodies: no coercion). */
@@ -91,19 +118,33 @@ export class SchemaCompiler {
     return this.#compile(this.#strict, this.#reference(pointer, false), pointer)
   }
 
-  /** Like `body`, but coercing strings to the schema's types (form fields). */
+  /** Like `body`, but for form fields, which are strings: valid when a reading of them is (see `eitherReading`). */
   coerced(pointer: string): ValidateFunction {
-    return this.#compile(this.#coercing, this.#reference(pointer, false), pointer)
+    const schema = this.#reference(pointer, false)
+    return eitherReading(this.#compile(this.#coercing, schema, pointer), () => this.#compile(this.#strict, schema, pointer), false)
   }
 
-  /** A validator for an object whose properties are schemas at the given pointers, coercing strings. */
+  /**
+   * A validator for an operation's parameters in one location: an object whose properties are the
+   * schemas at the given pointers. Each parameter is valid when a reading of its strings is (see
+   * `eitherReading`); readOnly does not apply to parameters (src/spec/ajv-keywords.ts).
+   */
   coercedObject(properties: Record<string, string>, required: string[], where: string): ValidateFunction {
-    const schema = {
-      type: 'object',
-      properties: Object.fromEntries(Object.entries(properties).map(([name, pointer]) => [name, this.#reference(pointer, true)])),
-      required,
+    return eitherReading(this.#object(this.#coercing, properties, required, where), () => this.#object(this.#strict, properties, required, where), true)
+  }
+
+  /** The parameters' object schema, compiled: a parameter whose schema cannot be compiled accepts anything, the others stay checked. */
+  #object(ajv: Ajv, properties: Record<string, string>, required: string[], where: string): ValidateFunction {
+    const schemas: Record<string, object | boolean> = {}
+    for (const [name, pointer] of Object.entries(properties)) schemas[name] = this.#reference(pointer, true)
+    const whole = () => ({ type: 'object', properties: schemas, required })
+    if (this.#tryCompile(ajv, whole(), where) !== undefined) return this.#compile(ajv, whole(), where)
+    for (const [name, pointer] of Object.entries(properties)) {
+      if (this.#tryCompile(ajv, schemas[name]!, pointer) !== undefined) continue
+      this.#compile(ajv, schemas[name]!, pointer)
+      schemas[name] = true
     }
-    return this.#compile(this.#coercing, schema, where)
+    return this.#compile(ajv, whole(), where)
   }
 
   /**
@@ -235,20 +276,68 @@ export class SchemaCompiler {
     return out
   }
 
+  /**
+   * One schema, compiled once. A schema ajv cannot compile (a construct it refuses, a stack it exhausts) accepts
+   * anything, with a note: one schema must not stop the mock, nor leave the rest of the document unchecked.
+   */
   #compile(ajv: Ajv, schema: object | boolean, where: string): ValidateFunction {
-    const key = `${ajv === this.#strict ? 'strict' : 'coercing'} ${JSON.stringify(schema)}`
+    const validate = this.#tryCompile(ajv, schema, where)
+    if (validate !== undefined) return validate
+    this.#notes.add('schema', where, `this schema cannot be compiled (${this.#lastError}): requests are not checked against it.`)
+    const anything = ajv.compile(true)
+    this.#compiled.set(cacheKey(ajv === this.#strict, schema), anything)
+    return anything
+  }
+
+  /** The compiled schema, or undefined (the reason in #lastError) where ajv cannot compile it. */
+  #tryCompile(ajv: Ajv, schema: object | boolean, where: string): ValidateFunction | undefined {
+    const key = cacheKey(ajv === this.#strict, schema)
     const known = this.#compiled.get(key)
     if (known) return known
+    this.#compiling = where
     try {
       const validate = ajv.compile(schema)
       this.#compiled.set(key, validate)
       return validate
     } catch (error) {
-      const message = (error as Error).message.split('\n')[0]
-      throw new SetupError(`invalid schema: ${message}`, { file: this.#file, location: where })
+      this.#lastError =
+        error instanceof RangeError ? 'its $refs go round in a circle, or it nests too deeply, for the validator to compile' : firstLine(error)
+      return undefined
+    } finally {
+      this.#compiling = ''
     }
   }
+
+  /** ajv's warnings (strict mode, logged): a note each, once, at what was being compiled. */
+  #warn(args: unknown[]): void {
+    const message = args.map(String).join(' ').replace(/^strict mode: /, '')
+    // Unknown keywords are noted with their own pointers (src/spec/schema-dialects.ts), unknown formats by scanSchemas.
+    if (/^unknown (keyword|format)/.test(message) || this.#warned.has(message)) return
+    this.#warned.add(message)
+    this.#notes.add('schema', this.#compiling, `JSON Schema: ${message}.`)
+  }
 }
+
+function firstLine(error: unknown): string {
+  return String((error as Error | undefined)?.message ?? error).split('\n')[0]!
+}
+
+function removeIds(document: unknown): void {
+  const stack = [document]
+  const seen = new Set<object>()
+  while (stack.length > 0) {
+    const node = stack.pop()
+    if (node === null || typeof node !== 'object' || seen.has(node)) continue
+    seen.add(node)
+    if (!Array.isArray(node) && typeof (node as { $id?: unknown }).$id === 'string') delete (node as { $id?: unknown }).$id
+    stack.push(...Object.values(node))
+  }
+}
+
+function cacheKey(strict: boolean, schema: object | boolean): string {
+  return `${strict ? 'strict' : 'coercing'} ${JSON.stringify(schema)}`
+}
+
 
 /** Past this many errors a validation is not narrowed by discriminators (each error would be looked at against each verdict). */
 const MAX_NARROWED_ERRORS = 1000
@@ -276,145 +365,4 @@ function addOpenApiFormats(ajv: Ajv): void {
   ajv.addFormat('double', { type: 'number', validate: (n: number) => Number.isFinite(n) })
   ajv.addFormat('binary', true)
   ajv.addFormat('password', true)
-}
-
-const SUBSCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']
-const SUBSCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems']
-const SUBSCHEMA_SINGLE = ['additionalProperties', 'items', 'not', 'if', 'then', 'else', 'contains', 'propertyNames', 'unevaluatedItems', 'unevaluatedProperties', 'additionalItems']
-
-/**
- * A copy of the document with every schema adjusted for validating requests:
- * OAS 3.0 keywords turned into JSON Schema, readOnly properties no longer
- * required (OAS: "required … will take effect on the response only"), and,
- * with rejectUnknownProperties, undeclared properties refused.
- */
-function prepareRequestDocument(spec: LoadedSpec, options: SchemaCompilerOptions): unknown {
-  const doc = structuredClone(spec.document) as Record<string, unknown>
-  const schemas: Array<Record<string, unknown>> = []
-  const composed = new Set<object>()
-  const seen = new Set<object>()
-
-  const visit = (schema: unknown) => {
-    if (schema === null || typeof schema !== 'object' || seen.has(schema)) return
-    seen.add(schema)
-    const s = schema as Record<string, unknown>
-    schemas.push(s)
-    for (const key of SUBSCHEMA_MAPS) {
-      const map = s[key]
-      if (map && typeof map === 'object') Object.values(map).forEach(visit)
-    }
-    for (const key of SUBSCHEMA_LISTS) {
-      const list = s[key]
-      if (Array.isArray(list)) list.forEach(visit)
-    }
-    for (const key of SUBSCHEMA_SINGLE) {
-      const sub = s[key]
-      if (Array.isArray(sub)) sub.forEach(visit)
-      else visit(sub)
-    }
-    // Members of allOf are checked as part of a whole: only the whole may refuse unknown properties.
-    if (Array.isArray(s.allOf)) {
-      for (const member of s.allOf) {
-        const target = typeof member?.$ref === 'string' && member.$ref.startsWith('#') ? resolvePointer(doc, member.$ref) : member
-        if (target && typeof target === 'object') composed.add(target)
-      }
-    }
-  }
-  forEachDocumentSchema(doc, visit)
-
-  for (const s of schemas) {
-    if (spec.version === '3.0') convertOas30(s)
-    const properties = s.properties as Record<string, Record<string, unknown>> | undefined
-    if (properties && Array.isArray(s.required)) {
-      s.required = s.required.filter((name) => !isReadOnly(doc, properties[name]))
-    }
-    if (
-      options.rejectUnknownProperties &&
-      (s.properties !== undefined || s.allOf !== undefined) &&
-      !composed.has(s) &&
-      s.additionalProperties === undefined &&
-      s.unevaluatedProperties === undefined &&
-      s.patternProperties === undefined
-    ) {
-      s.unevaluatedProperties = false
-    }
-  }
-  return doc
-}
-
-function isReadOnly(doc: unknown, schema: Record<string, unknown> | undefined): boolean {
-  if (!schema) return false
-  if (schema.readOnly === true) return true
-  if (typeof schema.$ref === 'string' && schema.$ref.startsWith('#')) {
-    return (resolvePointer(doc, schema.$ref) as { readOnly?: unknown } | undefined)?.readOnly === true
-  }
-  return false
-}
-
-/** OAS 3.0 Schema Objects are JSON Schema draft-04 dialect plus `nullable`. */
-function convertOas30(s: Record<string, unknown>): void {
-  for (const [bound, exclusive] of [
-    ['minimum', 'exclusiveMinimum'],
-    ['maximum', 'exclusiveMaximum'],
-  ] as const) {
-    if (typeof s[exclusive] === 'boolean') {
-      if (s[exclusive] === true && typeof s[bound] === 'number') {
-        s[exclusive] = s[bound]
-        delete s[bound]
-      } else {
-        delete s[exclusive]
-      }
-    }
-  }
-  if (s.nullable === true) {
-    delete s.nullable
-    if (typeof s.type === 'string') {
-      s.type = [s.type, 'null']
-      if (Array.isArray(s.enum) && !s.enum.includes(null)) s.enum = [...s.enum, null]
-    } else if (s.type === undefined) {
-      const rest = { ...s }
-      for (const key of Object.keys(s)) delete s[key]
-      s.anyOf = [rest, { type: 'null' }]
-    }
-  }
-}
-
-/** Calls `visit` on every top-level schema the document holds: components, parameters, bodies, responses, headers. */
-function forEachDocumentSchema(doc: Record<string, unknown>, visit: (schema: unknown) => void): void {
-  const content = (c: unknown) => {
-    if (c && typeof c === 'object') {
-      for (const media of Object.values(c as Record<string, { schema?: unknown }>)) visit(media?.schema)
-    }
-  }
-  const param = (p: unknown) => {
-    const obj = p as { schema?: unknown; content?: unknown } | null
-    visit(obj?.schema)
-    content(obj?.content)
-  }
-  const headers = (h: unknown) => {
-    if (h && typeof h === 'object') Object.values(h).forEach(param)
-  }
-  const response = (r: unknown) => {
-    const obj = r as { content?: unknown; headers?: unknown } | null
-    content(obj?.content)
-    headers(obj?.headers)
-  }
-  const operation = (op: unknown) => {
-    const o = op as { parameters?: unknown[]; requestBody?: { content?: unknown }; responses?: Record<string, unknown> } | null
-    if (!o || typeof o !== 'object') return
-    if (Array.isArray(o.parameters)) o.parameters.forEach(param)
-    content(o.requestBody?.content)
-    if (o.responses && typeof o.responses === 'object') Object.values(o.responses).forEach(response)
-  }
-  for (const item of Object.values((doc.paths ?? {}) as Record<string, Record<string, unknown>>)) {
-    if (!item || typeof item !== 'object') continue
-    if (Array.isArray(item.parameters)) item.parameters.forEach(param)
-    for (const [key, op] of Object.entries(item)) if (key !== 'parameters') operation(op)
-  }
-  const components = (doc.components ?? {}) as Record<string, Record<string, unknown>>
-  Object.values(components.schemas ?? {}).forEach(visit)
-  Object.values(components.parameters ?? {}).forEach(param)
-  Object.values(components.headers ?? {}).forEach(param)
-  Object.values(components.requestBodies ?? {}).forEach((b) => content((b as { content?: unknown })?.content))
-  Object.values(components.responses ?? {}).forEach(response)
 }

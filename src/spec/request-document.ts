@@ -1,0 +1,283 @@
+import type { LoadedSpec } from './load-spec.js'
+import { encodePointerToken, resolvePointer } from './refs.js'
+import { repairSchema, type RepairContext } from './schema-dialects.js'
+
+export interface RequestDocumentOptions {
+  /** Refuse properties a schema does not declare, even where additionalProperties would allow them. */
+  rejectUnknownProperties: boolean
+}
+
+/**
+ * A copy of the document with every schema a request is checked against
+ * adjusted for validating requests, in one pass over those schemas (from
+ * parameters and request bodies, following `$ref`s), each with its pointer:
+ *
+ * - read as its author meant (src/spec/schema-dialects.ts): OAS 3.0 keywords
+ *   turned into JSON Schema, patterns into ECMAScript, mistakes into notes;
+ * - readOnly properties no longer required (OAS: "required … will take
+ *   effect on the response only");
+ * - with rejectUnknownProperties, undeclared properties refused.
+ *
+ * Answers are generated from `spec.document`, which stays as written.
+ */
+export function prepareRequestDocument(
+  spec: LoadedSpec,
+  options: RequestDocumentOptions,
+  validator: Pick<RepairContext, 'valueTypes' | 'keywords'>,
+): { document: Record<string, unknown>; formats: Set<string> } {
+  const doc = copy(requestView(spec.document as Record<string, unknown>)) as Record<string, unknown>
+  const notes = new NoteGroups()
+  const context: RepairContext = { version: spec.version, ...validator, note: (kind, key, pointer, message) => notes.add(kind, key, pointer, message) }
+  const schemas: Array<Record<string, unknown>> = []
+  const formats = new Set<string>()
+  const seen = new Set<object>()
+  // Each entry is a place that holds a schema, so that a schema that is not one (null, a string) can be replaced.
+  const stack: Array<{ holder: Record<string, unknown> | unknown[]; key: string | number; pointer: string }> = []
+  const at = (holder: unknown, key: string | number, pointer: string) => {
+    if (holder !== null && typeof holder === 'object') stack.push({ holder: holder as Record<string, unknown>, key, pointer })
+  }
+  forEachRequestSchema(doc, at)
+
+  while (stack.length > 0) {
+    const { holder, key, pointer } = stack.pop()!
+    const value = (holder as Record<string | number, unknown>)[key]
+    if (typeof value === 'boolean' || value === undefined) continue
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      // scanSchemas notes it (src/spec/schema-notes.ts): it accepts anything.
+      ;(holder as Record<string | number, unknown>)[key] = true
+      continue
+    }
+    if (seen.has(value)) continue
+    seen.add(value)
+    const s = value as Record<string, unknown>
+    repairSchema(s, pointer, context)
+    schemas.push(s)
+    if (typeof s.format === 'string') formats.add(s.format)
+    for (const keyword of SUBSCHEMA_MAPS) {
+      const map = s[keyword]
+      if (map === null || typeof map !== 'object' || Array.isArray(map)) continue
+      for (const name of Object.keys(map)) {
+        // draft-07 `dependencies` also holds lists of property names
+        if (keyword === 'dependencies' && Array.isArray((map as Record<string, unknown>)[name])) continue
+        at(map, name, `${pointer}/${keyword}/${encodePointerToken(name)}`)
+      }
+    }
+    for (const keyword of SUBSCHEMA_LISTS) {
+      const list = s[keyword]
+      if (Array.isArray(list)) list.forEach((_, i) => at(list, i, `${pointer}/${keyword}/${i}`))
+    }
+    for (const keyword of SUBSCHEMA_SINGLE) {
+      const sub = s[keyword]
+      // draft-07 `items: [..]` (tuples) is a list of schemas
+      if (Array.isArray(sub)) sub.forEach((_, i) => at(sub, i, `${pointer}/${keyword}/${i}`))
+      else if (sub !== undefined) at(s, keyword, `${pointer}/${keyword}`)
+    }
+    if (typeof s.$ref === 'string' && s.$ref.startsWith('#/')) {
+      const place = locate(doc, s.$ref) ?? graft(doc, spec.document, s.$ref)
+      if (place) at(place.holder, place.key, s.$ref.slice(1))
+    }
+  }
+
+  // Members of allOf are checked as part of a whole: only the whole may refuse unknown properties.
+  const composed = new Set<object>()
+  for (const s of schemas) {
+    if (!Array.isArray(s.allOf)) continue
+    for (const member of s.allOf) {
+      const target = typeof member?.$ref === 'string' && member.$ref.startsWith('#') ? resolvePointer(doc, member.$ref) : member
+      if (target && typeof target === 'object') composed.add(target)
+    }
+  }
+  for (const s of schemas) {
+    const properties = s.properties as Record<string, Record<string, unknown>> | undefined
+    if (properties && Array.isArray(s.required)) {
+      s.required = s.required.filter((name) => !isReadOnly(doc, properties[name]))
+    }
+    if (
+      options.rejectUnknownProperties &&
+      (s.properties !== undefined || s.allOf !== undefined) &&
+      !composed.has(s) &&
+      s.additionalProperties === undefined &&
+      s.unevaluatedProperties === undefined &&
+      s.patternProperties === undefined
+    ) {
+      s.unevaluatedProperties = false
+    }
+  }
+  notes.flush(spec)
+  return { document: doc, formats }
+}
+
+/** Notes of one kind and message about many schemas: one line each, listing the places. */
+class NoteGroups {
+  readonly #groups = new Map<string, { kind: string; message: string; pointers: string[] }>()
+
+  add(kind: string, key: string, pointer: string, message: string): void {
+    const group = this.#groups.get(key)
+    if (group) group.pointers.push(pointer)
+    else this.#groups.set(key, { kind, message, pointers: [pointer] })
+  }
+
+  flush(spec: LoadedSpec): void {
+    for (const { kind, message, pointers } of this.#groups.values()) {
+      const where = pointers.length === 1 ? pointers[0]! : `${pointers[0]} (and ${pointers.length - 1} more place${pointers.length > 2 ? 's' : ''})`
+      spec.notes.add(kind, where, message)
+    }
+  }
+}
+
+function isReadOnly(doc: unknown, schema: Record<string, unknown> | undefined): boolean {
+  if (!schema) return false
+  if (schema.readOnly === true) return true
+  if (typeof schema.$ref === 'string' && schema.$ref.startsWith('#')) {
+    return (resolvePointer(doc, schema.$ref) as { readOnly?: unknown } | undefined)?.readOnly === true
+  }
+  return false
+}
+
+/** The object and key a local `$ref` points at (its target may need replacing). */
+function locate(doc: unknown, ref: string): { holder: object; key: string } | undefined {
+  const cut = ref.lastIndexOf('/')
+  const holder = cut <= 1 ? doc : resolvePointer(doc, ref.slice(0, cut))
+  const key = resolvePointerKey(ref.slice(cut + 1))
+  if (holder === null || typeof holder !== 'object' || !Object.hasOwn(holder, key)) return undefined
+  return { holder, key }
+}
+
+/**
+ * A `$ref` into what requestView left out (a bundler points a request body at the copy of a shared file it first
+ * met in a response): the target is copied in from the document, at its place.
+ */
+function graft(doc: Record<string, unknown>, original: unknown, ref: string): { holder: object; key: string } | undefined {
+  const tokens = ref.slice(2).split('/').map(resolvePointerKey)
+  let into: Record<string, unknown> = doc
+  let from: unknown = original
+  for (const [i, token] of tokens.entries()) {
+    if (from === null || typeof from !== 'object' || !Object.hasOwn(from, token)) return undefined
+    from = (from as Record<string, unknown>)[token]
+    if (i === tokens.length - 1) {
+      into[token] = copy(from)
+      return { holder: into, key: token }
+    }
+    const next = into[token]
+    if (next === null || typeof next !== 'object') into[token] = Array.isArray(from) ? [] : {}
+    into = into[token] as Record<string, unknown>
+  }
+  return undefined
+}
+
+function resolvePointerKey(token: string): string {
+  let decoded = token
+  try {
+    decoded = decodeURIComponent(token)
+  } catch {
+    // a bare '%': taken as it is, as resolvePointer does
+  }
+  return decoded.replaceAll('~1', '/').replaceAll('~0', '~')
+}
+
+/** Calls `at(holder, key, pointer)` for each place a request schema starts: parameters' and request bodies' schemas. */
+function forEachRequestSchema(doc: Record<string, unknown>, at: (holder: unknown, key: string, pointer: string) => void): void {
+  const follow = (value: unknown, pointer: string): [unknown, string] => {
+    let current = value
+    let where = pointer
+    for (let hops = 0; hops < 16 && isObject(current) && typeof current.$ref === 'string' && current.$ref.startsWith('#'); hops++) {
+      where = current.$ref.slice(1)
+      current = resolvePointer(doc, current.$ref)
+    }
+    return [current, where]
+  }
+  const content = (value: unknown, pointer: string) => {
+    if (!isObject(value)) return
+    for (const [type, media] of Object.entries(value)) at(media, 'schema', `${pointer}/${encodePointerToken(type)}/schema`)
+  }
+  const parameters = (list: unknown, pointer: string) => {
+    if (!Array.isArray(list)) return
+    list.forEach((entry, i) => {
+      const [param, where] = follow(entry, `${pointer}/${i}`)
+      if (!isObject(param)) return
+      at(param, 'schema', `${where}/schema`)
+      content(param.content, `${where}/content`)
+    })
+  }
+  if (!isObject(doc.paths)) return
+  for (const [path, rawItem] of Object.entries(doc.paths)) {
+    const [item, itemPointer] = follow(rawItem, `/paths/${encodePointerToken(path)}`)
+    if (!isObject(item)) continue
+    parameters(item.parameters, `${itemPointer}/parameters`)
+    for (const [method, op] of Object.entries(item)) {
+      if (!OPERATION_KEYS.has(method) || !isObject(op)) continue
+      parameters(op.parameters, `${itemPointer}/${method}/parameters`)
+      const [body, bodyPointer] = follow(op.requestBody, `${itemPointer}/${method}/requestBody`)
+      if (isObject(body)) content(body.content, `${bodyPointer}/content`)
+    }
+  }
+}
+
+/**
+ * The document without what no request is checked against and a schema has no reason to `$ref`: responses of
+ * operations, named examples, webhooks. In GitHub's description that is half the bytes, which ajv would walk
+ * (twice) and which would be copied, at start-up. What stays keeps its place, so every pointer still holds.
+ */
+function requestView(doc: Record<string, unknown>): Record<string, unknown> {
+  const view: Record<string, unknown> = { ...doc }
+  delete view.webhooks
+  if (isObject(doc.components)) {
+    const { examples: _examples, ...components } = doc.components
+    view.components = components
+  }
+  if (isObject(doc.paths)) {
+    const paths: Record<string, unknown> = {}
+    for (const [path, item] of Object.entries(doc.paths)) {
+      if (!isObject(item)) {
+        paths[path] = item
+        continue
+      }
+      const kept: Record<string, unknown> = {}
+      for (const [key, value] of Object.entries(item)) {
+        if (OPERATION_KEYS.has(key) && isObject(value)) {
+          const { responses: _responses, callbacks: _callbacks, ...operation } = value
+          kept[key] = operation
+        } else kept[key] = value
+      }
+      paths[path] = kept
+    }
+    view.paths = paths
+  }
+  return view
+}
+
+/** A deep copy; a document nested deeper than structuredClone's stack allows is copied without recursion. */
+function copy(document: unknown): unknown {
+  try {
+    return structuredClone(document)
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error
+  }
+  const copies = new Map<object, unknown>()
+  const clone = (value: unknown): unknown => {
+    if (value === null || typeof value !== 'object') return value
+    let out = copies.get(value)
+    if (out === undefined) {
+      out = Array.isArray(value) ? [] : {}
+      copies.set(value, out)
+      pending.push([value, out as Record<string, unknown>])
+    }
+    return out
+  }
+  const pending: Array<[object, Record<string, unknown>]> = []
+  const root = clone(document)
+  while (pending.length > 0) {
+    const [from, to] = pending.pop()!
+    for (const [key, value] of Object.entries(from)) to[key] = clone(value)
+  }
+  return root
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+const OPERATION_KEYS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace', 'query'])
+const SUBSCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas', 'dependencies']
+const SUBSCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems']
+const SUBSCHEMA_SINGLE = ['additionalProperties', 'items', 'not', 'if', 'then', 'else', 'contains', 'propertyNames', 'unevaluatedItems', 'unevaluatedProperties', 'additionalItems', 'contentSchema']
