@@ -14,6 +14,7 @@ import type { Journal } from './journal/journal.js'
 import { buildReport, type ClientReport } from './journal/report.js'
 import { buildMock, type ServerOptions } from './server.js'
 import { describeMock } from './spec/describe.js'
+import { compileAllRules } from './spec/lazy-rules.js'
 import { documentNotes, formatNote, groupNotes, summarizeNotes, type Note } from './spec/notes.js'
 import { isLoopbackHost } from './admin/guard.js'
 import { watchMock } from './watch.js'
@@ -110,6 +111,8 @@ export async function checkSpec(options: CheckOptions): Promise<string> {
 export async function inspectSpec(options: CheckOptions): Promise<CheckResult> {
   const { app, state } = await buildMock(options)
   await app.close()
+  // Every validator, so that a schema ajv cannot compile is listed with the other notes.
+  compileAllRules(state.rules, (note) => state.notes.push(note))
   const notes = [...state.notes]
   const listed = notes.length ? `${summarizeNotes(notes)}\n` + groupNotes(notes, { verbose: options.verbose }).map((line) => `note: ${line}\n`).join('') : ''
   return { report: describeMock(state) + listed, notes, documentNotes: documentNotes(notes) }

@@ -11,7 +11,8 @@ import type { RequestContext } from './pipeline/context.js'
 import { requestHooks } from './pipeline/hooks.js'
 import { readBody } from './pipeline/read-body.js'
 import { decorateProblemReply } from './problems/reply.js'
-import { formatNote } from './spec/notes.js'
+import { compileInIdleTime } from './spec/lazy-rules.js'
+import { formatNote, type Note } from './spec/notes.js'
 import { answerClientError, Connections, createTransport } from './transport.js'
 import type { ReloadEvent } from './watch.js'
 
@@ -115,10 +116,33 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
     journal.clear()
     faults.reset()
   }
+  // Validators compile on first use; once the mock listens, the rest compile between requests. A schema that fails
+  // to compile then is a note like those printed at start (serve's log modes print it to stderr too).
+  const lateNote = (notes: Note[]) => (note: Note) => {
+    notes.push(note)
+    if (log === 'pretty' || log === 'json') process.stderr.write(`doorman: note: ${formatNote(note)}\n`)
+  }
+  let stopCompiling: (() => void) | undefined
+  let lastActivity = 0
+  const compileRest = () => {
+    stopCompiling?.()
+    lastActivity = performance.now()
+    stopCompiling = compileInIdleTime(current.rules, () => lastActivity, lateNote(current.notes))
+  }
+  app.addHook('onListen', (done) => {
+    app.server.on('request', () => (lastActivity = performance.now()))
+    compileRest()
+    done()
+  })
+  app.addHook('onClose', (_instance, done) => {
+    stopCompiling?.()
+    done()
+  })
   const reload = async () => {
     const next = await loadMockState(options)
     const dropped = carryOverPlans(current.faults, next.faults)
     current = next
+    if (app.server.listening) compileRest()
     // The document's notes again (a reload may have fixed some, or made new ones), then the fault plans it dropped.
     return { state: current, notes: [...next.notes.map(formatNote), ...dropped] }
   }

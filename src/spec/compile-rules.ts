@@ -6,6 +6,7 @@ import { displayFile, type LoadedSpec } from './load-spec.js'
 import { encodePointerToken, resolvePointer } from './refs.js'
 import type { Operation, ParameterObject, RouteTable } from './route-table.js'
 import { ignoredHeader, objectKeys, reservedQueryKeys } from './parameter-rules.js'
+import { LazyValidators, OperationRuleMap } from './lazy-rules.js'
 import { scanSchemas } from './schema-notes.js'
 import { SchemaCompiler } from './schemas.js'
 
@@ -45,7 +46,7 @@ export interface SpreadObject {
 
 export type ParamLocation = 'path' | 'query' | 'header' | 'cookie'
 
-/** Everything steps 4–7 check for one operation, compiled once at start-up. */
+/** Everything steps 4–7 check for one operation, built at start-up; its validators compile on first use (src/spec/lazy-rules.ts). */
 export interface OperationRules {
   bodyLimitBytes: number
   body: { required: boolean; media: MediaRule[] } | undefined
@@ -70,10 +71,12 @@ export function kindOf(essence: string): BodyKind {
  * `spec.notes` receives what the validators will not check (unknown formats and dialects: src/spec/schema-notes.ts)
  * and how schemas were read (patterns, OAS 3.0/3.1 idioms, types: src/spec/schema-dialects.ts).
  */
-export function compileRules(spec: LoadedSpec, table: RouteTable, config: ResolvedConfig): Map<Operation, OperationRules> {
+export function compileRules(spec: LoadedSpec, table: RouteTable, config: ResolvedConfig): OperationRuleMap {
   const compiler = new SchemaCompiler(spec, { rejectUnknownProperties: config.validation.rejectUnknownProperties })
   scanSchemas(spec, compiler.formats)
-  const rules = new Map<Operation, OperationRules>()
+  const lazy = new LazyValidators(spec)
+  const rules = new OperationRuleMap(lazy)
+  const file = displayFile(spec)
   const unparsed = new Map<string, string[]>()
   const failureOnly: string[] = []
   const noted = new Set<string>()
@@ -82,7 +85,7 @@ export function compileRules(spec: LoadedSpec, table: RouteTable, config: Resolv
     const lowest = documented.filter((k) => /^[4-5][0-9]{2}$/.test(k)).sort()[0]
     // (An operation that documents a 1xx gets a stand-in success instead: src/response/response-notes.ts.)
     if (lowest !== undefined && !documented.some((k) => /^[123]/.test(k) || k === 'default')) failureOnly.push(`${op.id} → ${lowest}`)
-    rules.set(op, compileOperation(compiler, spec, op, config, unparsed, noted))
+    rules.set(op, compileOperation(compiler, lazy, spec, file, op, config, unparsed, noted))
   }
   // Swagger's Petstore documents `405 Invalid input` alone for updatePetWithForm: a valid request then gets a 405 without
   // an Allow header or a problem, which reads as a refusal; say so once, with the way out.
@@ -101,10 +104,12 @@ export function compileRules(spec: LoadedSpec, table: RouteTable, config: Resolv
   return rules
 }
 
-/** Everything one operation's requests are checked against: the one place its validators are compiled. */
+/** Everything one operation's requests are checked against: the one place its validators are made (they compile on first use). */
 function compileOperation(
   compiler: SchemaCompiler,
+  lazy: LazyValidators,
   spec: LoadedSpec,
+  file: string,
   op: Operation,
   config: ResolvedConfig,
   unparsed: Map<string, string[]>,
@@ -114,14 +119,14 @@ function compileOperation(
   // The mock stands in for the API: an operation that documents only one of 400/422 gets that one.
   const only = documented.includes('400') !== documented.includes('422') ? (documented.includes('400') ? 400 : 422) : undefined
   return {
-    bodyLimitBytes: bodyLimit(op, config, displayFile(spec)),
+    bodyLimitBytes: bodyLimit(op, config, file),
     body: op.requestBody && {
       required: op.requestBody.required,
       media: Object.entries(op.requestBody.content).map(([mediaType, media]) =>
-        mediaRule(compiler, spec, mediaType, media, `${op.requestBody!.pointer}/content/${encodePointerToken(mediaType)}`, unparsed),
+        mediaRule(compiler, lazy, spec, mediaType, media, `${op.requestBody!.pointer}/content/${encodePointerToken(mediaType)}`, unparsed),
       ),
     },
-    params: paramRules(compiler, spec, op, noted),
+    params: paramRules(compiler, lazy, spec, op, noted),
     bodyStatus: only ?? config.validation.bodyStatus,
     parameterStatus: only ?? config.validation.parameterStatus,
     narrow: (errors) => compiler.narrowByDiscriminator(errors),
@@ -146,6 +151,7 @@ function bodyLimit(op: Operation, config: ResolvedConfig, file: string): number 
 
 function mediaRule(
   compiler: SchemaCompiler,
+  lazy: LazyValidators,
   spec: LoadedSpec,
   mediaType: string,
   media: { schema?: unknown; encoding?: Record<string, unknown> },
@@ -165,7 +171,8 @@ function mediaRule(
     else unparsed.set(essence, [`${pointer}/schema`])
   } else if (media.schema !== undefined) {
     // Form fields are strings on the wire: coerce them to the schema's types, as a server framework would.
-    validate = kind === 'form' || kind === 'multipart' ? compiler.coerced(`${pointer}/schema`) : compiler.body(`${pointer}/schema`)
+    const schema = `${pointer}/schema`
+    validate = lazy.wrap(() => (kind === 'form' || kind === 'multipart' ? compiler.coerced(schema) : compiler.body(schema)), schema, `the ${mediaType} body schema`)
   }
   const partTypes: Record<string, string[]> = {}
   for (const [part, encoding] of Object.entries(media.encoding ?? {})) {
@@ -179,6 +186,7 @@ function mediaRule(
 
 function paramRules(
   compiler: SchemaCompiler,
+  lazy: LazyValidators,
   spec: LoadedSpec,
   op: Operation,
   noted: Set<string>,
@@ -202,7 +210,8 @@ function paramRules(
       rules.push({ param, shape: shapeOf(spec.document, schema), json: contentType !== undefined })
     }
     if (location === 'query') spreadObjects(spec, rules)
-    out.push({ location, rules, validate: compiler.coercedObject(properties, required, `${op.pointer} (${location} parameters)`) })
+    const validate = lazy.wrap(() => compiler.coercedObject(properties, required, `${op.pointer} (${location} parameters)`), op.pointer, `the schema of its ${location} parameters`)
+    out.push({ location, rules, validate })
   }
   return out
 }
