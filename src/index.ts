@@ -48,9 +48,12 @@ export interface DoormanServer {
   journal: Journal
   /** Mints tokens this mock accepts: `mock.tokens.sign({ sub: 'alice', scope: 'orders:write' }, { expiresIn: '5m' })`. */
   tokens: Tokens
-  /** Start-up notes, e.g. that bearer signatures are not checked (`doorman serve` prints them to stderr). */
-  notes: string[]
-  /** The same notes with their kind and place, as `doorman check` and `serve` group them. */
+  /**
+   * Start-up notes, e.g. that bearer signatures are not checked (`doorman serve` prints them to stderr), and those
+   * found since: a schema that fails to compile when first needed (validators compile on first use).
+   */
+  readonly notes: string[]
+  /** The notes at start-up with their kind and place, as `doorman check` and `serve` group them. */
   startupNotes: Note[]
   /** Start-up warnings, e.g. that the mock listens beyond this machine (`doorman serve` prints them to stderr). */
   warnings: string[]
@@ -165,7 +168,9 @@ export async function startServer(options: ServerOptions): Promise<DoormanServer
     journal,
     // `state` reads the current state: after a reload, tokens are signed with the new config.
     tokens: { sign: (claims, signOptions) => state.auth.tokens.sign(claims, signOptions) },
-    notes: state.notes.map(formatNote),
+    get notes() {
+      return state.notes.map(formatNote)
+    },
     startupNotes: [...state.notes],
     warnings: isLoopbackHost(host) ? [] : [exposedWarning(host, state.config.admin.token !== undefined)],
     faults: faults.api,
