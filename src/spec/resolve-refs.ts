@@ -192,7 +192,11 @@ function localRefs(root: unknown): Set<string> | undefined {
       if (ref !== '#' && !ref.startsWith('#/')) return undefined
       refs.add(ref)
     }
-    for (const value of Object.values(node)) if (value !== null && typeof value === 'object') stack.push(value)
+    // for…in, not Object.values: an array per object of GitHub's 90,000 made V8 grow its young generation by ~10 MB of RSS.
+    for (const key in node) {
+      const value = (node as Record<string, unknown>)[key]
+      if (value !== null && typeof value === 'object') stack.push(value)
+    }
   }
   return refs
 }
