@@ -105,6 +105,8 @@ async function serve(args: string[]): Promise<number> {
     host: values.host,
     log: log as LogMode,
     watch: values.watch ? (event) => reportReload(event, log) : undefined,
+    // --strict fails on any note: every schema must have been compiled to know them all.
+    compileFirst: values.strict,
   })
   // Notes go to stderr: stdout's first line is the ready line.
   printNotes(server.startupNotes, values.verbose)

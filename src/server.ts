@@ -11,7 +11,7 @@ import type { RequestContext } from './pipeline/context.js'
 import { requestHooks } from './pipeline/hooks.js'
 import { readBody } from './pipeline/read-body.js'
 import { decorateProblemReply } from './problems/reply.js'
-import { compileInIdleTime } from './spec/lazy-rules.js'
+import { compileAllRules, compileInIdleTime } from './spec/lazy-rules.js'
 import { formatNote, type Note } from './spec/notes.js'
 import { answerClientError, Connections, createTransport } from './transport.js'
 import type { ReloadEvent } from './watch.js'
@@ -29,6 +29,11 @@ export interface ServerOptions {
   log?: LogMode | LogSink
   /** Reload the spec and config when their files change, without dropping the port (`serve --watch`); told of each attempt. */
   watch?: (event: ReloadEvent) => void
+  /**
+   * Compile every request validator before listening, so that the start-up notes name each schema ajv cannot
+   * compile (`serve --strict` fails on them). By default validators compile on first use, and in idle time.
+   */
+  compileFirst?: boolean
 }
 
 declare module 'fastify' {
@@ -66,7 +71,12 @@ export interface BuiltMock {
  */
 export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   // Requests read the state they arrived with (ctx.state); `reload()` swaps in a new one.
-  let current = await loadMockState(options)
+  const load = async () => {
+    const state = await loadMockState(options)
+    if (options.compileFirst) compileAllRules(state.rules, (note) => state.notes.push(note))
+    return state
+  }
+  let current = await load()
   const state = liveView(() => current)
   // The start-up config sets what a reload cannot change: the journal's size, the server's timeouts, the body limit fastify enforces.
   const { config } = current
@@ -139,7 +149,7 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
     done()
   })
   const reload = async () => {
-    const next = await loadMockState(options)
+    const next = await load()
     const dropped = carryOverPlans(current.faults, next.faults)
     current = next
     if (app.server.listening) compileRest()

@@ -8,7 +8,7 @@ import { loadMockState } from '../../src/mock-state.js'
 import { buildMock, type ServerOptions } from '../../src/server.js'
 import { compileAllRules, compileInIdleTime, OperationRuleMap } from '../../src/spec/lazy-rules.js'
 import { documentSchemaPointers, RequestDocument } from '../../src/spec/request-document.js'
-import { DEFAULT_SPEC, fixture, startCli, startMock } from '../helpers.js'
+import { DEFAULT_SPEC, fixture, runCli, startCli, startMock } from '../helpers.js'
 
 type Teardown = { teardown(fn: () => unknown): void }
 type Sources = Pick<ServerOptions, 'spec' | 'config'>
@@ -165,6 +165,14 @@ t.test('a schema ajv cannot compile: a note, and the body is accepted, never a 5
 
   t.test('check compiles every validator, so it lists the note', async (t) => {
     t.match(await checkSpec({ spec }), note)
+  })
+
+  t.test('serve --strict compiles every validator before it decides, so it fails on the note', async (t) => {
+    const served = await runCli(['serve', spec, '--port', '0', '--strict'])
+    t.equal(served.code, 1)
+    t.equal(served.stdout, '', 'never ready')
+    t.match(served.stderr, /^doorman: note: .*cannot be compiled/m)
+    t.match(served.stderr, /^doorman: --strict: 1 note about the description: 1 schema; not serving$/m)
   })
 })
 
