@@ -12,8 +12,9 @@ const QUIET_MS = 50
 
 /**
  * Request validators compiled when first called, not at start-up: ajv took
- * 1.2 s to compile the validators of GitHub's 1,100 operations, and the
- * first request to an operation pays only for its own (a few ms). The rest
+ * over a second to compile those of GitHub's 1,100 operations, and the first
+ * request to an operation pays only for its own (under a millisecond for
+ * most, tens of ms for the largest bodies). The rest
  * are compiled in idle time after listening (`compileInIdleTime`), a slice
  * at a time between requests. A validator is never a weaker one: until it
  * is compiled, calling it compiles it.
