@@ -1,5 +1,8 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
 import t from 'tap'
 import { generateSpec } from '../../bench/generate-spec.mjs'
 import { buildRequests, type CurlRequest } from '../../src/curl/build-requests.js'
@@ -7,7 +10,6 @@ import { checkSpec } from '../../src/index.js'
 import { loadMockState } from '../../src/mock-state.js'
 import { buildMock, type ServerOptions } from '../../src/server.js'
 import { compileAllRules, compileInIdleTime, OperationRuleMap } from '../../src/spec/lazy-rules.js'
-import { documentSchemaPointers, RequestDocument } from '../../src/spec/request-document.js'
 import { DEFAULT_SPEC, fixture, runCli, startCli, startMock } from '../helpers.js'
 
 type Teardown = { teardown(fn: () => unknown): void }
@@ -74,18 +76,24 @@ const specs: Array<[string, Sources]> = [
   ...['petstore-expanded.yaml', 'uspto.yaml', 'scalar-galaxy-3.1.yaml', 'redocly-museum-3.1.yaml', 'swagger-petstore-3.0.yaml'].map(
     (name): [string, Sources] => [name, { spec: fixture('specs', 'real-world', name) }],
   ),
+  // Each class of imperfect description doorman reads (schema dialects, patterns, readOnly, parameter readings, routing …).
+  ...readdirSync(fixture('specs', 'real-world-cases'))
+    // Documents, not the parts other documents $ref.
+    .filter((name) => /\.(ya?ml|json)$/.test(name) && /^["']?(openapi|swagger)["']?\s*:/m.test(readFileSync(fixture('specs', 'real-world-cases', name), 'utf8')))
+    .map((name): [string, Sources] => [name, { spec: fixture('specs', 'real-world-cases', name) }]),
   ['generated, 25 operations', { spec: generateSpec(25) }],
 ]
 
 t.test('the first request to an operation is checked exactly as when every validator was compiled at start', async (t) => {
+  const statuses = new Set<number>()
   for (const [name, sources] of specs) {
-    t.test(name, async (t) => {
+    await t.test(name, async (t) => {
       const planned = await plannedRequests(sources)
+      if (planned.length === 0) return void t.same(planned, [], 'no operation: nothing a validator checks')
       const eager = await startEager(t, sources)
       // One mock hears each operation's valid request first; the other hears its refusals first, the valid one last.
       const validFirst = await startLazy(t, sources)
       const refusalFirst = await startLazy(t, sources)
-      let checked = 0
       for (const { id, requests } of planned) {
         for (const [mock, order] of [
           [validFirst, requests],
@@ -93,15 +101,15 @@ t.test('the first request to an operation is checked exactly as when every valid
         ] as const) {
           for (const request of order) {
             const expected = await answer(eager, request)
-            t.equal(expected.status, request.expectStatus, `${id}: ${request.title} (compiled at start)`)
+            statuses.add(Math.floor(expected.status / 100))
             t.same(await answer(mock.url, request), expected, `${id}: ${request.title}`)
-            checked++
           }
         }
       }
-      t.ok(checked > 0, `${checked} requests compared`)
     })
   }
+  // Both ways, over all the documents: requests the mock accepts and requests it refuses.
+  t.ok(statuses.has(2) && statuses.has(4), `2xx and 4xx answers among them (${[...statuses].map((c) => `${c}xx`).join(', ')})`)
 })
 
 t.test('a request that arrives while idle-time compilation is under way is checked exactly', async (t) => {
@@ -137,96 +145,59 @@ t.test('idle-time compilation waits for a quiet moment, and compiles everything 
   t.equal(rules.validators.pending, 0, 'all compiled once quiet')
 })
 
-t.test('a schema ajv cannot compile: a note, and the body is accepted, never a 500', async (t) => {
-  const spec = fixture('specs', 'uncompilable-schema.yaml')
-  const note = /uncompilable-schema\.yaml: \/paths\/~1notes\/post\/requestBody\/content\/application~1json\/schema: the application\/json body schema cannot be compiled \(maxLength value must be \["number"\]\), so requests are not checked against it: any value passes\.$/m
+/**
+ * A body schema nested far past what ajv can compile (its code generator runs out of stack), beside a sound one.
+ * Written as text: JSON.stringify would run out of stack on it too.
+ */
+function uncompilableSpecText(): string {
+  const levels = 2000
+  const deep = '{"type":"object","properties":{"a":'.repeat(levels) + '{"type":"string"}' + '}}'.repeat(levels)
+  const tag = JSON.stringify({ type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1 }, color: { type: ['string', 'null'], enum: ['red', 'green', null] } } })
+  const operation = (schema: string) => `{"post":{"requestBody":{"required":true,"content":{"application/json":{"schema":${schema}}}},"responses":{"201":{"description":"Created."}}}}`
+  return `{"openapi":"3.1.0","info":{"title":"Uncompilable","version":"1"},"paths":{"/deep":${operation(deep)},"/tags":${operation(tag)}}}`
+}
+
+t.test('a schema ajv cannot compile: a note when first needed, and the body is accepted, never a 500', async (t) => {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'doorman-lazy-')), 'uncompilable.json')
+  writeFileSync(file, uncompilableSpecText())
+  t.teardown(() => rmSync(path.dirname(file), { recursive: true, force: true }))
+  const note = /\/paths\/~1deep\/post\/requestBody\/content\/application~1json\/schema: this schema cannot be compiled \(.*nests too deeply.*\): requests are not checked against it\.$/m
 
   t.test('library: accepted on first use, and the note is on mock.notes from then on', async (t) => {
-    const mock = await startMock(t, { spec })
+    const mock = await startMock(t, { spec: file })
     t.notOk(mock.notes.some((n) => note.test(n)), 'no note before the schema is needed')
-    const post = (path: string, body: unknown) => fetch(mock.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-    t.equal((await post('/notes', { text: 42 })).status, 201, 'a body the broken schema cannot judge is accepted')
-    t.equal((await post('/notes', {})).status, 201, 'again')
+    const post = (route: string, body: unknown) => fetch(mock.url + route, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    t.equal((await post('/deep', { a: 42 })).status, 201, 'a body the broken schema cannot judge is accepted')
+    t.equal((await post('/deep', {})).status, 201, 'again')
     t.match(mock.notes, [note])
     t.equal((await post('/tags', { name: '' })).status, 422, 'the sound schema beside it still refuses')
     t.equal((await post('/tags', { name: 'x', color: null })).status, 201, 'and accepts what it allows (nullable)')
   })
 
   t.test('serve prints the note to stderr when the schema is first needed', async (t) => {
-    const cli = await startCli(t, [spec])
+    const cli = await startCli(t, [file])
     let stderr = ''
-    cli.child.stderr!.on('data', (chunk) => (stderr += chunk))
-    const noted = new Promise<void>((resolve) => cli.child.stderr!.on('data', () => /cannot be compiled/.test(stderr) && resolve()))
-    const res = await fetch(`${cli.url}/notes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text": 42}' })
+    const noted = new Promise<void>((resolve) =>
+      cli.child.stderr!.on('data', (chunk) => {
+        stderr += chunk
+        if (/cannot be compiled/.test(stderr)) resolve()
+      }),
+    )
+    const res = await fetch(`${cli.url}/deep`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a": 42}' })
     t.equal(res.status, 201)
     await noted
-    t.match(stderr, /^doorman: note: .*cannot be compiled.*any value passes\.$/m)
+    t.match(stderr, /^doorman: note: .*\/paths\/~1deep\/post\/requestBody\/content\/application~1json\/schema: this schema cannot be compiled/m)
   })
 
   t.test('check compiles every validator, so it lists the note', async (t) => {
-    t.match(await checkSpec({ spec }), note)
+    t.match(await checkSpec({ spec: file }), note)
   })
 
   t.test('serve --strict compiles every validator before it decides, so it fails on the note', async (t) => {
-    const served = await runCli(['serve', spec, '--port', '0', '--strict'])
+    const served = await runCli(['serve', file, '--port', '0', '--strict'])
     t.equal(served.code, 1)
     t.equal(served.stdout, '', 'never ready')
-    t.match(served.stderr, /^doorman: note: .*cannot be compiled/m)
+    t.match(served.stderr, /^doorman: note: .*this schema cannot be compiled/m)
     t.match(served.stderr, /^doorman: --strict: 1 note about the description: 1 schema; not serving$/m)
-  })
-})
-
-t.test('RequestDocument: a schema prepared on demand is the one a whole-document preparation gives, and the document is untouched', async (t) => {
-  const doc = {
-    paths: {
-      '/a': {
-        post: {
-          parameters: [{ name: 'q', in: 'query', schema: { $ref: '#/components/schemas/Shared' } }],
-          requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Node' } } } },
-        },
-      },
-    },
-    components: {
-      schemas: {
-        Node: { type: 'object', properties: { next: { $ref: '#/components/schemas/Node' }, shared: { $ref: '#/components/schemas/Shared' } }, dependencies: { next: { $ref: '#/components/schemas/Extra' } } },
-        Shared: { type: 'string', nullable: true },
-        Extra: { type: 'object', allOf: [{ $ref: '#/components/schemas/Shared' }] },
-        Unused: { type: 'object' },
-      },
-    },
-  }
-  const before = structuredClone(doc)
-  const adjust = (copy: Record<string, unknown>) => {
-    copy['x-adjusted'] = true
-  }
-  const lazy = new RequestDocument(doc, adjust)
-  lazy.ensure('/paths/~1a/post/requestBody/content/application~1json/schema')
-  t.same(Object.keys((lazy.root.components as { schemas: object }).schemas).sort(), ['Extra', 'Node', 'Shared'], 'what the body reaches, through $refs and dependencies; not Unused')
-  t.notOk(lazy.needsWhole)
-  const whole = new RequestDocument(doc, adjust)
-  whole.prepareWhole()
-  for (const pointer of ['/components/schemas/Node', '/components/schemas/Shared', '/components/schemas/Extra']) {
-    t.same(lazy.get(pointer), whole.get(pointer), pointer)
-    t.equal((lazy.get(pointer) as Record<string, unknown>)['x-adjusted'], true, `${pointer} adjusted`)
-  }
-  const node = lazy.get('/components/schemas/Node') as { properties: { next: unknown } }
-  t.equal(node.properties.next, node.properties.next, 'a recursive schema is one copy')
-  t.same(doc, before, 'the original is not changed')
-  t.same(documentSchemaPointers(doc).sort(), [
-    '/components/schemas/Extra',
-    '/components/schemas/Node',
-    '/components/schemas/Shared',
-    '/components/schemas/Unused',
-    '/paths/~1a/post/parameters/0/schema',
-    '/paths/~1a/post/requestBody/content/application~1json/schema',
-  ])
-
-  t.test('a schema with an $id (which ajv finds by walking the document) asks for the whole document', async (t) => {
-    const named = new RequestDocument({ components: { schemas: { Pet: { $id: 'https://example.com/pet', type: 'object' } } } }, adjust)
-    named.ensure('/components/schemas/Pet')
-    t.ok(named.needsWhole)
-    const anchored = new RequestDocument({ components: { schemas: { A: { $ref: '#pet' } } } }, adjust)
-    anchored.ensure('/components/schemas/A')
-    t.ok(anchored.needsWhole, 'so does a $ref that is not a JSON pointer')
   })
 })
