@@ -104,7 +104,9 @@ export function buildReport(entries: JournalEntry[], inFlight: InFlightRequest[]
     ),
   )
   const tls = buildTlsReport(entries)
-  return { generatedAt: now.toISOString(), requests: entries.length, operations, inFlight, ...(tls && { tls }) }
+  // A failed handshake (no method) carried no request.
+  const requests = tls ? entries.filter((entry) => entry.method !== '').length : entries.length
+  return { generatedAt: now.toISOString(), requests, operations, inFlight, ...(tls && { tls }) }
 }
 
 function judgeOperation(operation: string, entries: JournalEntry[], inFlight: InFlightRequest[]): OperationReport {
