@@ -26,7 +26,7 @@ const USAGE = `usage:
   doorman tls ca [--tls-dir DIR]
   doorman tls client-cert [--tls-dir DIR] [--cn NAME] [--out DIR]
   doorman check [SPEC] [--config FILE] [--strict] [--verbose]
-  doorman curl [OPERATION] [SPEC] [--config FILE] [--url http://127.0.0.1:4010]
+  doorman curl [OPERATION] [SPEC] [--config FILE] [--url http://127.0.0.1:4010] [--tls-dir DIR]
   doorman token [--config FILE] [--sub ID] [--scope "a b"] [--aud X] [--expires-in 1h] [--not-before 10m] [--claim k=v ...]
 
 SPEC defaults to ./openapi.yaml: OpenAPI 3.0, 3.1 or Swagger 2.0, YAML or JSON.
@@ -230,7 +230,7 @@ async function curl(args: string[]): Promise<number> {
     parseArgs({
       args,
       allowPositionals: true,
-      options: { config: { type: 'string' }, url: { type: 'string', default: 'http://127.0.0.1:4010' } },
+      options: { config: { type: 'string' }, url: { type: 'string', default: 'http://127.0.0.1:4010' }, 'tls-dir': { type: 'string' } },
     }),
   )
   if (positionals.length > 2) throw new UsageError(`curl takes an OPERATION and a SPEC, got ${positionals.length} arguments`)
@@ -239,7 +239,7 @@ async function curl(args: string[]): Promise<number> {
   const spec = positionals.find(specLike) ?? (positionals.length === 2 ? positionals[1] : undefined)
   const operation = positionals.find((arg) => arg !== spec)
   if (!/^https?:\/\/[^/]+/.test(String(values.url))) throw new UsageError(`--url must be the mock's base URL, like http://127.0.0.1:4010; got '${values.url}'`)
-  process.stdout.write(await curlCommands({ spec: spec ?? 'openapi.yaml', config: values.config, url: values.url, operation }))
+  process.stdout.write(await curlCommands({ spec: spec ?? 'openapi.yaml', config: values.config, url: values.url, operation, tlsDir: values['tls-dir'] }))
   return 0
 }
 

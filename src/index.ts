@@ -21,6 +21,7 @@ import { buildRequests } from './curl/build-requests.js'
 import { renderCurlScript } from './curl/render-curl.js'
 import { loadMockState } from './mock-state.js'
 import type { MockTls } from './tls/setup.js'
+import { discoverTls, renderTlsSection, trustCa } from './tls/curl.js'
 
 export { codes, CATALOG, type ProblemCode, type CatalogEntry, type Step } from './problems/catalog.js'
 export { CONFIG_SCHEMA, type DoormanConfig, type Size } from './config.js'
@@ -129,6 +130,8 @@ export interface CurlCommandsOptions extends Pick<ServerOptions, 'spec' | 'confi
   url?: string
   /** An operationId or `METHOD /path`; every operation when absent. */
   operation?: string
+  /** For an https `url`: the folder of doorman's CA (`--tls-dir`), for `--cacert`. */
+  tlsDir?: string
 }
 
 /**
@@ -140,7 +143,12 @@ export interface CurlCommandsOptions extends Pick<ServerOptions, 'spec' | 'confi
  */
 export async function curlCommands(options: CurlCommandsOptions): Promise<string> {
   const state = await loadMockState(options)
-  return renderCurlScript(buildRequests(state, { baseUrl: options.url ?? 'http://127.0.0.1:4010', operation: options.operation }))
+  const baseUrl = options.url ?? 'http://127.0.0.1:4010'
+  const plan = buildRequests(state, { baseUrl, operation: options.operation })
+  if (!baseUrl.startsWith('https:')) return renderCurlScript(plan)
+  // HTTPS: every command trusts doorman's CA, and the running mock's mode listeners get one command each.
+  const tls = await discoverTls(baseUrl, options.tlsDir)
+  return renderCurlScript(trustCa(plan, tls)) + renderTlsSection(plan, tls, baseUrl)
 }
 
 /** What `--host 0.0.0.0` means for who can reach the mock and its admin API (src/admin/guard.ts). */

@@ -59,6 +59,22 @@ t.test('curl: --cacert fails on every bad certificate, -k does not, and the exit
   }
 })
 
+t.test('doorman curl prints a command per mode, and each gets the exit code and status it announces', async (t) => {
+  await run(process.execPath, [CLI, 'tls', 'client-cert', '--tls-dir', dir])
+  const { code, stdout } = await run(process.execPath, [CLI, 'curl', 'getHealth', 'openapi.yaml', '--url', server.url, '--tls-dir', dir])
+  t.equal(code, 0)
+  t.match(stdout, `curl -i --cacert '${caFile}' '${server.url}/health'`, 'the operations trust the CA')
+  const section = stdout.slice(stdout.indexOf('## TLS'))
+  const commands = [...section.matchAll(/^# (\d{3})(?: ([A-Z_]+))? — (.*)\n(curl .*)$/gm)]
+  t.equal(commands.length, TLS_MODES.length + 2, 'one per mode, and one with the client certificate for each client-cert mode')
+  for (const [, status, , title, command] of commands) {
+    const exit = Number(/curl exits (\d+)/.exec(title!)?.[1] ?? 0)
+    const result = await run('sh', ['-c', `${command} -s -o /dev/null -w '%{http_code}'`])
+    t.equal(result.code, exit, `${title}: exit ${exit}`)
+    t.equal(result.stdout, status, `${title}: ${status}`)
+  }
+})
+
 const python = await hasPythonRequests()
 
 t.test('Python requests: verify= the CA raises SSLError with the reason; verify=False is caught by the report', { skip: python ? false : 'python3 with requests is not installed' }, async (t) => {
