@@ -21,10 +21,13 @@ export const CA_KEY_FILE = 'ca.key'
 /** Ten years: a CA a person trusted should not lapse under them. */
 const CA_VALID_DAYS = 3650
 
-export interface LocalCa extends Issuer {
+export interface LocalCa {
   dir: string
   /** Absolute path of ca.pem. */
   file: string
+  certPem: string
+  /** The CA as a signer: its key is imported (and the X.509 library loaded) only when something is signed. */
+  issuer(): Promise<Issuer>
 }
 
 /** `--tls-dir` when given, else `doorman/tls` in the user's cache folder (`$XDG_CACHE_HOME`, or `~/.cache`). */
@@ -52,7 +55,8 @@ export async function loadOrCreateCa(dirOption: string | undefined): Promise<Loc
   const { keyPem, certPem } = parseCaFile(keyFile, text, dir)
   const file = path.join(dir, CA_FILE)
   await publishCertificate(file, certPem)
-  return { dir, file, certPem, keys: await importKeyPair(keyPem, certPem) }
+  let issuer: Promise<Issuer> | undefined
+  return { dir, file, certPem, issuer: () => (issuer ??= importKeyPair(keyPem).then((keys) => ({ certPem, keys }))) }
 }
 
 /** The CA's certificate, for `doorman tls ca`: made if there is none yet. */

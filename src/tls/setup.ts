@@ -6,7 +6,8 @@
 import type { Journal, JournalEntry } from '../journal/journal.js'
 import type { LogMode, LogSink } from '../journal/record.js'
 import { loadOrCreateCa, type LocalCa } from './ca.js'
-import { makeClientCertificate, makeMockCertificates, type ClientCertificate } from './certificates.js'
+import { certificateSet } from './cache.js'
+import { listenerSecurity, makeClientCertificate, type ClientCertificate } from './certificates.js'
 import { handshakeLogLine } from './handshake.js'
 import { TlsListeners } from './listeners.js'
 import { parseTlsModes, type TlsMode } from './modes.js'
@@ -45,7 +46,7 @@ export async function prepareTls(option: true | TlsOptions): Promise<TlsRuntime>
   const options = option === true ? {} : option
   const modes = parseTlsModes(options.modes ?? [])
   const ca = await loadOrCreateCa(options.dir)
-  const certificates = await makeMockCertificates(ca, modes)
+  const certificates = listenerSecurity(ca, await certificateSet(ca), modes)
   return {
     ca,
     modes,
