@@ -196,7 +196,9 @@ async function timeTlsStart(args) {
   let stat = ''
   try {
     stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8')
-  } catch {}
+  } catch {
+    // No /proc (not Linux): the CPU column stays empty.
+  }
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   // utime + stime, in clock ticks of 10 ms.
   const cpuMs = fields.length > 13 ? (Number(fields[11]) + Number(fields[12])) * 10 : NaN

@@ -32,7 +32,7 @@ export function checkMutualTls(scheme: MutualTlsScheme, request: FastifyRequest)
     kind: 'invalid',
     scheme,
     code: 'MUTUAL_TLS_CERT_UNTRUSTED',
-    description: `The client certificate '${certificate.subject}' (issued by '${certificate.issuer}') is not trusted: ${certificate.reason ?? 'it does not chain to doorman\'s CA'}`,
+    description: `The client certificate '${certificate.subject}' (issued by '${certificate.issuer}') is not trusted: ${certificate.reason ?? "it does not chain to doorman's CA"}`,
     hint: "Present a client certificate issued by doorman's CA: doorman tls client-cert mints one.",
     extra: { received: certificate.subject },
   }
@@ -46,13 +46,16 @@ export function checkMutualTls(scheme: MutualTlsScheme, request: FastifyRequest)
 export function refuseMutualTls(failure: AuthFailure, alternatives: Alternative[], op: Operation): Problem | undefined {
   if (failure.scheme.kind !== 'mutualTLS') return undefined
   if (failure.kind === 'invalid') {
-    return new Problem('MUTUAL_TLS_CERT_UNTRUSTED', { detail: `${failure.description}. ${failure.hint}`, extra: { scheme: failure.scheme.name, ...failure.extra } })
+    return new Problem('MUTUAL_TLS_CERT_UNTRUSTED', {
+      detail: `${failure.description}. ${failure.hint}`,
+      extra: { scheme: failure.scheme.name, ...failure.extra },
+    })
   }
   const challengeable = alternatives.some((alt) => alt.some((r) => r.scheme.kind !== 'mutualTLS' && r.scheme.kind !== 'unchecked'))
   if (challengeable || failure.kind !== 'missing') return undefined
   return new Problem('MUTUAL_TLS_CERT_MISSING', {
     detail: `${op.label} needs a client certificate issued by doorman's CA (the mutualTLS scheme ${failure.scheme.name}), and the connection presented none. Mint one with: doorman tls client-cert`,
-    extra: { scheme: failure.scheme.name, expected: 'a client certificate issued by doorman\'s CA' },
+    extra: { scheme: failure.scheme.name, expected: "a client certificate issued by doorman's CA" },
   })
 }
 

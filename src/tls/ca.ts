@@ -50,7 +50,8 @@ export async function loadOrCreateCa(dirOption: string | undefined): Promise<Loc
   let text = await readIfThere(keyFile)
   if (text === undefined) {
     await createCa(dir, keyFile)
-    text = (await readIfThere(keyFile))!
+    text = await readIfThere(keyFile)
+    if (text === undefined) throw new SetupError(`doorman's CA key ${keyFile} vanished as it was made: is another program cleaning ${dir}?`)
   }
   const { keyPem, certPem } = parseCaFile(keyFile, text, dir)
   const file = path.join(dir, CA_FILE)
@@ -127,7 +128,9 @@ function parseCaFile(keyFile: string, text: string, dir: string): { keyPem: stri
   }
   if (!certificate.ca) throw corrupt('its certificate is not a CA certificate')
   if (Date.parse(certificate.validTo) < Date.now()) {
-    throw new SetupError(`doorman's CA in ${keyFile} expired on ${new Date(certificate.validTo).toISOString().slice(0, 10)}: delete ${keyFile} and ${CA_FILE} beside it to make a new one (and trust the new ca.pem)`)
+    throw new SetupError(
+      `doorman's CA in ${keyFile} expired on ${new Date(certificate.validTo).toISOString().slice(0, 10)}: delete ${keyFile} and ${CA_FILE} beside it to make a new one (and trust the new ca.pem)`,
+    )
   }
   return { keyPem, certPem: certPem.endsWith('\n') ? certPem : `${certPem}\n` }
 }

@@ -46,11 +46,12 @@ export async function certificateSet(ca: LocalCa, now = Date.now()): Promise<Cer
   const renewed = await makeChains(ca, stale, usable ? cached.key : undefined).catch(() => undefined)
   // A cached key that does not read: everything anew.
   if (renewed === undefined) return fresh(ca, file, now)
+  const kept = usable ? cached : undefined
   const set: CachedSet = {
     ca: ca.certPem,
     key: renewed.key,
-    chains: { ...(usable ? cached.chains : {}), ...renewed.chains } as CachedSet['chains'],
-    madeAt: Object.fromEntries(CHAIN_NAMES.map((name) => [name, stale.includes(name) ? now : cached!.madeAt[name]])) as CachedSet['madeAt'],
+    chains: { ...kept?.chains, ...renewed.chains } as CachedSet['chains'],
+    madeAt: Object.fromEntries(CHAIN_NAMES.map((name) => [name, stale.includes(name) ? now : (kept?.madeAt[name] ?? now)])) as CachedSet['madeAt'],
   }
   await writeCached(file, set)
   return set
@@ -58,7 +59,12 @@ export async function certificateSet(ca: LocalCa, now = Date.now()): Promise<Cer
 
 async function fresh(ca: LocalCa, file: string, now: number): Promise<CertificateSet> {
   const made = await makeChains(ca, CHAIN_NAMES)
-  const set: CachedSet = { ca: ca.certPem, key: made.key, chains: made.chains as CachedSet['chains'], madeAt: Object.fromEntries(CHAIN_NAMES.map((name) => [name, now])) as CachedSet['madeAt'] }
+  const set: CachedSet = {
+    ca: ca.certPem,
+    key: made.key,
+    chains: made.chains as CachedSet['chains'],
+    madeAt: Object.fromEntries(CHAIN_NAMES.map((name) => [name, now])) as CachedSet['madeAt'],
+  }
   await writeCached(file, set)
   return set
 }

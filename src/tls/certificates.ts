@@ -49,7 +49,11 @@ export interface CertificateSet {
  * The chains named, signed for the leaf key `keyPem` (a new one when absent):
  * the cache (src/tls/cache.ts) renews only the chains that went stale.
  */
-export async function makeChains(localCa: LocalCa, names: readonly ChainName[], keyPem?: string): Promise<{ key: string; chains: Partial<Record<ChainName, string>> }> {
+export async function makeChains(
+  localCa: LocalCa,
+  names: readonly ChainName[],
+  keyPem?: string,
+): Promise<{ key: string; chains: Partial<Record<ChainName, string>> }> {
   const needs = (name: ChainName) => names.includes(name)
   const [ca, leafKeys, otherRootKeys, intermediateKeys] = await Promise.all([
     localCa.issuer(),
@@ -58,7 +62,12 @@ export async function makeChains(localCa: LocalCa, names: readonly ChainName[], 
     needs('incomplete-chain') ? newKeyPair() : undefined,
   ])
   const leaf = (issuer: Issuer | undefined, validFromDays: number, validToDays: number, dnsNames = LOCAL_DNS_NAMES, ipAddresses = LOCAL_IP_ADDRESSES) =>
-    makeCertificate({ commonName: dnsNames[0]!, keys: leafKeys, issuer, validFromDays, validToDays, dnsNames, ipAddresses, usage: 'server' })
+    makeCertificate({ commonName: dnsNames[0], keys: leafKeys, issuer, validFromDays, validToDays, dnsNames, ipAddresses, usage: 'server' })
+  // Keys made above only for the chains that need them.
+  const own = (keys: CryptoKeyPair | undefined): CryptoKeyPair => {
+    if (keys === undefined) throw new Error('a chain was made without its key')
+    return keys
+  }
   const recipes: Record<ChainName, () => Promise<string>> = {
     main: () => leaf(ca, -1, LEAF_DAYS),
     expired: () => leaf(ca, -31, -1),
@@ -67,13 +76,15 @@ export async function makeChains(localCa: LocalCa, names: readonly ChainName[], 
     'self-signed': () => leaf(undefined, -1, LEAF_DAYS),
     // The untrusted root is sent in the chain: the client sees a complete chain to a root it does not trust.
     'untrusted-root': async () => {
-      const root = await makeCertificate({ commonName: 'untrusted root (doorman)', keys: otherRootKeys!, ca: true, validFromDays: -1, validToDays: LEAF_DAYS })
-      return (await leaf({ certPem: root, keys: otherRootKeys! }, -1, LEAF_DAYS)) + root
+      const keys = own(otherRootKeys)
+      const root = await makeCertificate({ commonName: 'untrusted root (doorman)', keys, ca: true, validFromDays: -1, validToDays: LEAF_DAYS })
+      return (await leaf({ certPem: root, keys }, -1, LEAF_DAYS)) + root
     },
     // Only the leaf is sent: a client that does not fetch or cache the intermediate cannot build the chain.
     'incomplete-chain': async () => {
-      const intermediate = await makeCertificate({ commonName: 'doorman intermediate', keys: intermediateKeys!, issuer: ca, ca: true, validFromDays: -1, validToDays: LEAF_DAYS })
-      return leaf({ certPem: intermediate, keys: intermediateKeys! }, -1, LEAF_DAYS)
+      const keys = own(intermediateKeys)
+      const intermediate = await makeCertificate({ commonName: 'doorman intermediate', keys, issuer: ca, ca: true, validFromDays: -1, validToDays: LEAF_DAYS })
+      return leaf({ certPem: intermediate, keys }, -1, LEAF_DAYS)
     },
   }
   const made = await Promise.all(names.map(async (name) => [name, await recipes[name]()] as const))

@@ -37,7 +37,9 @@ export async function mintClientCertificate(options: ClientCertificateOptions = 
     await writeAtomically(certFile, minted.cert)
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException
-    throw new SetupError(`cannot write the client certificate to ${out} (${code === 'EACCES' ? 'permission denied' : (code ?? message)}): pass --out a folder doorman may write to`)
+    throw new SetupError(
+      `cannot write the client certificate to ${out} (${code === 'EACCES' ? 'permission denied' : (code ?? message)}): pass --out a folder doorman may write to`,
+    )
   }
   return { ...minted, certFile, keyFile }
 }

@@ -29,7 +29,11 @@ export async function discoverTls(baseUrl: string, dir: string | undefined): Pro
   const health = ca === undefined ? undefined : await getJson(`${baseUrl.replace(/\/+$/, '')}/__doorman/health`, ca)
   const tls = health?.tls as { ca?: string; modes?: Record<string, string> } | undefined
   if (tls?.ca) return { caFile: tls.ca, modes: tls.modes ?? {} }
-  return { caFile, modes: {}, unreachable: `no doorman answered at ${baseUrl} with its TLS listeners: start it with serve --tls --tls-modes all (and the same --tls-dir) for one command per mode` }
+  return {
+    caFile,
+    modes: {},
+    unreachable: `no doorman answered at ${baseUrl} with its TLS listeners: start it with serve --tls --tls-modes all (and the same --tls-dir) for one command per mode`,
+  }
 }
 
 function getJson(url: string, ca: string): Promise<Record<string, unknown> | undefined> {
@@ -60,22 +64,38 @@ export function trustCa(plan: CurlPlan, tls: CurlTls): CurlPlan {
 
 /** The section after the operations: the first valid request, sent to each mode's listener. */
 export function renderTlsSection(plan: CurlPlan, tls: CurlTls, baseUrl: string): string {
-  const valid = plan.operations[0]?.requests[0]
+  const operation = plan.operations[0]
+  const valid = operation?.requests[0]
   const modes = TLS_MODES.filter((mode) => tls.modes[mode] !== undefined)
-  if (!valid || modes.length === 0) return ''
+  if (!operation || !valid || modes.length === 0) return ''
   const base = baseUrl.replace(/\/+$/, '')
-  const parts = [`## TLS — ${valid.method} ${plan.operations[0]!.path} against each --tls-modes listener`]
-  const at = (mode: TlsMode, over: Partial<CurlRequest>): CurlRequest => ({ ...valid, url: tls.modes[mode]! + valid.url.slice(base.length), ...over })
+  const parts = [`## TLS — ${valid.method} ${operation.path} against each --tls-modes listener`]
+  const at = (mode: TlsMode, over: Partial<CurlRequest>): CurlRequest => ({
+    ...valid,
+    url: `${tls.modes[mode] ?? base}${valid.url.slice(base.length)}`,
+    ...over,
+  })
   for (const mode of modes) {
     const facts = MODE_FACTS[mode]
     if (mode === 'client-cert-optional') {
       parts.push(renderCurl(at(mode, { title: `${mode}: no client certificate, a 403 problem`, expectStatus: 403, expectCode: 'TLS_CLIENT_CERT_MISSING' })))
     } else {
-      parts.push(renderCurl(at(mode, { title: `${mode}: curl exits ${facts.curlExit} (${facts.serves})`, expectStatus: 0, expectCode: undefined, expectExit: facts.curlExit })))
+      parts.push(
+        renderCurl(
+          at(mode, { title: `${mode}: curl exits ${facts.curlExit} (${facts.serves})`, expectStatus: 0, expectCode: undefined, expectExit: facts.curlExit }),
+        ),
+      )
     }
     if (mode === 'client-cert-required' || mode === 'client-cert-optional') {
       const minted = path.join(path.dirname(tls.caFile), 'client')
-      parts.push(renderCurl(at(mode, { title: `${mode}: with a client certificate from doorman tls client-cert`, options: ['--cacert', tls.caFile, '--cert', `${minted}.crt`, '--key', `${minted}.key`] })))
+      parts.push(
+        renderCurl(
+          at(mode, {
+            title: `${mode}: with a client certificate from doorman tls client-cert`,
+            options: ['--cacert', tls.caFile, '--cert', `${minted}.crt`, '--key', `${minted}.key`],
+          }),
+        ),
+      )
     }
   }
   return '\n' + parts.join('\n\n') + '\n'

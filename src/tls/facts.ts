@@ -49,7 +49,8 @@ export function rememberHello(raw: Socket, hello: TlsClientHelloMessage): void {
 
 /** The hello of a TLS socket's underlying connection. `_parent` is Node's own link to it (read-tls-client-hello reads it too). */
 export function helloOf(tlsSocket: TLSSocket): TlsClientHelloMessage | undefined {
-  return ((tlsSocket as TLSSocket & { _parent?: HelloSocket })._parent ?? (tlsSocket as HelloSocket))[HELLO]
+  const raw: HelloSocket = (tlsSocket as TLSSocket & { _parent?: HelloSocket })._parent ?? tlsSocket
+  return raw[HELLO]
 }
 
 /** Called on 'secureConnection': the facts every request on this connection shares. */
@@ -77,7 +78,12 @@ function clientCertificateOf(tlsSocket: TLSSocket): TlsClientCertificate | undef
   const name = (dn: Record<string, string | string[]> | undefined) => {
     if (!dn) return ''
     const cn = dn.CN
-    return (Array.isArray(cn) ? cn[0] : cn) ?? Object.entries(dn).map(([k, v]) => `${k}=${v}`).join(', ')
+    return (
+      (Array.isArray(cn) ? cn[0] : cn) ??
+      Object.entries(dn)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(', ')
+    )
   }
   const reason = tlsSocket.authorizationError
   return {

@@ -40,8 +40,14 @@ const ALERTS: Record<number, string> = {
 /** Errors the server itself raised, and the alert OpenSSL sent the client with them. */
 const SERVER_REFUSALS: Record<string, { alert: string; why: string }> = {
   ERR_SSL_UNSUPPORTED_PROTOCOL: { alert: 'protocol version', why: 'none of the TLS versions the client offered is one this listener speaks' },
-  ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE: { alert: 'certificate required', why: "the client sent no client certificate, and this listener requires one issued by doorman's CA (doorman tls client-cert mints one)" },
-  ERR_SSL_CERTIFICATE_VERIFY_FAILED: { alert: 'unknown ca', why: "the client's certificate was not issued by doorman's CA (doorman tls client-cert mints one that is)" },
+  ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE: {
+    alert: 'certificate required',
+    why: "the client sent no client certificate, and this listener requires one issued by doorman's CA (doorman tls client-cert mints one)",
+  },
+  ERR_SSL_CERTIFICATE_VERIFY_FAILED: {
+    alert: 'unknown ca',
+    why: "the client's certificate was not issued by doorman's CA (doorman tls client-cert mints one that is)",
+  },
   ERR_SSL_NO_SHARED_CIPHER: { alert: 'handshake failure', why: 'the client and this listener share no cipher suite' },
   ERR_SSL_WRONG_VERSION_NUMBER: { alert: 'protocol version', why: 'what the client sent is not a TLS hello' },
   ERR_SSL_HTTP_REQUEST: { alert: 'protocol version', why: 'the client sent plain HTTP to an HTTPS listener; use https://' },
@@ -61,13 +67,16 @@ export function describeFailure(error: Error & { code?: string; reason?: string 
   const number = /SSL alert number (\d+)/.exec(error.message)?.[1]
   const alertCode = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(\w+)$/.exec(code)?.[1]
   if (number !== undefined || alertCode !== undefined) {
-    const alert = (number !== undefined ? ALERTS[Number(number)] : undefined) ?? alertCode!.toLowerCase().replace(/_/g, ' ')
+    const alert = (number !== undefined ? ALERTS[Number(number)] : undefined) ?? (alertCode ?? `alert ${number}`).toLowerCase().replace(/_/g, ' ')
     return { alert, alertFrom: 'client', error: code, why: `the client refused the handshake with the TLS alert '${alert}'${number ? ` (${number})` : ''}` }
   }
   const refusal = SERVER_REFUSALS[code]
   if (refusal) return { alert: refusal.alert, alertFrom: 'server', error: code, why: refusal.why }
   if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up|other side closed/.test(error.message)) {
-    return { error: code, why: 'the client closed the connection during the handshake without a TLS alert (Node.js and Go clients close this way when they refuse a certificate)' }
+    return {
+      error: code,
+      why: 'the client closed the connection during the handshake without a TLS alert (Node.js and Go clients close this way when they refuse a certificate)',
+    }
   }
   if (code === 'ERR_TLS_HANDSHAKE_TIMEOUT') return { error: code, why: 'the client did not finish the handshake in time' }
   return { error: code, why: `the handshake failed: ${error.reason ?? error.message.split('\n')[0]}` }
@@ -84,7 +93,8 @@ export function silentRefusal(): HandshakeFailure {
 export function handshakeDetail(mode: TlsMode | undefined, failure: HandshakeFailure, offered: string[] | undefined): string {
   const listener = mode ? `the '${mode}' listener (${MODE_FACTS[mode].serves})` : "the main listener (a certificate from doorman's CA)"
   const versions = mode === 'legacy-tls' && offered?.length ? `; the client offered ${offered.join(', ')}` : ''
-  const hint = mode === undefined && failure.alertFrom !== 'server' ? "; a client that should trust the mock needs doorman's CA (doorman tls ca prints its path)" : ''
+  const hint =
+    mode === undefined && failure.alertFrom !== 'server' ? "; a client that should trust the mock needs doorman's CA (doorman tls ca prints its path)" : ''
   return `Handshake on ${listener} failed: ${failure.why}${versions}${hint}.`
 }
 
@@ -126,7 +136,7 @@ export function handshakeEntry({ requestId, startedAt, connection, facts, detail
 
 /** `TLS expired --- certificate expired 3ms → <detail>`: the log line of a failed handshake. */
 export function handshakeLogLine(entry: JournalEntry, mode: 'pretty' | 'json'): string {
-  const tls = entry.tls!
+  const tls = entry.tls ?? {}
   if (mode === 'json') {
     return JSON.stringify({
       time: entry.time,

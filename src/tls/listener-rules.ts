@@ -9,14 +9,15 @@ import { tlsFactsOf } from './facts.js'
  * or untrusted certificate (what a server that checks certificates in HTTP,
  * not in the handshake, does). Undefined everywhere else.
  */
-export function listenerRefusal(socket: Socket | undefined): Problem | undefined {
-  if ((socket as (Socket & { encrypted?: boolean }) | undefined)?.encrypted !== true) return undefined
+export function listenerRefusal(socket: (Socket & { encrypted?: boolean }) | undefined): Problem | undefined {
+  if (socket?.encrypted !== true) return undefined
   const facts = tlsFactsOf(socket)
   if (facts?.mode !== 'client-cert-optional') return undefined
   const certificate = facts.clientCertificate
   if (certificate === undefined) {
     return new Problem('TLS_CLIENT_CERT_MISSING', {
-      detail: "This listener (client-cert-optional) needs a client certificate issued by doorman's CA, and the connection presented none. Mint one with doorman tls client-cert, then send it (curl --cert client.crt --key client.key).",
+      detail:
+        "This listener (client-cert-optional) needs a client certificate issued by doorman's CA, and the connection presented none. Mint one with doorman tls client-cert, then send it (curl --cert client.crt --key client.key).",
       extra: { expected: "a client certificate issued by doorman's CA" },
     })
   }

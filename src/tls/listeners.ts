@@ -40,6 +40,8 @@ export class TlsListeners implements SecureTransport {
   /** Connections that carried at least one request. */
   readonly #spoke = new WeakSet<object>()
   #sequence = 0
+  /** Resolves once every mode listener has closed (set by beginClose). */
+  #closed: Promise<unknown> | undefined
   /** The URL of each mode's listener, once listening. */
   readonly urls: Partial<Record<TlsMode, string>> = {}
 
@@ -75,10 +77,13 @@ export class TlsListeners implements SecureTransport {
   /** On preClose: no new connections; idle ones and handshakes under way end now, requests in flight may finish. */
   beginClose(): void {
     for (const socket of this.#handshaking) socket.destroy()
-    for (const server of this.#servers.values()) {
-      server.close()
-      server.closeIdleConnections()
-    }
+    this.#closed = Promise.all(
+      [...this.#servers.values()].map((server) => {
+        const closed = new Promise((resolve) => server.close(resolve))
+        server.closeIdleConnections()
+        return closed
+      }),
+    )
   }
 
   /** On onClose: the mode listeners closed, what is still open ended after the grace period. */
@@ -87,14 +92,16 @@ export class TlsListeners implements SecureTransport {
       for (const server of this.#servers.values()) server.closeAllConnections()
     }, this.#options.closeGraceMs)
     try {
-      await Promise.all([...this.#servers.values()].map((server) => (server.listening ? new Promise((resolve) => server.close(resolve)) : undefined)))
+      if (this.#closed === undefined) this.beginClose()
+      await this.#closed
     } finally {
       clearTimeout(deadline)
     }
   }
 
   #createServer(mode: TlsMode | undefined, security: ListenerSecurity, modeListener: boolean): https.Server {
-    const kit = this.#kit!
+    const kit = this.#kit
+    if (kit === undefined) throw new Error('the main listener is made first: it carries the request handler')
     // A request marks its connection: one that closes without any was left by a client that refused the certificate.
     const handle: Handler = (req, res) => {
       this.#spoke.add(req.socket)
@@ -180,8 +187,15 @@ export class TlsListeners implements SecureTransport {
       detail: problem.detail,
     })
     const [, method, target] = requestLine
-    const q = target!.indexOf('?')
-    this.#options.record({ ...entry, method: method!, path: q === -1 ? target! : target!.slice(0, q), query: q === -1 ? '' : target!.slice(q + 1), status: 400, code: 'HTTPS_REQUIRED' })
+    const q = target.indexOf('?')
+    this.#options.record({
+      ...entry,
+      method: method,
+      path: q === -1 ? target : target.slice(0, q),
+      query: q === -1 ? '' : target.slice(q + 1),
+      status: 400,
+      code: 'HTTPS_REQUIRED',
+    })
     return true
   }
 
@@ -199,7 +213,13 @@ export class TlsListeners implements SecureTransport {
       error: failure.error,
     }
     this.#options.record(
-      handshakeEntry({ requestId: this.#nextId(), startedAt: arrivedAt, connection: connectionId(raw), facts, detail: handshakeDetail(mode, failure, offered) }),
+      handshakeEntry({
+        requestId: this.#nextId(),
+        startedAt: arrivedAt,
+        connection: connectionId(raw),
+        facts,
+        detail: handshakeDetail(mode, failure, offered),
+      }),
     )
   }
 

@@ -78,7 +78,7 @@ export const MODE_FACTS: Record<TlsMode, ModeFacts> = {
     curlExit: 60,
   },
   'legacy-tls': {
-    serves: "a valid certificate, over TLS 1.0 and 1.1 only",
+    serves: 'a valid certificate, over TLS 1.0 and 1.1 only',
     accepted: 'TLS 1.0/1.1, which RFC 8996 retired',
     node: 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION',
     python: 'tlsv1 alert protocol version',
@@ -91,7 +91,7 @@ export const MODE_FACTS: Record<TlsMode, ModeFacts> = {
     curlExit: 56,
   },
   'client-cert-optional': {
-    serves: 'a valid certificate; a request without a client certificate from doorman\'s CA gets a 403 problem',
+    serves: "a valid certificate; a request without a client certificate from doorman's CA gets a 403 problem",
     node: 'no error: a 403 TLS_CLIENT_CERT_MISSING problem',
     python: 'no error: a 403 TLS_CLIENT_CERT_MISSING problem',
     curlExit: 0,

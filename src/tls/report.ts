@@ -41,7 +41,10 @@ export function buildTlsReport(entries: JournalEntry[]): TlsReport | undefined {
   }
   if (byListener.size === 0) return undefined
   const order: Array<TlsMode | 'main'> = ['main', ...TLS_MODES]
-  const listeners = order.filter((mode) => byListener.has(mode)).map((mode) => judgeListener(mode, byListener.get(mode)!))
+  const listeners = order.flatMap((mode) => {
+    const entries = byListener.get(mode)
+    return entries ? [judgeListener(mode, entries)] : []
+  })
   return { listeners, flags: listeners.filter((l) => l.flagged).map((l) => l.explain) }
 }
 
@@ -58,8 +61,17 @@ function judgeListener(mode: TlsMode | 'main', entries: JournalEntry[]): TlsMode
   const withClientCertificate = requests.filter((e) => e.tls?.clientCertificate?.trusted === true).length
   const accepted = mode === 'main' ? undefined : MODE_FACTS[mode].accepted
   const flagged = accepted !== undefined && requests.length > 0
-  const refusedText = handshakes.length > 0 ? `${times(handshakes.length, 'handshake')} refused (${alerts.map((a) => `${a.alert} ×${a.count}`).join(', ')})` : ''
-  return { mode, refused: handshakes.length, alerts, requests: requests.length, withClientCertificate, flagged, explain: explain(mode, accepted, refusedText, requests.length, withClientCertificate) }
+  const refusedText =
+    handshakes.length > 0 ? `${times(handshakes.length, 'handshake')} refused (${alerts.map((a) => `${a.alert} ×${a.count}`).join(', ')})` : ''
+  return {
+    mode,
+    refused: handshakes.length,
+    alerts,
+    requests: requests.length,
+    withClientCertificate,
+    flagged,
+    explain: explain(mode, accepted, refusedText, requests.length, withClientCertificate),
+  }
 }
 
 function explain(mode: TlsMode | 'main', accepted: string | undefined, refused: string, requests: number, certified: number): string {

@@ -26,7 +26,7 @@ export function loadX509(): Promise<X509> {
 }
 
 export function newKeyPair(): Promise<CryptoKeyPair> {
-  return webcrypto.subtle.generateKey(EC_P256, true, ['sign', 'verify']) as Promise<CryptoKeyPair>
+  return webcrypto.subtle.generateKey(EC_P256, true, ['sign', 'verify'])
 }
 
 /** A PKCS#8 PEM private key back into a key pair (the CA's, or the cached leaf key): its public half is derived from it. */
@@ -38,7 +38,7 @@ export async function importKeyPair(keyPem: string): Promise<CryptoKeyPair> {
     webcrypto.subtle.importKey('pkcs8', pkcs8, EC_P256, true, ['sign']),
     webcrypto.subtle.importKey('spki', spki, EC_P256, true, ['verify']),
   ])
-  return { privateKey, publicKey } as unknown as CryptoKeyPair
+  return { privateKey, publicKey }
 }
 
 export async function keyToPem(key: CryptoKey): Promise<string> {
@@ -80,10 +80,7 @@ export async function makeCertificate(recipe: CertificateRecipe): Promise<string
   const subject = `CN=${recipe.commonName}, O=doorman`
   const issuer = recipe.issuer && (await parsedIssuer(x509, recipe.issuer))
   const { spki, subjectKey } = await subjectKeyOf(x509, recipe.keys.publicKey)
-  const extensions: Extension[] = [
-    ...fixedExtensions(x509, recipe),
-    subjectKey,
-  ]
+  const extensions: Extension[] = [...fixedExtensions(x509, recipe), subjectKey]
   if (issuer) extensions.push(issuer.authorityKey)
   const subjectName = nameOf(x509, subject)
   const certificate = await x509.X509CertificateGenerator.create({
@@ -106,12 +103,17 @@ function fixedExtensions(x509: X509, recipe: CertificateRecipe): Extension[] {
   const key = JSON.stringify([recipe.ca === true, recipe.usage, recipe.dnsNames, recipe.ipAddresses])
   let extensions = encoded.get(key) as Extension[] | undefined
   if (extensions === undefined) {
-    const flags = recipe.ca ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature : x509.KeyUsageFlags.digitalSignature
+    const flags = recipe.ca
+      ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature
+      : x509.KeyUsageFlags.digitalSignature
     extensions = [new x509.BasicConstraintsExtension(recipe.ca === true, undefined, true), new x509.KeyUsagesExtension(flags, true)]
     if (recipe.usage) {
       extensions.push(new x509.ExtendedKeyUsageExtension([recipe.usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]))
     }
-    const names = [...(recipe.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })), ...(recipe.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value }))]
+    const names = [
+      ...(recipe.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
+      ...(recipe.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
+    ]
     if (names.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(names))
     encoded.set(key, extensions)
   }
@@ -140,7 +142,7 @@ function subjectKeyOf(x509: X509, publicKey: CryptoKey) {
   let known = subjectKeys.get(publicKey)
   if (known === undefined) {
     known = (async () => ({
-      spki: (await webcrypto.subtle.exportKey('spki', publicKey as never)) as ArrayBuffer,
+      spki: await webcrypto.subtle.exportKey('spki', publicKey),
       subjectKey: await x509.SubjectKeyIdentifierExtension.create(publicKey),
     }))()
     subjectKeys.set(publicKey, known)

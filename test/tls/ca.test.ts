@@ -55,7 +55,10 @@ t.test('a folder doorman cannot use is an error that names the path', async (t) 
   const corrupt = tempTlsDir(t)
   mkdirSync(corrupt, { recursive: true })
   writeFileSync(path.join(corrupt, 'ca.key'), 'garbage\n')
-  await t.rejects(loadOrCreateCa(corrupt), { name: 'SetupError', message: `${path.join(corrupt, 'ca.key')} is not a doorman CA (no PKCS#8 private key in it): delete it (or the folder ${corrupt}) to make a new CA, or pass another --tls-dir` })
+  await t.rejects(loadOrCreateCa(corrupt), {
+    name: 'SetupError',
+    message: `${path.join(corrupt, 'ca.key')} is not a doorman CA (no PKCS#8 private key in it): delete it (or the folder ${corrupt}) to make a new CA, or pass another --tls-dir`,
+  })
 
   const halves = tempTlsDir(t)
   const good = await loadOrCreateCa(tempTlsDir(t))
@@ -67,10 +70,15 @@ t.test('a folder doorman cannot use is an error that names the path', async (t) 
 
   const unreadable = tempTlsDir(t)
   mkdirSync(path.join(unreadable, 'ca.key'), { recursive: true })
-  await t.rejects(loadOrCreateCa(unreadable), { message: `cannot read doorman's CA key ${path.join(unreadable, 'ca.key')} (it is a folder): fix its permissions, or pass another --tls-dir` })
+  await t.rejects(loadOrCreateCa(unreadable), {
+    message: `cannot read doorman's CA key ${path.join(unreadable, 'ca.key')} (it is a folder): fix its permissions, or pass another --tls-dir`,
+  })
 
   // The same errors stop startServer (the CLI prints them and exits 2) before anything listens.
-  await t.rejects(startServer({ spec: { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: {} }, tls: { dir: corrupt } }), { name: 'SetupError', message: /is not a doorman CA/ })
+  await t.rejects(startServer({ spec: { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: {} }, tls: { dir: corrupt } }), {
+    name: 'SetupError',
+    message: /is not a doorman CA/,
+  })
   const cli = await runCli(['serve', 'openapi.yaml', '--port', '0', '--tls', '--tls-dir', corrupt])
   t.equal(cli.code, 2)
   t.match(cli.stderr, `doorman: ${path.join(corrupt, 'ca.key')} is not a doorman CA`)

@@ -22,7 +22,15 @@ const withStranger = clients.make({ ca: tls.ca, cert: stranger.cert, key: strang
 
 t.test('an operation that needs mutualTLS: no certificate, a stranger, then one from the CA', async (t) => {
   const none = await nodeFetch(`${mock.url}/statements`, clients.verifying)
-  t.match(none, { status: 403, body: { code: 'MUTUAL_TLS_CERT_MISSING', step: 'auth', scheme: 'clientCert', detail: /GET \/statements needs a client certificate.*doorman tls client-cert/ } })
+  t.match(none, {
+    status: 403,
+    body: {
+      code: 'MUTUAL_TLS_CERT_MISSING',
+      step: 'auth',
+      scheme: 'clientCert',
+      detail: /GET \/statements needs a client certificate.*doorman tls client-cert/,
+    },
+  })
   t.notOk(none.body!['www-authenticate'], 'no challenge: HTTP cannot ask for a certificate')
   const strange = await nodeFetch(`${mock.url}/statements`, withStranger)
   t.match(strange, { status: 403, body: { code: 'MUTUAL_TLS_CERT_UNTRUSTED', received: 'stranger', detail: /'stranger'.*not trusted/ } })

@@ -53,8 +53,8 @@ t.test('the whole pipeline runs the same over TLS', async (t) => {
   const faulted = await nodeFetch(`${mock.url}/health`, clients.verifying, { headers: { prefer: 'code=503' } })
   t.match(faulted, { status: 503, body: { code: 'FAULT_STATUS' } })
   const [entry] = mock.journal.entries({ operation: 'createOrder', status: 201 })
-  t.match(entry!.tls, { protocol: 'TLSv1.3' }, 'the journal says which protocol')
-  t.equal(entry!.tls!.mode, undefined, 'the main listener has no mode')
+  t.match(entry.tls, { protocol: 'TLSv1.3' }, 'the journal says which protocol')
+  t.equal(entry.tls!.mode, undefined, 'the main listener has no mode')
 })
 
 t.test('plain HTTP to an HTTPS listener gets a problem it can read', async (t) => {

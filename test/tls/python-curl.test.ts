@@ -55,7 +55,11 @@ t.test('curl: --cacert fails on every bad certificate, -k does not, and the exit
   const minted = await run(process.execPath, [CLI, 'tls', 'client-cert', '--tls-dir', dir])
   const [certFile, keyFile] = minted.stdout.trim().split('\n')
   for (const mode of ['client-cert-required', 'client-cert-optional'] as const) {
-    t.match(await curl('--cacert', caFile, '--cert', certFile!, '--key', keyFile!, `${urls[mode]}/health`), { code: 0, status: '200' }, `${mode}: with the minted certificate`)
+    t.match(
+      await curl('--cacert', caFile, '--cert', certFile, '--key', keyFile, `${urls[mode]}/health`),
+      { code: 0, status: '200' },
+      `${mode}: with the minted certificate`,
+    )
   }
 })
 
@@ -68,7 +72,7 @@ t.test('doorman curl prints a command per mode, and each gets the exit code and 
   const commands = [...section.matchAll(/^# (\d{3})(?: ([A-Z_]+))? — (.*)\n(curl .*)$/gm)]
   t.equal(commands.length, TLS_MODES.length + 2, 'one per mode, and one with the client certificate for each client-cert mode')
   for (const [, status, , title, command] of commands) {
-    const exit = Number(/curl exits (\d+)/.exec(title!)?.[1] ?? 0)
+    const exit = Number(/curl exits (\d+)/.exec(title)?.[1] ?? 0)
     const result = await run('sh', ['-c', `${command} -s -o /dev/null -w '%{http_code}'`])
     t.equal(result.code, exit, `${title}: exit ${exit}`)
     t.equal(result.stdout, status, `${title}: ${status}`)
@@ -77,9 +81,12 @@ t.test('doorman curl prints a command per mode, and each gets the exit code and 
 
 const python = await hasPythonRequests()
 
-t.test('Python requests: verify= the CA raises SSLError with the reason; verify=False is caught by the report', { skip: python ? false : 'python3 with requests is not installed' }, async (t) => {
-  await fetchReset()
-  const script = `
+t.test(
+  'Python requests: verify= the CA raises SSLError with the reason; verify=False is caught by the report',
+  { skip: python ? false : 'python3 with requests is not installed' },
+  async (t) => {
+    await fetchReset()
+    const script = `
 import json, sys, requests, urllib3
 urllib3.disable_warnings()
 ca, urls = sys.argv[1], json.loads(sys.argv[2])
@@ -97,50 +104,57 @@ for mode, url in urls.items():
             out[mode + " " + name] = {"error": type(e).__name__, "message": str(e)}
 print(json.dumps(out))
 `
-  const { code, stdout, stderr } = await run('python3', ['-c', script, caFile, JSON.stringify(urls)])
-  t.equal(code, 0, stderr)
-  const results = JSON.parse(stdout) as Record<string, { status?: number; code?: string; error?: string; message?: string }>
-  const refuses: Record<TlsMode, RegExp | undefined> = {
-    expired: /certificate has expired/,
-    'not-yet-valid': /certificate is not yet valid/,
-    'wrong-host': /Hostname mismatch/,
-    'self-signed': /self[- ]signed certificate \(/,
-    'untrusted-root': /self[- ]signed certificate in certificate chain/,
-    'incomplete-chain': /unable to get local issuer certificate/,
-    'legacy-tls': /protocol version|unsupported protocol/,
-    'client-cert-required': /certificate required/,
-    'client-cert-optional': undefined,
-  }
-  for (const mode of TLS_MODES) {
-    const verifying = results[`${mode} verify`]!
-    if (refuses[mode]) t.match(verifying, { error: 'SSLError', message: refuses[mode] }, `${mode}: SSLError (${refuses[mode]})`)
-    else t.match(verifying, { status: 403, code: 'TLS_CLIENT_CERT_MISSING' }, `${mode}: a 403 problem`)
-  }
-  for (const mode of ['expired', 'not-yet-valid', 'wrong-host', 'self-signed', 'untrusted-root', 'incomplete-chain'] as const) {
-    t.match(results[`${mode} blind`], { status: 200 }, `${mode}: verify=False gets through`)
-  }
-  // The handshakes Python refused are journaled with the alert it sent.
-  const journal = JSON.parse((await run('curl', ['-s', '--cacert', caFile, `${server.url}/__doorman/journal?step=tls`])).stdout).entries as Array<{ method: string; tls: { mode?: string; alert?: string; sni?: string } }>
-  const alertOf = (mode: string) => journal.find((e) => e.method === '' && e.tls.mode === mode)?.tls
-  t.match(alertOf('expired'), { alert: 'certificate expired' })
-  t.match(alertOf('self-signed'), { alert: 'unknown ca' })
-  t.match(alertOf('wrong-host'), { sni: 'localhost' }, 'the name the client asked for (SNI)')
+    const { code, stdout, stderr } = await run('python3', ['-c', script, caFile, JSON.stringify(urls)])
+    t.equal(code, 0, stderr)
+    const results = JSON.parse(stdout) as Record<string, { status?: number; code?: string; error?: string; message?: string }>
+    const refuses: Record<TlsMode, RegExp | undefined> = {
+      expired: /certificate has expired/,
+      'not-yet-valid': /certificate is not yet valid/,
+      'wrong-host': /Hostname mismatch/,
+      'self-signed': /self[- ]signed certificate \(/,
+      'untrusted-root': /self[- ]signed certificate in certificate chain/,
+      'incomplete-chain': /unable to get local issuer certificate/,
+      'legacy-tls': /protocol version|unsupported protocol/,
+      'client-cert-required': /certificate required/,
+      'client-cert-optional': undefined,
+    }
+    for (const mode of TLS_MODES) {
+      const verifying = results[`${mode} verify`]
+      if (refuses[mode]) t.match(verifying, { error: 'SSLError', message: refuses[mode] }, `${mode}: SSLError (${refuses[mode]})`)
+      else t.match(verifying, { status: 403, code: 'TLS_CLIENT_CERT_MISSING' }, `${mode}: a 403 problem`)
+    }
+    for (const mode of ['expired', 'not-yet-valid', 'wrong-host', 'self-signed', 'untrusted-root', 'incomplete-chain'] as const) {
+      t.match(results[`${mode} blind`], { status: 200 }, `${mode}: verify=False gets through`)
+    }
+    // The handshakes Python refused are journaled with the alert it sent.
+    const journal = JSON.parse((await run('curl', ['-s', '--cacert', caFile, `${server.url}/__doorman/journal?step=tls`])).stdout).entries as Array<{
+      method: string
+      tls: { mode?: string; alert?: string; sni?: string }
+    }>
+    const alertOf = (mode: string) => journal.find((e) => e.method === '' && e.tls.mode === mode)?.tls
+    t.match(alertOf('expired'), { alert: 'certificate expired' })
+    t.match(alertOf('self-signed'), { alert: 'unknown ca' })
+    t.match(alertOf('wrong-host'), { sni: 'localhost' }, 'the name the client asked for (SNI)')
 
-  const report = JSON.parse((await run('curl', ['-s', '--cacert', caFile, `${server.url}/__doorman/report`])).stdout)
-  t.match(report.tls.flags, [
-    /^the client accepted an expired certificate: it is not verifying certificates/,
-    /^the client accepted a certificate that is not valid yet/,
-    /^the client accepted a certificate issued for another host/,
-    /^the client accepted a self-signed certificate/,
-    /^the client accepted a certificate from a root nobody trusts/,
-    /^the client accepted a certificate whose chain is incomplete/,
-  ])
-  const text = (await run('curl', ['-s', '--cacert', caFile, '-H', 'accept: text/plain', `${server.url}/__doorman/report`])).stdout
-  t.match(text, /WARNING: the client accepted an expired certificate: it is not verifying certificates/)
-})
+    const report = JSON.parse((await run('curl', ['-s', '--cacert', caFile, `${server.url}/__doorman/report`])).stdout)
+    t.match(report.tls.flags, [
+      /^the client accepted an expired certificate: it is not verifying certificates/,
+      /^the client accepted a certificate that is not valid yet/,
+      /^the client accepted a certificate issued for another host/,
+      /^the client accepted a self-signed certificate/,
+      /^the client accepted a certificate from a root nobody trusts/,
+      /^the client accepted a certificate whose chain is incomplete/,
+    ])
+    const text = (await run('curl', ['-s', '--cacert', caFile, '-H', 'accept: text/plain', `${server.url}/__doorman/report`])).stdout
+    t.match(text, /WARNING: the client accepted an expired certificate: it is not verifying certificates/)
+  },
+)
 
 t.test('the pretty ready lines, and how to trust the CA on stderr', async (t) => {
-  const child = spawn(process.execPath, [CLI, 'serve', 'openapi.yaml', '--port', '0', '--tls-modes', 'expired', '--tls-dir', dir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [CLI, 'serve', 'openapi.yaml', '--port', '0', '--tls-modes', 'expired', '--tls-dir', dir], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   t.teardown(() => child.kill('SIGKILL'))
   let stderr = ''
   child.stderr.on('data', (chunk) => (stderr += chunk))
