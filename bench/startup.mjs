@@ -17,6 +17,10 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import http from 'node:http'
+import https from 'node:https'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import net from 'node:net'
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
@@ -183,6 +187,96 @@ export function formatStartup({ rows, nodeMs, runs, skipped = [] }) {
   return out.join('\n')
 }
 
+// ---- TLS (docs/performance.md, "TLS") ----
+
+/**
+ * What TLS adds to a start: `serve openapi.yaml`; the same with `--tls --tls-modes all` as it usually starts (CA
+ * and certificate set read from the TLS folder); as the first start in 12 hours does (the not-yet-valid leaf
+ * renewed: the X.509 library loaded, one certificate signed); and with the whole set made anew (a new machine, or
+ * once a month: every certificate signed). Alternating run by run. The CA itself is made before the first
+ * timed run: that happens once per machine. Wall time and, steadier on a shared machine, the CPU time the process
+ * used up to its first 2xx.
+ */
+export async function runTlsStartup(runs = RUNS, cli = CLIS[0]) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'doorman-bench-tls-'))
+  const tls = ['--tls', '--tls-modes', 'all', '--tls-dir', path.join(dir, 'tls')]
+  try {
+    await timeTlsStart([cli, 'serve', 'openapi.yaml', ...tls])
+    const samples = { plain: [], read: [], renewed: [], made: [] }
+    const cache = path.join(dir, 'tls', 'certificates.json')
+    for (let i = 0; i < runs; i++) {
+      samples.plain.push(await timeTlsStart([cli, 'serve', 'openapi.yaml']))
+      samples.read.push(await timeTlsStart([cli, 'serve', 'openapi.yaml', ...tls]))
+      const cached = JSON.parse(readFileSync(cache, 'utf8'))
+      writeFileSync(cache, JSON.stringify({ ...cached, madeAt: { ...cached.madeAt, 'not-yet-valid': 0 } }))
+      samples.renewed.push(await timeTlsStart([cli, 'serve', 'openapi.yaml', ...tls]))
+      rmSync(cache, { force: true })
+      samples.made.push(await timeTlsStart([cli, 'serve', 'openapi.yaml', ...tls]))
+    }
+    const summary = (list) => ({ wallMs: median(list.map((s) => s.wallMs)), cpuMs: median(list.map((s) => s.cpuMs)) })
+    return { runs, plain: summary(samples.plain), read: summary(samples.read), renewed: summary(samples.renewed), made: summary(samples.made), target: 150 }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** ms from spawn to the first 2xx on GET /health (over https with --tls), and the CPU ms the process used by then. */
+async function timeTlsStart(args) {
+  const port = await freePort()
+  const secure = args.includes('--tls')
+  const started = performance.now()
+  const child = spawn(process.execPath, [...args, '--port', String(port), '--log', 'silent'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (chunk) => (stderr += chunk))
+  let exited = false
+  child.once('exit', () => (exited = true))
+  const client = secure ? https : http
+  const poll = () =>
+    new Promise((resolve) => {
+      // The poll trusts any certificate: it times the start, not the client.
+      const req = client.get({ host: '127.0.0.1', port, path: '/health', agent: false, rejectUnauthorized: false }, (res) => {
+        res.resume()
+        res.on('end', () => resolve(res.statusCode))
+      })
+      req.on('error', () => resolve(0))
+    })
+  for (;;) {
+    if (exited) throw new Error(`doorman exited before answering: ${stderr}`)
+    const status = await poll()
+    if (status >= 200 && status < 300) break
+    await new Promise((resolve) => setTimeout(resolve, 2))
+  }
+  const wallMs = performance.now() - started
+  let stat = ''
+  try {
+    stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8')
+  } catch {
+    // No /proc (not Linux): the CPU column stays empty.
+  }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  // utime + stime, in clock ticks of 10 ms.
+  const cpuMs = fields.length > 13 ? (Number(fields[11]) + Number(fields[12])) * 10 : NaN
+  child.kill('SIGTERM')
+  await once(child, 'exit')
+  return { wallMs, cpuMs }
+}
+
+export function formatTlsStartup({ runs, plain, read, renewed, made, target }) {
+  const added = (s, key) => `+${(s[key] - plain[key]).toFixed(0)}`
+  const verdict = (s) => (s.cpuMs - plain.cpuMs <= target ? '' : ' (missed)')
+  return [
+    `TLS: spawn → first 2xx on GET /health, median of ${runs} runs, alternating (target: TLS adds <= ${target} ms)`,
+    '',
+    '| start | first 2xx ms | added ms | CPU ms to first 2xx | added CPU ms |',
+    '| --- | --- | --- | --- | --- |',
+    `| serve openapi.yaml | ${plain.wallMs.toFixed(0)} | | ${plain.cpuMs.toFixed(0)} | |`,
+    `| --tls --tls-modes all, certificates read from the TLS folder | ${read.wallMs.toFixed(0)} | ${added(read, 'wallMs')} | ${read.cpuMs.toFixed(0)} | ${added(read, 'cpuMs')}${verdict(read)} |`,
+    `| --tls --tls-modes all, the not-yet-valid leaf renewed (first start in 12 h) | ${renewed.wallMs.toFixed(0)} | ${added(renewed, 'wallMs')} | ${renewed.cpuMs.toFixed(0)} | ${added(renewed, 'cpuMs')}${verdict(renewed)} |`,
+    `| --tls --tls-modes all, every certificate made anew (new machine, or monthly) | ${made.wallMs.toFixed(0)} | ${added(made, 'wallMs')} | ${made.cpuMs.toFixed(0)} | ${added(made, 'cpuMs')}${verdict(made)} |`,
+  ].join('\n')
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  console.log(formatStartup(await runStartup(RUNS, { fetchGithub: process.argv.includes('--fetch-github') })))
+  if (!process.argv.includes('--tls-only')) console.log(formatStartup(await runStartup(RUNS, { fetchGithub: process.argv.includes('--fetch-github') })))
+  console.log('\n' + formatTlsStartup(await runTlsStartup()))
 }

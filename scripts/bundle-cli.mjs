@@ -5,14 +5,13 @@
 //
 //   node scripts/bundle-cli.mjs        (npm run build runs it after tsc)
 import { build } from 'esbuild'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
-await build({
+const common = {
   absWorkingDir: root,
-  entryPoints: ['dist/cli.js'],
-  outfile: 'dist/doorman.js',
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -21,4 +20,25 @@ await build({
   // Bundled CommonJS code calls require() for Node's own modules; an ES module has none of its own.
   banner: { js: "import { createRequire as __doormanCreateRequire } from 'node:module'; const require = __doormanCreateRequire(import.meta.url);" },
   logLevel: 'warning',
+}
+
+// TLS's X.509 library (src/tls/x509-library.ts, loaded with import() on first use) is a bundle of its own:
+// a start without TLS does not parse its 700 kB.
+const X509_LIBRARY = /[\\/]tls[\\/]x509-library\.js$/
+await build({ ...common, entryPoints: ['dist/tls/x509-library.js'], outfile: 'dist/doorman-x509.js', mainFields: ['module', 'main'] })
+
+await build({
+  ...common,
+  entryPoints: ['dist/cli.js'],
+  outfile: 'dist/doorman.js',
+  plugins: [
+    {
+      name: 'x509-library-apart',
+      setup(build) {
+        build.onResolve({ filter: /x509-library\.js$/ }, (args) =>
+          X509_LIBRARY.test(path.join(args.resolveDir, args.path)) ? { path: './doorman-x509.js', external: true } : undefined,
+        )
+      },
+    },
+  ],
 })

@@ -6,6 +6,8 @@ import {
   documentNotes,
   groupNotes,
   inspectSpec,
+  mintClientCertificate,
+  tlsCaFile,
   SetupError,
   signToken,
   startServer,
@@ -13,14 +15,18 @@ import {
   type LogMode,
   type Note,
   type ReloadEvent,
+  type DoormanServer,
 } from './index.js'
 import { VERSION } from './version.js'
 
 const USAGE = `usage:
   doorman --version | --help
   doorman serve [SPEC] [--port 4010] [--host 127.0.0.1] [--config FILE] [--log pretty|json|silent] [--watch] [--strict] [--verbose]
+                [--tls] [--tls-modes MODE,MODE…|all] [--tls-dir DIR]
+  doorman tls ca [--tls-dir DIR]
+  doorman tls client-cert [--tls-dir DIR] [--cn NAME] [--out DIR]
   doorman check [SPEC] [--config FILE] [--strict] [--verbose]
-  doorman curl [OPERATION] [SPEC] [--config FILE] [--url http://127.0.0.1:4010]
+  doorman curl [OPERATION] [SPEC] [--config FILE] [--url http://127.0.0.1:4010] [--tls-dir DIR]
   doorman token [--config FILE] [--sub ID] [--scope "a b"] [--aud X] [--expires-in 1h] [--not-before 10m] [--claim k=v ...]
 
 SPEC defaults to ./openapi.yaml: OpenAPI 3.0, 3.1 or Swagger 2.0, YAML or JSON.
@@ -31,7 +37,12 @@ exit 1, and serve does not start. --port 0 takes a free port. --watch reloads th
 spec and config when they change, keeping the port (a broken edit keeps the last
 good version). curl prints a curl command per answer the operation can get.
 token prints a JWT the mock accepts; durations are seconds or 30s, 15m, 1h, 2d
-(--expires-in=-5m mints an expired one).`
+(--expires-in=-5m mints an expired one).
+--tls serves HTTPS with a certificate from doorman's local CA (made on first use
+in --tls-dir, default ~/.cache/doorman/tls); --tls-modes adds one HTTPS listener
+per failure mode (expired, not-yet-valid, wrong-host, self-signed, untrusted-root,
+incomplete-chain, legacy-tls, client-cert-required, client-cert-optional).
+tls ca prints the CA's path; tls client-cert mints client.crt and client.key.`
 
 class UsageError extends Error {}
 
@@ -47,6 +58,8 @@ async function main(argv: string[]): Promise<number> {
       return curl(rest)
     case 'token':
       return token(rest)
+    case 'tls':
+      return tlsCommand(rest)
     case undefined:
     case '-h':
     case '--help':
@@ -86,6 +99,9 @@ async function serve(args: string[]): Promise<number> {
         watch: { type: 'boolean', default: false },
         strict: { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false },
+        tls: { type: 'boolean', default: false },
+        'tls-modes': { type: 'string' },
+        'tls-dir': { type: 'string' },
       },
     }),
   )
@@ -107,6 +123,8 @@ async function serve(args: string[]): Promise<number> {
     watch: values.watch ? (event) => reportReload(event, log) : undefined,
     // --strict fails on any note: every schema must have been compiled to know them all.
     compileFirst: values.strict,
+    // --tls-modes and --tls-dir imply --tls: the mode listeners' certificates come from the same CA.
+    tls: values.tls || values['tls-modes'] !== undefined || values['tls-dir'] !== undefined ? { modes: values['tls-modes'], dir: values['tls-dir'] } : undefined,
   })
   // Notes go to stderr: stdout's first line is the ready line.
   printNotes(server.startupNotes, values.verbose)
@@ -118,8 +136,10 @@ async function serve(args: string[]): Promise<number> {
   }
   for (const warning of server.warnings) process.stderr.write(`doorman: warning: ${warning}\n`)
   // The ready line: wrappers in other languages wait for it and read the URL from it.
-  if (log === 'json') process.stdout.write(JSON.stringify({ event: 'listening', url: server.url }) + '\n')
+  const tls = server.tls && { ca: server.tls.caFile, modes: server.tls.urls }
+  if (log === 'json') process.stdout.write(JSON.stringify({ event: 'listening', url: server.url, ...(tls && { tls }) }) + '\n')
   else process.stdout.write(`doorman listening on ${server.url}\n`)
+  if (server.tls) printTls(server.tls, log)
 
   await new Promise<void>((resolve) => {
     const stop = () => {
@@ -131,6 +151,36 @@ async function serve(args: string[]): Promise<number> {
     process.on('SIGTERM', stop)
   })
   return 0
+}
+
+/** One line per mode after the ready line (stdout, for wrappers); how to trust the CA on stderr. */
+function printTls(tls: NonNullable<DoormanServer['tls']>, log: string): void {
+  for (const [mode, url] of Object.entries(tls.urls)) {
+    if (log === 'json') process.stdout.write(JSON.stringify({ event: 'tls', mode, url }) + '\n')
+    else process.stdout.write(`doorman tls ${mode} on ${url}\n`)
+  }
+  const ca = tls.caFile
+  process.stderr.write(`doorman: TLS: trust doorman's CA once: REQUESTS_CA_BUNDLE=${ca}  NODE_EXTRA_CA_CERTS=${ca}  curl --cacert ${ca}\n`)
+}
+
+/** `doorman tls ca` prints the CA's path; `doorman tls client-cert` mints a client certificate and key. */
+async function tlsCommand(args: string[]): Promise<number> {
+  const [sub, ...rest] = args
+  if (sub === 'ca') {
+    const { values } = parse(() => parseArgs({ args: rest, options: { 'tls-dir': { type: 'string' } } }))
+    process.stdout.write((await tlsCaFile(values['tls-dir'])) + '\n')
+    return 0
+  }
+  if (sub === 'client-cert') {
+    const { values } = parse(() =>
+      parseArgs({ args: rest, options: { 'tls-dir': { type: 'string' }, cn: { type: 'string' }, out: { type: 'string' } } }),
+    )
+    const minted = await mintClientCertificate({ dir: values['tls-dir'], commonName: values.cn, out: values.out })
+    process.stdout.write(`${minted.certFile}\n${minted.keyFile}\n`)
+    process.stderr.write(`doorman: use them with: curl --cert ${minted.certFile} --key ${minted.keyFile}, or requests' cert=(crt, key)\n`)
+    return 0
+  }
+  throw new UsageError(sub === undefined ? 'tls takes a command: ca or client-cert' : `unknown tls command '${sub}' (ca or client-cert)`)
 }
 
 /** `serve --watch`: one line per reload; a failed one goes to stderr, and the last good version keeps serving. */
@@ -182,7 +232,7 @@ async function curl(args: string[]): Promise<number> {
     parseArgs({
       args,
       allowPositionals: true,
-      options: { config: { type: 'string' }, url: { type: 'string', default: 'http://127.0.0.1:4010' } },
+      options: { config: { type: 'string' }, url: { type: 'string', default: 'http://127.0.0.1:4010' }, 'tls-dir': { type: 'string' } },
     }),
   )
   if (positionals.length > 2) throw new UsageError(`curl takes an OPERATION and a SPEC, got ${positionals.length} arguments`)
@@ -191,7 +241,7 @@ async function curl(args: string[]): Promise<number> {
   const spec = positionals.find(specLike) ?? (positionals.length === 2 ? positionals[1] : undefined)
   const operation = positionals.find((arg) => arg !== spec)
   if (!/^https?:\/\/[^/]+/.test(String(values.url))) throw new UsageError(`--url must be the mock's base URL, like http://127.0.0.1:4010; got '${values.url}'`)
-  process.stdout.write(await curlCommands({ spec: spec ?? 'openapi.yaml', config: values.config, url: values.url, operation }))
+  process.stdout.write(await curlCommands({ spec: spec ?? 'openapi.yaml', config: values.config, url: values.url, operation, tlsDir: values['tls-dir'] }))
   return 0
 }
 

@@ -21,6 +21,8 @@ import { watchMock } from './watch.js'
 import { buildRequests } from './curl/build-requests.js'
 import { renderCurlScript } from './curl/render-curl.js'
 import { loadMockState } from './mock-state.js'
+import type { MockTls } from './tls/setup.js'
+import { discoverTls, renderTlsSection, trustCa } from './tls/curl.js'
 
 export { codes, CATALOG, type ProblemCode, type CatalogEntry, type Step } from './problems/catalog.js'
 export { CONFIG_SCHEMA, type DoormanConfig, type Size } from './config.js'
@@ -39,6 +41,12 @@ export type { FaultsApi, InFlightRequest } from './faults/runtime.js'
 export type { FaultPlanStatus, FaultSource } from './faults/registry.js'
 export type { ClientFacts, JournalFault } from './journal/client-facts.js'
 export { formatReport, type ClientReport, type OperationReport, type AttemptReport } from './journal/report.js'
+export { TLS_MODES, type TlsMode } from './tls/modes.js'
+export type { TlsOptions, MockTls } from './tls/setup.js'
+export type { TlsFacts, TlsClientCertificate } from './tls/facts.js'
+export type { ClientCertificate } from './tls/certificates.js'
+export type { TlsReport, TlsModeReport } from './tls/report.js'
+export { tlsCaFile, mintClientCertificate, type ClientCertificateOptions } from './tls/commands.js'
 
 export interface DoormanServer {
   /** `http://127.0.0.1:54321` */
@@ -73,6 +81,8 @@ export interface DoormanServer {
   close(): Promise<void>
   /** A request without a socket, for fast unit tests. */
   inject(options: InjectOptions | string): Promise<LightMyRequestResponse>
+  /** With `tls`: doorman's CA (`ca`, `caFile`), each mode's URL (`urls[mode]`) and `clientCert()` (docs/tls.md). */
+  tls?: MockTls
 }
 
 export interface Tokens {
@@ -126,6 +136,8 @@ export interface CurlCommandsOptions extends Pick<ServerOptions, 'spec' | 'confi
   url?: string
   /** An operationId or `METHOD /path`; every operation when absent. */
   operation?: string
+  /** For an https `url`: the folder of doorman's CA (`--tls-dir`), for `--cacert`. */
+  tlsDir?: string
 }
 
 /**
@@ -137,7 +149,12 @@ export interface CurlCommandsOptions extends Pick<ServerOptions, 'spec' | 'confi
  */
 export async function curlCommands(options: CurlCommandsOptions): Promise<string> {
   const state = await loadMockState(options)
-  return renderCurlScript(buildRequests(state, { baseUrl: options.url ?? 'http://127.0.0.1:4010', operation: options.operation }))
+  const baseUrl = options.url ?? 'http://127.0.0.1:4010'
+  const plan = buildRequests(state, { baseUrl, operation: options.operation })
+  if (!baseUrl.startsWith('https:')) return renderCurlScript(plan)
+  // HTTPS: every command trusts doorman's CA, and the running mock's mode listeners get one command each.
+  const tls = await discoverTls(baseUrl, options.tlsDir)
+  return renderCurlScript(trustCa(plan, tls)) + renderTlsSection(plan, tls, baseUrl)
 }
 
 /** What `--host 0.0.0.0` means for who can reach the mock and its admin API (src/admin/guard.ts). */
@@ -157,12 +174,16 @@ export async function startServer(options: ServerOptions): Promise<DoormanServer
   const { app, journal, reset, state, faults } = built
   const host = options.host ?? '127.0.0.1'
   await app.listen({ port: options.port ?? 0, host })
+  const tls = built.tls && (await built.tls.listenModes(host).catch(async (error: unknown) => {
+    await built.close()
+    throw error
+  }))
   const port = (app.server.address() as AddressInfo).port
   const shownHost = host.includes(':') ? `[${host}]` : host
   const configFile = typeof options.config === 'string' ? options.config : undefined
   const watcher = options.watch && watchMock(built, options.watch, { configFile })
   return {
-    url: `http://${shownHost}:${port}`,
+    url: `${tls ? 'https' : 'http'}://${shownHost}:${port}`,
     port,
     host,
     journal,
@@ -185,5 +206,6 @@ export async function startServer(options: ServerOptions): Promise<DoormanServer
       return built.close()
     },
     inject: (injectOptions) => app.inject(injectOptions as InjectOptions),
+    tls,
   }
 }

@@ -3,7 +3,7 @@ import { registerAdminRoutes } from './admin/routes.js'
 import type { DoormanConfig } from './config.js'
 import { carryOverPlans } from './faults/plans.js'
 import { FaultRuntime } from './faults/runtime.js'
-import { gracefulClose } from './graceful-close.js'
+import { CLOSE_GRACE_MS, gracefulClose } from './graceful-close.js'
 import { Journal } from './journal/journal.js'
 import { recordRequest, type LogMode, type LogSink } from './journal/record.js'
 import { liveView, loadMockState, type MockState } from './mock-state.js'
@@ -13,6 +13,8 @@ import { readBody } from './pipeline/read-body.js'
 import { decorateProblemReply } from './problems/reply.js'
 import { compileAllRules, compileInIdleTime } from './spec/lazy-rules.js'
 import { formatNote, type Note } from './spec/notes.js'
+import { handshakeRecorder, prepareTls, type MockTls, type TlsOptions } from './tls/setup.js'
+import { mutualTlsNote } from './auth/mutual-tls.js'
 import { answerClientError, Connections, createTransport } from './transport.js'
 import type { ReloadEvent } from './watch.js'
 
@@ -34,6 +36,11 @@ export interface ServerOptions {
    * compile (`serve --strict` fails on them). By default validators compile on first use, and in idle time.
    */
   compileFirst?: boolean
+  /**
+   * HTTPS with a certificate from doorman's local CA (`true`), and with
+   * `modes`, one more listener per TLS failure mode (docs/tls.md).
+   */
+  tls?: true | TlsOptions
 }
 
 declare module 'fastify' {
@@ -63,6 +70,8 @@ export interface BuiltMock {
   reload: () => Promise<{ state: MockState; notes: string[] }>
   /** Lets requests in flight finish, then closes every connection (src/graceful-close.ts). */
   close: () => Promise<void>
+  /** With `tls`: starts the mode listeners once the main one listens, and gives `mock.tls`. */
+  tls?: { listenModes: (host: string) => Promise<MockTls> }
 }
 
 /**
@@ -70,6 +79,9 @@ export interface BuiltMock {
  * The request's path through the hooks is src/pipeline/hooks.ts (drawn in docs/lifecycle.md).
  */
 export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
+  // The certificates are made while the spec loads.
+  const tlsReady = options.tls ? prepareTls(options.tls) : undefined
+  tlsReady?.catch(() => undefined)
   // Requests read the state they arrived with (ctx.state); `reload()` swaps in a new one.
   const load = async () => {
     const state = await loadMockState(options)
@@ -87,11 +99,14 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   const record = (request: FastifyRequest, reply: FastifyReply, ctx = request.doorman!) =>
     recordRequest({ ctx, request, reply, journal, redact: ctx.state.redact, bodyBytes: ctx.state.config.journal.bodyBytes, log })
   const hooks = requestHooks({ current: () => current, faults, connections, record })
+  const tls = await tlsReady
+  const listeners = tls?.listen(handshakeRecorder(journal, log), { handshakeTimeoutMs: config.server.headersTimeoutMs, closeGraceMs: CLOSE_GRACE_MS })
+  if (!tls) current.notes.push(...mutualTlsNote(current))
 
   let sequence = 0
   const app = Fastify({
     logger: false,
-    serverFactory: createTransport(config.server, () => current.config.limits.lingerMs, connections),
+    serverFactory: createTransport(config.server, () => current.config.limits.lingerMs, connections, listeners),
     clientErrorHandler: answerClientError(connections),
     frameworkErrors: hooks.frameworkError,
     genReqId: () => `r-${String(++sequence).padStart(6, '0')}`,
@@ -109,8 +124,10 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   for (const method of ['GET', 'HEAD', 'TRACE']) app.addHttpMethod(method, { hasBody: true, overrideExisting: true })
   app.addHook('preClose', (done) => {
     connections.endDraining()
+    listeners?.beginClose()
     done()
   })
+  if (listeners) app.addHook('onClose', () => listeners.close())
   // Delays answers, and journals requests whose connection dies before a response finishes.
   faults.install(app, record)
   // Bodies arrive as raw bytes, counted against the operation's limit; the parse step reads them so that every syntax error is ours.
@@ -156,6 +173,9 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
     // The document's notes again (a reload may have fixed some, or made new ones), then the fault plans it dropped.
     return { state: current, notes: [...next.notes.map(formatNote), ...dropped] }
   }
-  registerAdminRoutes(app, { journal, state, faults, reset })
-  return { app, journal, state, faults, reset, reload, close: gracefulClose(app) }
+  let mockTls: MockTls | undefined
+  const tlsHealth = () => mockTls && { ca: mockTls.caFile, modes: mockTls.urls }
+  registerAdminRoutes(app, { journal, state, faults, reset, tls: tlsHealth })
+  const tlsApi = tls && listeners && { listenModes: async (host: string) => (await listeners.listenModes(host), (mockTls = tls.api(listeners))) }
+  return { app, journal, state, faults, reset, reload, close: gracefulClose(app), tls: tlsApi }
 }

@@ -33,31 +33,49 @@ export type ExpectingRequest = http.IncomingMessage & { [EXPECTS_CONTINUE]?: boo
 export const ANSWERED = Symbol('doorman.answered')
 export type AnsweredRequest = http.IncomingMessage & { [ANSWERED]?: boolean }
 
-/** fastify's `serverFactory`: the HTTP server with doorman's timeouts and its answers to CONNECT and Expect. */
-export function createTransport(config: ResolvedConfig['server'], lingerMs: () => number, connections: Connections) {
+/** What src/tls/listeners.ts needs to make HTTPS listeners that behave like the plain one. */
+export interface ServerKit {
+  /** doorman's timeouts, for every listener. */
+  options: http.ServerOptions
+  handler: Handler
+  /** The answers to CONNECT and Expect, on a server that hands requests to `handle`. */
+  wire: (server: http.Server, handle: Handler) => void
+  /** fastify wires its `clientErrorHandler` to the main server only: other listeners take this one. */
+  clientError: (error: Error & { code?: string }, socket: Socket) => void
+}
+
+/** Makes the main server an HTTPS one (`serve --tls`, src/tls/). */
+export interface SecureTransport {
+  createMainServer(kit: ServerKit): http.Server
+}
+
+/** fastify's `serverFactory`: the HTTP (or, given `secure`, HTTPS) server with doorman's timeouts and its answers to CONNECT and Expect. */
+export function createTransport(config: ResolvedConfig['server'], lingerMs: () => number, connections: Connections, secure?: SecureTransport) {
   return (handler: Handler): http.Server => {
     const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = config
-    const server = http.createServer(
-      {
-        // A slowloris client (headers a byte at a time) gets a 408 instead of holding a socket forever.
-        headersTimeout: headersTimeoutMs,
-        requestTimeout: requestTimeoutMs,
-        keepAliveTimeout: keepAliveTimeoutMs,
-        // Node checks those timeouts every 30 s by default: a 1 s headers timeout would really be up to 31 s.
-        connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeoutMs / 4))),
-        // Node answers a request without Host with a bare 400; the onRequest hook answers it with a problem.
-        requireHostHeader: false,
-      },
-      handler,
-    )
-    server.on('connect', (_request: http.IncomingMessage, socket: Socket) => refuseTunnel(socket, lingerMs(), connections))
-    // Header-only steps decide before the body is sent: answer 100 Continue only when they pass.
-    server.on('checkContinue', (req, res) => {
-      ;(req as ExpectingRequest)[EXPECTS_CONTINUE] = true
-      handler(req, res)
-    })
-    // Any other expectation is refused with a problem (Node alone would send a bare 417).
-    server.on('checkExpectation', handler)
+    const options: http.ServerOptions = {
+      // A slowloris client (headers a byte at a time) gets a 408 instead of holding a socket forever.
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      keepAliveTimeout: keepAliveTimeoutMs,
+      // Node checks those timeouts every 30 s by default: a 1 s headers timeout would really be up to 31 s.
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeoutMs / 4))),
+      // Node answers a request without Host with a bare 400; the onRequest hook answers it with a problem.
+      requireHostHeader: false,
+    }
+    const wire = (server: http.Server, handle: Handler) => {
+      server.on('connect', (_request: http.IncomingMessage, socket: Socket) => refuseTunnel(socket, lingerMs(), connections))
+      // Header-only steps decide before the body is sent: answer 100 Continue only when they pass.
+      server.on('checkContinue', (req, res) => {
+        ;(req as ExpectingRequest)[EXPECTS_CONTINUE] = true
+        handle(req, res)
+      })
+      // Any other expectation is refused with a problem (Node alone would send a bare 417).
+      server.on('checkExpectation', handle)
+    }
+    if (secure) return secure.createMainServer({ options, handler, wire, clientError: answerClientError(connections) })
+    const server = http.createServer(options, handler)
+    wire(server, handler)
     return server
   }
 }
@@ -106,10 +124,13 @@ function refuseTunnel(socket: Socket, lingerMs: number, connections: Connections
   socket.end(rawProblemResponse(problem, socket))
 }
 
-/** For errors Node reports before there is a request to answer: written straight to the socket. */
-function rawProblemResponse(problem: Problem, socket: Socket): string {
+/**
+ * For errors Node reports before there is a request to answer: written straight to the socket. `scheme` is
+ * that of the listener, for the problem's `type` link (a plain-HTTP request to an HTTPS one says https).
+ */
+export function rawProblemResponse(problem: Problem, socket: Socket, scheme = (socket as Socket & { encrypted?: boolean }).encrypted ? 'https' : 'http'): string {
   const host = socket.localAddress?.includes(':') ? `[${socket.localAddress}]` : socket.localAddress
-  const body = JSON.stringify(problem.toJSON(`http://${host}:${socket.localPort}`, '/', '-'))
+  const body = JSON.stringify(problem.toJSON(`${scheme}://${host}:${socket.localPort}`, '/', '-'))
   return (
     `HTTP/1.1 ${problem.status} ${statusTitle(problem.status)}\r\n` +
     `Content-Type: ${PROBLEM_MEDIA_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`

@@ -5,7 +5,7 @@
  * and pytest (or, without pytest, the same tests through a stdlib driver).
  */
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
 import { CLI, ROOT, hasPythonRequests, run } from './helpers.js'
@@ -41,7 +41,10 @@ t.test('examples/node-test: green under node --test, and the run exits by itself
 const skipPython = (await hasPythonRequests()) ? false : 'python3 with the requests package is not installed: the pytest example cannot run here'
 
 t.test('examples/pytest: green under pytest, or the stdlib driver without it', { skip: skipPython }, async (t) => {
-  const tests = readFileSync(path.join(ROOT, 'examples', 'pytest', 'test_orders.py'), 'utf8').match(/^def test_/gm)!.length
+  const folder = path.join(ROOT, 'examples', 'pytest')
+  const tests = readdirSync(folder)
+    .filter((file) => /^test_.*\.py$/.test(file))
+    .reduce((sum, file) => sum + readFileSync(path.join(folder, file), 'utf8').match(/^def test_/gm)!.length, 0)
   // The fixture runs this build with this node; no bytecode or cache files left in the tree.
   const env = { DOORMAN_CMD: `'${process.execPath}' '${CLI}'`, PYTHONDONTWRITEBYTECODE: '1' }
   const pytest = await run('python3', ['-m', 'pytest', '--version'])

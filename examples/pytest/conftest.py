@@ -15,7 +15,9 @@ import json
 import os
 import queue
 import shlex
+import shutil
 import subprocess
+import tempfile
 import threading
 from pathlib import Path
 
@@ -56,6 +58,9 @@ class Doorman:
             code = self.process.wait(timeout=5)
             raise RuntimeError(f"doorman exited with {code} before it was ready: {''.join(self._stderr)}")
         self.url = first["url"]
+        # With --tls: {"ca": path of doorman's CA, "modes": {"expired": "https://127.0.0.1:PORT", …}}.
+        self.tls = first.get("tls")
+        self._verify = self.tls["ca"] if self.tls else True
 
     def _read_stdout(self, ready):
         for line in self.process.stdout:
@@ -84,13 +89,13 @@ class Doorman:
 
     def add_fault(self, **plan):
         """``POST /__doorman/faults``: e.g. ``add_fault(operation="createOrder", kind="status", status=503, times=1)``."""
-        response = requests.post(f"{self.url}/__doorman/faults", json=plan, timeout=5)
+        response = requests.post(f"{self.url}/__doorman/faults", json=plan, timeout=5, verify=self._verify)
         response.raise_for_status()
         return response.json()["plans"]
 
     def journal(self, **filters):
         """``GET /__doorman/journal``: what the clients sent and what each got (filters: operation, code, status, …)."""
-        response = requests.get(f"{self.url}/__doorman/journal", params=filters, timeout=5)
+        response = requests.get(f"{self.url}/__doorman/journal", params=filters, timeout=5, verify=self._verify)
         response.raise_for_status()
         return response.json()["entries"]
 
@@ -101,7 +106,7 @@ class Doorman:
         The server waits at most 60 s (``timeoutMs`` up to 60000).
         """
         params = {**filters, "count": count, "timeoutMs": int(timeout * 1000)}
-        response = requests.get(f"{self.url}/__doorman/journal", params=params, timeout=timeout + 5)
+        response = requests.get(f"{self.url}/__doorman/journal", params=params, timeout=timeout + 5, verify=self._verify)
         response.raise_for_status()
         body = response.json()
         assert body["complete"], body["detail"]
@@ -109,13 +114,13 @@ class Doorman:
 
     def report(self, operation):
         """``GET /__doorman/report``: how the client behaved (retries, backoff, Retry-After, timeouts) for one operation."""
-        response = requests.get(f"{self.url}/__doorman/report", timeout=5)
+        response = requests.get(f"{self.url}/__doorman/report", timeout=5, verify=self._verify)
         response.raise_for_status()
         return next(op for op in response.json()["operations"] if op["operation"] == operation)
 
     def reset(self):
         """``POST /__doorman/reset``: empty journal, run-time fault plans gone, counters restarted."""
-        requests.post(f"{self.url}/__doorman/reset", timeout=5).raise_for_status()
+        requests.post(f"{self.url}/__doorman/reset", timeout=5, verify=self._verify).raise_for_status()
 
     def stop(self):
         """SIGTERM, then wait: doorman closes its connections and exits 0."""
@@ -135,6 +140,20 @@ def doorman():
     server = Doorman()
     yield server
     assert server.stop() == 0, f"doorman did not exit cleanly on SIGTERM: {''.join(server._stderr)}"
+
+
+@pytest.fixture(scope="session")
+def doorman_tls():
+    """A second doorman, over HTTPS, with a listener whose certificate expired yesterday (``--tls-modes expired``).
+
+    Its CA lives in a folder of its own here; without ``--tls-dir`` doorman keeps one in ``~/.cache/doorman/tls``
+    and reuses it, so that you trust it once (``REQUESTS_CA_BUNDLE``).
+    """
+    folder = tempfile.mkdtemp(prefix="doorman-tls-")
+    server = Doorman(SPEC, "--tls-modes", "expired", "--tls-dir", folder)
+    yield server
+    assert server.stop() == 0, f"doorman did not exit cleanly on SIGTERM: {''.join(server._stderr)}"
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,12 @@
-"""Runs test_orders.py without pytest, for machines that have python3 and requests but no pytest.
+"""Runs the test_*.py files without pytest, for machines that have python3 and requests but no pytest.
 
 ``npm test`` (test/examples.test.ts) uses pytest when it is installed and this
 otherwise, so the example is exercised either way. It is a minimal stand-in,
-not a pytest replacement: it understands exactly what conftest.py and
-test_orders.py use — ``@pytest.fixture`` (function or session scope, autouse,
+not a pytest replacement: it understands exactly what conftest.py and the
+test files use — ``@pytest.fixture`` (function or session scope, autouse,
 plain or generator fixtures, fixtures that take fixtures) and
 ``pytest.raises(..., match=...)`` — and runs every ``test_*`` function of
-test_orders.py in file order.
+each test_*.py, file by file, in file order.
 
     python3 examples/pytest/run_without_pytest.py
 """
@@ -94,11 +94,12 @@ def main():
     sys.path.insert(0, str(here))
     sys.modules["pytest"] = types.SimpleNamespace(fixture=_fixture, raises=_Raises)
     fixtures = Fixtures(importlib.import_module("conftest"))
-    tests = importlib.import_module("test_orders")
+    modules = [importlib.import_module(path.stem) for path in sorted(here.glob("test_*.py"))]
 
     started = time.monotonic()
     passed, failed = 0, 0
-    for name, test in vars(tests).items():
+    tests = [(module.__name__, name, test) for module in modules for name, test in vars(module).items()]
+    for file, name, test in tests:
         if not (name.startswith("test_") and inspect.isfunction(test)):
             continue
         values, teardown = {}, []
@@ -112,10 +113,10 @@ def main():
         errors = Fixtures.finish(teardown)
         if outcome is None and not errors:
             passed += 1
-            print(f"test_orders.py::{name} PASSED", flush=True)
+            print(f"{file}.py::{name} PASSED", flush=True)
         else:
             failed += 1
-            print(f"test_orders.py::{name} FAILED\n{outcome or ''}{''.join(errors)}", flush=True)
+            print(f"{file}.py::{name} FAILED\n{outcome or ''}{''.join(errors)}", flush=True)
     errors = Fixtures.finish(fixtures.session_teardown)
     for error in errors:
         failed += 1

@@ -21,10 +21,12 @@ export interface AdminDeps {
   state: MockState
   faults: FaultRuntime
   reset: () => void
+  /** With TLS: doorman's CA file and each mode's URL, for `health` (src/tls/). */
+  tls?: () => { ca: string; modes: Record<string, string> } | undefined
 }
 
 /** The /__doorman/* routes: kept out of the pipeline and out of the journal. */
-export function registerAdminRoutes(app: FastifyInstance, { journal, state, faults, reset }: AdminDeps): void {
+export function registerAdminRoutes(app: FastifyInstance, { journal, state, faults, reset, tls }: AdminDeps): void {
   // Loopback only, or admin.token (src/admin/guard.ts). The problem pages stay open: every refusal's `type` links there.
   const guard = adminGuard(() => state.config.admin.token)
   app.addHook('onRoute', (route) => {
@@ -36,6 +38,7 @@ export function registerAdminRoutes(app: FastifyInstance, { journal, state, faul
     status: 'ok',
     operations: state.table.operations.length,
     journal: { size: journal.size, capacity: journal.capacity, waiting: journal.waiting },
+    tls: tls?.(),
   }))
 
   // GET/POST/DELETE faults[/ID], GET report (src/faults/admin.ts)

@@ -51,6 +51,7 @@ export function challengeFor(scheme: Scheme, params: Challenge['params'] = []): 
       return { scheme: 'Basic', params: [['charset', 'UTF-8'], ...params] }
     case 'apiKey':
       return { scheme: 'ApiKey', params: [['in', scheme.in], ['name', scheme.param], ...params] }
+    case 'mutualTLS':
     case 'unchecked':
       return undefined
   }

@@ -10,7 +10,9 @@ export type Scheme =
   | { kind: 'bearer'; name: string; type: 'http' | 'oauth2' | 'openIdConnect'; jwtFormat: boolean }
   | { kind: 'basic'; name: string }
   | { kind: 'apiKey'; name: string; in: 'header' | 'query' | 'cookie'; param: string; keys: string[] | undefined }
-  /** Schemes doorman cannot check (http digest, mutualTLS …): requests pass, start-up says so. */
+  /** OpenAPI 3.1: a client certificate from doorman's CA, checked on HTTPS listeners (src/auth/mutual-tls.ts). */
+  | { kind: 'mutualTLS'; name: string }
+  /** Schemes doorman cannot check (http digest …): requests pass, start-up says so. */
   | { kind: 'unchecked'; name: string; what: string }
 
 export interface SchemeRequirement {
@@ -127,6 +129,7 @@ function readScheme(name: string, raw: RawScheme, auth: ResolvedAuth, where: { f
     }
     return { kind: 'apiKey', name, in: raw.in, param: raw.name, keys: auth.apiKeys[name] }
   }
+  if (type === 'mutualTLS') return { kind: 'mutualTLS', name }
   return { kind: 'unchecked', name, what: String(type ?? 'no type') }
 }
 

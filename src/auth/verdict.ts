@@ -1,7 +1,7 @@
 import type { ProblemCode } from '../problems/catalog.js'
 import type { Scheme } from './security.js'
 
-/** The codes a presented-but-wrong credential can earn (all 401). */
+/** The codes a presented-but-wrong credential can earn (all 401, but a client certificate's 403: src/auth/mutual-tls.ts). */
 export type InvalidCode = Extract<
   ProblemCode,
   | 'TOKEN_INVALID'
@@ -15,6 +15,7 @@ export type InvalidCode = Extract<
   | 'TOKEN_CLAIM_MISSING'
   | 'API_KEY_INVALID'
   | 'BASIC_CREDENTIALS_INVALID'
+  | 'MUTUAL_TLS_CERT_UNTRUSTED'
 >
 
 /**

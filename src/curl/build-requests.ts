@@ -30,6 +30,8 @@ export interface CurlRequest {
   /** A shell command whose output is the body, for bodies too big to print (`head -c 1048577 /dev/zero | tr '\0' a`). */
   bodyFromCommand?: string
   maxTimeSeconds?: number
+  /** curl options before the URL, each one argument: `--cacert FILE` for HTTPS (src/tls/curl.ts). */
+  options?: string[]
 }
 
 export interface CurlOptions {

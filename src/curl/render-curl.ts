@@ -43,6 +43,7 @@ export function renderCommand(request: CurlRequest): string {
   if (request.maxTimeSeconds !== undefined) first.push('--max-time', String(request.maxTimeSeconds))
   // curl infers POST from a body and GET without one; any other method is named.
   if (request.method !== (hasBody ? 'POST' : 'GET')) first.push('-X', request.method)
+  for (const option of request.options ?? []) first.push(option.startsWith('-') ? option : shellQuote(option))
   first.push(shellQuote(request.url))
   const lines = [first.join(' ')]
   // `-H 'Name:'` (nothing after the colon) makes curl drop a header it would add itself.

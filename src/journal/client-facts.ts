@@ -4,6 +4,7 @@ import type { RequestContext } from '../pipeline/context.js'
 import type { Step } from '../problems/catalog.js'
 import type { FaultKind } from '../faults/plan.js'
 import type { FaultSource } from '../faults/registry.js'
+import { tlsFactsOf, type TlsFacts } from '../tls/facts.js'
 
 /** The fault a journal entry went through. */
 export interface JournalFault {
@@ -29,12 +30,14 @@ export interface ClientFacts {
   clientGaveUpMs: number | undefined
   /** The Retry-After the response carried. */
   retryAfter: string | undefined
+  /** Over HTTPS: the listener's mode, the protocol, SNI and the client certificate (src/tls/facts.ts). */
+  tls?: TlsFacts
 }
 
 const connections = new WeakMap<object, number>()
 let nextConnection = 1
 
-function connectionId(socket: object | undefined): number {
+export function connectionId(socket: object | undefined): number {
   if (!socket) return 0
   let id = connections.get(socket)
   if (id === undefined) connections.set(socket, (id = nextConnection++))
@@ -63,6 +66,7 @@ export function clientFacts(
     responseEndMs: reply.raw.writableFinished ? since(now) : undefined,
     clientGaveUpMs: gaveUpMs,
     retryAfter: retryAfter === undefined ? undefined : String(retryAfter),
+    tls: tlsFactsOf(request.raw.socket),
   }
   if (!fault) return { status: reply.statusCode, step: undefined, detail: undefined, fields }
   const ending =

@@ -71,7 +71,9 @@ export interface Har {
 }
 
 export function buildHar(entries: JournalEntry[]): Har {
-  return { log: { version: '1.2', creator: { name: 'doorman', version: VERSION }, entries: entries.map(harEntry) } }
+  // A failed TLS handshake carried no request: a HAR has nothing to show for it.
+  const requests = entries.filter((entry) => entry.step !== 'tls' || entry.method !== '')
+  return { log: { version: '1.2', creator: { name: 'doorman', version: VERSION }, entries: requests.map(harEntry) } }
 }
 
 function harEntry(entry: JournalEntry): HarEntry {
@@ -89,7 +91,7 @@ function harEntry(entry: JournalEntry): HarEntry {
     time: round(wait + receive),
     request: {
       method: entry.method,
-      url: `http://${header(entry.headers, 'host') ?? 'localhost'}${entry.path}${entry.query ? `?${entry.query}` : ''}`,
+      url: `${entry.tls ? 'https' : 'http'}://${header(entry.headers, 'host') ?? 'localhost'}${entry.path}${entry.query ? `?${entry.query}` : ''}`,
       httpVersion,
       cookies: cookies(header(entry.headers, 'cookie')),
       headers: nameValues(entry.headers),

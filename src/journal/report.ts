@@ -7,6 +7,7 @@
  */
 import type { InFlightRequest } from '../faults/runtime.js'
 import type { JournalEntry } from './journal.js'
+import { buildTlsReport, formatTlsReport, type TlsReport } from '../tls/report.js'
 
 export interface AttemptReport {
   requestId: string
@@ -78,6 +79,8 @@ export interface ClientReport {
   operations: OperationReport[]
   /** Requests a fault is still holding (hung, dripping, delayed). */
   inFlight: InFlightRequest[]
+  /** Over HTTPS: per listener, the handshakes refused and the requests sent anyway (src/tls/report.ts). */
+  tls?: TlsReport
 }
 
 /** Waits are measured on the server's clock, rounded to the millisecond at both ends. */
@@ -100,7 +103,10 @@ export function buildReport(entries: JournalEntry[], inFlight: InFlightRequest[]
       inFlight.filter((r) => r.operation === operation),
     ),
   )
-  return { generatedAt: now.toISOString(), requests: entries.length, operations, inFlight }
+  const tls = buildTlsReport(entries)
+  // A failed handshake (no method) carried no request.
+  const requests = tls ? entries.filter((entry) => entry.method !== '').length : entries.length
+  return { generatedAt: now.toISOString(), requests, operations, inFlight, ...(tls && { tls }) }
 }
 
 function judgeOperation(operation: string, entries: JournalEntry[], inFlight: InFlightRequest[]): OperationReport {
@@ -324,5 +330,6 @@ export function formatReport(report: ClientReport): string {
     lines.push('', 'in flight:')
     for (const r of report.inFlight) lines.push(`  ${r.requestId} ${r.method} ${r.path} for ${ms(r.ageMs)}: ${r.explain}`)
   }
+  if (report.tls) lines.push(...formatTlsReport(report.tls))
   return lines.join('\n') + '\n'
 }

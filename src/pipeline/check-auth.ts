@@ -1,8 +1,10 @@
+import type { FastifyRequest } from 'fastify'
 import { apiKeyPlace, checkApiKey } from '../auth/api-key.js'
 import { checkBasic } from '../auth/basic.js'
 import { checkBearer } from '../auth/bearer.js'
 import { challengeFor, renderChallenges, type Challenge } from '../auth/challenge.js'
 import { Credentials } from '../auth/credentials.js'
+import { checkMutualTls, refuseMutualTls } from '../auth/mutual-tls.js'
 import type { AuthRuntime } from '../auth/runtime.js'
 import type { Alternative, Scheme, SchemeRequirement } from '../auth/security.js'
 import { furthest, type AuthFailure } from '../auth/verdict.js'
@@ -28,7 +30,7 @@ export const checkAuth: Stage = {
     for (const alternative of alternatives) {
       let failure: AuthFailure | undefined
       // AND: every scheme is checked, so the most telling failure among them is the one reported.
-      for (const requirement of alternative) failure = furthest(failure, checkScheme(requirement, creds, mock.auth))
+      for (const requirement of alternative) failure = furthest(failure, checkScheme(requirement, creds, mock.auth, request))
       if (failure === undefined) return undefined
       reported = furthest(reported, failure)
     }
@@ -36,7 +38,7 @@ export const checkAuth: Stage = {
   },
 }
 
-function checkScheme({ scheme, scopes }: SchemeRequirement, creds: Credentials, auth: AuthRuntime): AuthFailure | undefined {
+function checkScheme({ scheme, scopes }: SchemeRequirement, creds: Credentials, auth: AuthRuntime, request: FastifyRequest): AuthFailure | undefined {
   switch (scheme.kind) {
     case 'bearer':
       return checkBearer(scheme, scopes, creds, auth.bearer)
@@ -44,6 +46,8 @@ function checkScheme({ scheme, scopes }: SchemeRequirement, creds: Credentials, 
       return checkBasic(scheme, creds, auth.basicUsers)
     case 'apiKey':
       return checkApiKey(scheme, creds)
+    case 'mutualTLS':
+      return checkMutualTls(scheme, request)
     case 'unchecked':
       return undefined
   }
@@ -54,6 +58,8 @@ function checkScheme({ scheme, scopes }: SchemeRequirement, creds: Credentials, 
 const missing = new WeakMap<Operation, Map<string, Problem>>()
 
 function refuse(failure: AuthFailure, alternatives: Alternative[], op: Operation, realm: string): Problem {
+  const certificateRefusal = refuseMutualTls(failure, alternatives, op)
+  if (certificateRefusal) return certificateRefusal
   if (failure.kind !== 'missing') return describeRefusal(failure, alternatives, op, realm)
   let known = missing.get(op)
   if (known === undefined) missing.set(op, (known = new Map()))
@@ -118,6 +124,8 @@ function describeScheme(scheme: Scheme, scopes: string[]): string {
       return `HTTP basic credentials (${scheme.name})`
     case 'apiKey':
       return `an API key in ${apiKeyPlace(scheme)} (${scheme.name})`
+    case 'mutualTLS':
+      return `a client certificate issued by doorman's CA (${scheme.name})`
     case 'unchecked':
       return `credentials for ${scheme.name}`
   }

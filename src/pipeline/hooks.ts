@@ -7,6 +7,7 @@ import { translateForeignError } from '../problems/foreign-errors.js'
 import { Problem, ProblemError } from '../problems/problem.js'
 import { sendProblem } from '../problems/reply.js'
 import { respond } from '../response/respond.js'
+import { listenerRefusal } from '../tls/listener-rules.js'
 import { ANSWERED, type AnsweredRequest, type Connections, EXPECTS_CONTINUE, type ExpectingRequest } from '../transport.js'
 import type { Outcome, RequestContext } from './context.js'
 import { routeNotFound } from './match-route.js'
@@ -82,6 +83,12 @@ export function requestHooks({ current, faults, connections, record }: HookDeps)
     const state = current()
     const ctx = (request.doorman = newContext(request, state))
     journalOnClose(request, reply, ctx)
+    // The tls step: a listener that refuses requests whose connection lacks a good client certificate.
+    const refusedByListener = listenerRefusal(request.raw.socket)
+    if (refusedByListener !== undefined) {
+      refuseEarly(reply, ctx, refusedByListener, connections)
+      return
+    }
     const found = state.findRoute(request.url)
     if (found.kind !== 'found') {
       refuseEarly(reply, ctx, unroutable(found.kind, ctx, state), connections)

@@ -7,8 +7,11 @@
  * test/problems/catalog.test.ts fails when the two disagree.
  */
 
-/** The pipeline's steps in order, then `transport` (the connection), `admin` (the /__doorman/ API) and `internal`. */
-export const STEPS = ['route', 'fault', 'auth', 'content-type', 'body-size', 'parse', 'schema', 'respond', 'transport', 'admin', 'internal'] as const
+/**
+ * The pipeline's steps in order (on an HTTPS listener, `tls` comes first: the handshake and the listener's
+ * own rules), then `transport` (the connection), `admin` (the /__doorman/ API) and `internal`.
+ */
+export const STEPS = ['tls', 'route', 'fault', 'auth', 'content-type', 'body-size', 'parse', 'schema', 'respond', 'transport', 'admin', 'internal'] as const
 
 export type Step = (typeof STEPS)[number]
 
@@ -22,6 +25,25 @@ export interface CatalogEntry {
 }
 
 const catalog = {
+  // tls (before step 1): an HTTPS listener's own rules; docs/tls.md has the details.
+  HTTPS_REQUIRED: {
+    status: 400,
+    step: 'tls',
+    meaning: 'A plain-HTTP request came to an HTTPS listener (serve --tls, or a --tls-modes listener).',
+    fix: "Use https:// in the URL, and trust doorman's CA (`doorman tls ca` prints the path of its ca.pem).",
+  },
+  TLS_CLIENT_CERT_MISSING: {
+    status: 403,
+    step: 'tls',
+    meaning: "The client-cert-optional listener let the handshake complete without a client certificate, and refuses every request on such a connection.",
+    fix: "Present a client certificate issued by doorman's CA (`doorman tls client-cert` mints one: curl --cert client.crt --key client.key).",
+  },
+  TLS_CLIENT_CERT_UNTRUSTED: {
+    status: 403,
+    step: 'tls',
+    meaning: "The client-cert-optional listener got a client certificate that doorman's CA did not issue, or that is expired or not yet valid.",
+    fix: "Present a client certificate issued by doorman's CA (`doorman tls client-cert` mints one); the detail says why this one was refused.",
+  },
   ROUTE_NOT_FOUND: {
     status: 404,
     step: 'route',
@@ -155,6 +177,18 @@ const catalog = {
     step: 'auth',
     meaning: 'admin.token is configured and a request to the admin API (/__doorman/*) did not carry it, or carried another one.',
     fix: "Send the configured admin.token as 'Authorization: Bearer <token>' or in the X-Doorman-Admin-Token header.",
+  },
+  MUTUAL_TLS_CERT_MISSING: {
+    status: 403,
+    step: 'auth',
+    meaning: 'The operation requires an OpenAPI mutualTLS security scheme, and the request came over TLS without a client certificate (and offers no other scheme to challenge for).',
+    fix: "Present a client certificate issued by doorman's CA (`doorman tls client-cert` mints one: curl --cert client.crt --key client.key).",
+  },
+  MUTUAL_TLS_CERT_UNTRUSTED: {
+    status: 403,
+    step: 'auth',
+    meaning: "The operation requires an OpenAPI mutualTLS security scheme, and the client certificate was not issued by doorman's CA, or is expired or not yet valid.",
+    fix: "Present a client certificate issued by doorman's CA (`doorman tls client-cert` mints one); the detail says why this one was refused.",
   },
   PREFER_UNSATISFIABLE: {
     status: 400,
