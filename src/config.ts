@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ErrorObject } from 'ajv'
 import { AUTH_CONFIG_SCHEMA, resolveAuth, type AuthConfig, type ResolvedAuth } from './auth/config.js'
+import { CORS_CONFIG_HINT, CORS_CONFIG_SCHEMA, resolveCors, type CorsConfig, type ResolvedCors } from './cors/config.js'
 import { resolveFaults, type FaultsConfig, type ResolvedFaults } from './faults/config.js'
 import { describeFaultErrors, FAULTS_CONFIG_SCHEMA } from './faults/plan.js'
 import { SetupError } from './setup-error.js'
@@ -54,6 +55,8 @@ export interface DoormanConfig {
   auth?: AuthConfig
   /** Fault plans: a list, or `{ preferHeader: false, plans: [...] }` to turn `Prefer: fault=…` off. See docs/faults.md. */
   faults?: FaultsConfig
+  /** CORS for pages on other origins (WHATWG Fetch): `true`, `false`, or `{ origins, credentials, maxAge, exposeHeaders, allowHeaders }`. Default: loopback origins. See docs/cors.md. */
+  cors?: CorsConfig
   journal?: {
     /** How many requests the journal keeps (oldest dropped first). Default 1000. */
     size?: number
@@ -72,6 +75,8 @@ export interface ResolvedConfig {
   operations: Record<string, { bodySize?: number }>
   auth: ResolvedAuth
   faults: ResolvedFaults
+  /** Undefined when CORS is off. */
+  cors: ResolvedCors | undefined
   journal: { size: number; redact: string[] | undefined; bodyBytes: number }
 }
 
@@ -139,6 +144,7 @@ export const CONFIG_SCHEMA = {
     },
     auth: AUTH_CONFIG_SCHEMA,
     faults: FAULTS_CONFIG_SCHEMA,
+    cors: CORS_CONFIG_SCHEMA,
     journal: {
       type: 'object',
       additionalProperties: false,
@@ -193,6 +199,7 @@ export function resolveConfig(input: unknown, file = '<config>', baseDir = proce
     ),
     auth: resolveAuth(c.auth, { file: file === '<config>' ? undefined : file, baseDir }),
     faults: resolveFaults(c.faults, file === '<config>' ? undefined : file),
+    cors: resolveCors(c.cors, file === '<config>' ? undefined : file),
     journal: {
       size: c.journal?.size ?? 1000,
       redact: c.journal?.redact?.map((h) => h.toLowerCase()),
@@ -235,6 +242,8 @@ function describeConfigError(errors: ErrorObject[], data: unknown): string {
     const allowed = Object.keys(propertiesAt(error.schemaPath))
     return `${at === '/' ? '' : at}/${key}: unknown key '${key}'${allowed.length ? ` (allowed here: ${allowed.join(', ')})` : ''}`
   }
+  // `cors`: true, false or the object form; a mistake inside the object form is deeper, and said above.
+  if (at === '/cors' && errors.some((e) => e.instancePath === '/cors' && e.keyword === 'oneOf')) return `/cors: ${CORS_CONFIG_HINT}`
   if (errors.some((e) => e.instancePath === error.instancePath && e.keyword === 'anyOf')) {
     return `${at}: must be a size: a number of bytes or a string like '512kb' or '1mb'`
   }

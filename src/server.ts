@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { registerAdminRoutes } from './admin/routes.js'
 import type { DoormanConfig } from './config.js'
+import type { CorsConfig } from './cors/config.js'
 import { carryOverPlans } from './faults/plans.js'
 import { FaultRuntime } from './faults/runtime.js'
 import { gracefulClose } from './graceful-close.js'
@@ -26,6 +27,8 @@ export interface ServerOptions {
   host?: string
   /** One line per request to stdout: 'pretty', 'json', 'silent' (default for the library), or a function. */
   log?: LogMode | LogSink
+  /** Overrides the config's `cors`: `true` (any origin), `false` (off), or the object form (docs/cors.md). The CLI's --cors / --no-cors. */
+  cors?: CorsConfig
   /** Reload the spec and config when their files change, without dropping the port (`serve --watch`); told of each attempt. */
   watch?: (event: ReloadEvent) => void
 }

@@ -4,6 +4,7 @@ import type { RequestContext } from '../pipeline/context.js'
 import type { Step } from '../problems/catalog.js'
 import type { FaultKind } from '../faults/plan.js'
 import type { FaultSource } from '../faults/registry.js'
+import type { JournalCors } from '../cors/preflight.js'
 
 /** The fault a journal entry went through. */
 export interface JournalFault {
@@ -29,6 +30,8 @@ export interface ClientFacts {
   clientGaveUpMs: number | undefined
   /** The Retry-After the response carried. */
   retryAfter: string | undefined
+  /** For a request that sent `Origin`: whether the origin may read the answer, and for a preflight what it asked (docs/cors.md). */
+  cors?: JournalCors
 }
 
 const connections = new WeakMap<object, number>()
@@ -64,6 +67,7 @@ export function clientFacts(
     clientGaveUpMs: gaveUpMs,
     retryAfter: retryAfter === undefined ? undefined : String(retryAfter),
   }
+  if (ctx.cors !== undefined) fields.cors = ctx.cors.journal
   if (!fault) return { status: reply.statusCode, step: undefined, detail: undefined, fields }
   const ending =
     gaveUpMs !== undefined
