@@ -235,15 +235,17 @@ function describeConfigError(errors: ErrorObject[], data: unknown): string {
   const faultErrors = errors.filter((e) => /^\/faults(\/|$)/.test(e.instancePath))
   if (faultErrors.length > 0) return describeFaultErrors(faultErrors, data).message
   // anyOf reports every branch; the most specific error is the one deepest in the document.
-  const error = [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length)[0]!
-  const at = error.instancePath || '/'
+  const deepest = [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length)[0]!
+  const at = deepest.instancePath || '/'
+  // `cors` is true, false or the object form: when neither fits at all, say the three.
+  if (at === '/cors' && errors.every((e) => e.instancePath !== '/cors' || e.keyword === 'type' || e.keyword === 'oneOf')) return `/cors: ${CORS_CONFIG_HINT}`
+  // An unknown key says more than the other branch's "must be boolean" at the same place.
+  const error = errors.find((e) => e.keyword === 'additionalProperties' && e.instancePath === deepest.instancePath) ?? deepest
   if (error.keyword === 'additionalProperties') {
     const key = (error.params as { additionalProperty: string }).additionalProperty
     const allowed = Object.keys(propertiesAt(error.schemaPath))
     return `${at === '/' ? '' : at}/${key}: unknown key '${key}'${allowed.length ? ` (allowed here: ${allowed.join(', ')})` : ''}`
   }
-  // `cors`: true, false or the object form; a mistake inside the object form is deeper, and said above.
-  if (at === '/cors' && errors.some((e) => e.instancePath === '/cors' && e.keyword === 'oneOf')) return `/cors: ${CORS_CONFIG_HINT}`
   if (errors.some((e) => e.instancePath === error.instancePath && e.keyword === 'anyOf')) {
     return `${at}: must be a size: a number of bytes or a string like '512kb' or '1mb'`
   }
