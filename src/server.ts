@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
-import { registerAdminRoutes } from './admin/routes.js'
+import { registerInspector } from './admin/inspector.js'
+import { ADMIN_PREFIX, registerAdminRoutes } from './admin/routes.js'
 import type { DoormanConfig } from './config.js'
 import type { CorsConfig } from './cors/config.js'
 import { carryOverPlans } from './faults/plans.js'
@@ -126,5 +127,6 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
     return { state: current, notes: [...next.notes.map(formatNote), ...dropped] }
   }
   registerAdminRoutes(app, { journal, state, faults, reset })
+  registerInspector(app, ADMIN_PREFIX, { journal, state })
   return { app, journal, state, faults, reset, reload, close: gracefulClose(app) }
 }
