@@ -18,8 +18,10 @@ export function curlForEntry(entry: JournalEntry, origin: string): string {
   const args: string[] = []
   const variables: string[] = []
   const hasBody = entry.body !== undefined && entry.body.bytes > 0
+  // Refused from its headers (401, 413, 415 …), a request's body was never read: bytes of the same size stand in, so the answer is the same.
+  const standIn = hasBody || entry.method === 'HEAD' ? 0 : Number(headerValue(entry, 'content-length') ?? (headerValue(entry, 'transfer-encoding') ? 1 : 0)) || 0
   if (entry.method === 'HEAD') args.push('--head')
-  else if (entry.method !== (hasBody ? 'POST' : 'GET')) args.push(`-X ${entry.method}`)
+  else if (entry.method !== (hasBody || standIn > 0 ? 'POST' : 'GET')) args.push(`-X ${entry.method}`)
 
   for (const [name, value] of Object.entries(entry.headers)) {
     if (LEFT_OUT.has(name) || name.startsWith('sec-')) continue
@@ -38,12 +40,22 @@ export function curlForEntry(entry: JournalEntry, origin: string): string {
     comments.push(`# The journal keeps no credentials: set ${variables.join(', ')} first (doorman token mints a bearer token; send it as 'Bearer <token>').`)
   }
   if (entry.query.includes(`=${REDACTED}`)) comments.push('# The journal keeps no credentials: put the real values in place of [redacted] in the query.')
+  let pipe = ''
   if (hasBody) {
     if (entry.body!.truncated) comments.push(`# The journal kept ${Buffer.byteLength(entry.body!.text)} of the body's ${entry.body!.bytes} bytes (journal.bodyBytes): this body is cut, and the answer will differ.`)
     args.push(`--data-binary ${shellQuote(entry.body!.text)}`)
+  } else if (standIn > 0) {
+    comments.push(`# The mock refused this request before reading its body, so the journal has none: ${standIn} zero bytes stand in for it.`)
+    pipe = `head -c ${standIn} /dev/zero | `
+    args.push('--data-binary @-')
   }
   const url = `${origin}${entry.path}${entry.query ? `?${entry.query}` : ''}`
-  return [...comments, [`curl -i ${shellQuote(url)}`, ...args].join(' \\\n  ')].join('\n')
+  return [...comments, [`${pipe}curl -i ${shellQuote(url)}`, ...args].join(' \\\n  ')].join('\n')
+}
+
+function headerValue(entry: JournalEntry, name: string): string | undefined {
+  const value = entry.headers[name]
+  return Array.isArray(value) ? value[0] : value
 }
 
 /** `content-type` → `Content-Type`: as people write them (HTTP/1.1 does not care). */
