@@ -40,7 +40,11 @@ export function closeDetail(state) {
 }
 
 function render({ entry, curl, har }) {
-  const close = h('button', { type: 'button', 'aria-label': 'Close (Escape)', onclick: () => document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' })) }, 'Close')
+  const close = h(
+    'button',
+    { type: 'button', 'aria-label': 'Close (Escape)', onclick: () => document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' })) },
+    'Close',
+  )
   const problem = parseProblem(entry)
   return [
     h('header', {}, h('h2', {}, `${entry.method} ${entry.path}`), statusBadge(entry.status), close),
@@ -50,7 +54,14 @@ function render({ entry, curl, har }) {
       h('dt', {}, 'Request'),
       h('dd', { class: 'mono' }, `${entry.requestId} at ${formatTime(entry.time)}, ${Math.round(entry.durationMs)} ms, connection ${entry.connection}`),
       h('dt', {}, 'Operation'),
-      h('dd', {}, entry.operation ?? (entry.cors?.preflight ? `CORS preflight for ${entry.cors.preflight.method} (${entry.cors.preflight.operation ?? 'no operation'})` : 'none (no documented path)')),
+      h(
+        'dd',
+        {},
+        entry.operation ??
+          (entry.cors?.preflight
+            ? `CORS preflight for ${entry.cors.preflight.method} (${entry.cors.preflight.operation ?? 'no operation'})`
+            : 'none (no documented path)'),
+      ),
       h('dt', {}, 'Decided by'),
       h('dd', { 'data-field': 'step' }, STEPS[entry.step] ?? entry.step),
       entry.code && [h('dt', {}, 'Code'), h('dd', {}, h('a', { href: `problems/${entry.code}` }, entry.code))],
@@ -66,7 +77,9 @@ function render({ entry, curl, har }) {
     h('pre', {}, `${entry.method} ${entry.path}${entry.query ? `?${entry.query}` : ''} HTTP/${entry.httpVersion ?? '1.1'}\n${headerLines(entry.headers)}`),
     bodyBlock(entry.body, 'No body.'),
     h('h3', {}, 'Answer'),
-    entry.response ? h('pre', {}, `HTTP/1.1 ${entry.status}\n${headerLines(entry.response.headers)}`) : h('p', { class: 'hint' }, 'No response went out (a socket fault, or the client left first).'),
+    entry.response
+      ? h('pre', {}, `HTTP/1.1 ${entry.status}\n${headerLines(entry.response.headers)}`)
+      : h('p', { class: 'hint' }, 'No response went out (a socket fault, or the client left first).'),
     problem ? problemBlock(problem) : entry.response && bodyBlock(entry.response.body, 'No body.'),
   ]
 }
@@ -127,12 +140,29 @@ function problemBlock(problem) {
         'table',
         { class: 'errors' },
         h('caption', {}, `${problem.errorCount ?? errors.length} error(s), by JSON pointer`),
-        h('thead', {}, h('tr', {}, ['pointer', 'in', 'keyword', 'message', 'expected', 'received'].map((name) => h('th', { scope: 'col' }, name)))),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['pointer', 'in', 'keyword', 'message', 'expected', 'received'].map((name) => h('th', { scope: 'col' }, name)),
+          ),
+        ),
         h(
           'tbody',
           {},
           errors.map((error) =>
-            h('tr', {}, h('td', { class: 'mono' }, error.pointer ?? ''), h('td', {}, error.location ?? ''), h('td', {}, error.keyword ?? ''), h('td', {}, error.message ?? ''), h('td', { class: 'mono' }, show(error.expected)), h('td', { class: 'mono' }, show(error.received))),
+            h(
+              'tr',
+              {},
+              h('td', { class: 'mono' }, error.pointer ?? ''),
+              h('td', {}, error.location ?? ''),
+              h('td', {}, error.keyword ?? ''),
+              h('td', {}, error.message ?? ''),
+              h('td', { class: 'mono' }, show(error.expected)),
+              h('td', { class: 'mono' }, show(error.received)),
+            ),
           ),
         ),
       ),

@@ -45,7 +45,15 @@ async function listPlans() {
     h(
       'table',
       { id: 'plans' },
-      h('thead', {}, h('tr', {}, ['id', 'from', 'what', 'attempts', 'applied', 'left', ''].map((name) => h('th', { scope: 'col' }, name)))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['id', 'from', 'what', 'attempts', 'applied', 'left', ''].map((name) => h('th', { scope: 'col' }, name)),
+        ),
+      ),
       h(
         'tbody',
         {},
@@ -59,7 +67,19 @@ async function listPlans() {
             h('td', { class: 'num' }, String(plan.attempts)),
             h('td', { class: 'num' }, String(plan.applied)),
             h('td', { class: 'num' }, plan.remaining === null ? '∞' : String(plan.remaining)),
-            h('td', {}, h('button', { type: 'button', 'aria-label': `Remove fault plan ${plan.id}`, onclick: () => api(`faults/${encodeURIComponent(plan.id)}`, { method: 'DELETE' }).then(listPlans, listPlans) }, 'Remove')),
+            h(
+              'td',
+              {},
+              h(
+                'button',
+                {
+                  type: 'button',
+                  'aria-label': `Remove fault plan ${plan.id}`,
+                  onclick: () => api(`faults/${encodeURIComponent(plan.id)}`, { method: 'DELETE' }).then(listPlans, listPlans),
+                },
+                'Remove',
+              ),
+            ),
           ),
         ),
       ),
@@ -73,8 +93,17 @@ function buildForm(meta) {
   form.dataset.built = 'yes'
   form.classList.add('plan')
   const branches = new Map(meta.faultPlanSchema.oneOf.map((branch) => [branch.properties.kind.const, branch]))
-  const kind = h('select', { id: 'plan-kind', name: 'kind' }, meta.faultKinds.map((k) => h('option', { value: k, selected: k === 'status' }, k)))
-  const operation = h('select', { id: 'plan-operation', name: 'operation' }, h('option', { value: '' }, 'every operation'), meta.operations.map((op) => h('option', { value: op.id }, `${op.id} (${op.label})`)))
+  const kind = h(
+    'select',
+    { id: 'plan-kind', name: 'kind' },
+    meta.faultKinds.map((k) => h('option', { value: k, selected: k === 'status' }, k)),
+  )
+  const operation = h(
+    'select',
+    { id: 'plan-operation', name: 'operation' },
+    h('option', { value: '' }, 'every operation'),
+    meta.operations.map((op) => h('option', { value: op.id }, `${op.id} (${op.label})`)),
+  )
   const fields = h('div', { class: 'kind-fields' })
   const result = h('div', { id: 'fault-result', role: 'status', 'aria-live': 'polite' })
   const showFields = () => fields.replaceChildren(...fieldsFor(branches.get(kind.value)))
@@ -116,7 +145,8 @@ function fieldsFor(branch) {
     const common = { id, name, 'aria-describedby': described, required, 'data-shape': shapeOf(schema) }
     let input
     if (schema.type === 'boolean') input = h('input', { ...common, type: 'checkbox' })
-    else if (schema.type === 'integer' || schema.type === 'number') input = h('input', { ...common, type: 'number', step: schema.type === 'integer' ? 1 : 'any', min: schema.minimum, max: schema.maximum })
+    else if (schema.type === 'integer' || schema.type === 'number')
+      input = h('input', { ...common, type: 'number', step: schema.type === 'integer' ? 1 : 'any', min: schema.minimum, max: schema.maximum })
     else if (name === 'body' || name === 'headers') input = h('textarea', { ...common, rows: 2 })
     else input = h('input', { ...common, type: 'text' })
     return [h('label', { for: id }, name, required ? ' *' : ''), h('div', {}, input, h('small', { id: described, class: 'hint' }, ` ${HINTS[name] ?? ''}`))]

@@ -123,7 +123,9 @@ function updateCodeFilter(entries, current) {
 
 function row(entry) {
   const preflight = entry.cors?.preflight
-  const operation = preflight ? h('span', {}, h('span', { class: 'tag' }, 'CORS preflight'), ` for ${preflight.method} `, preflight.operation ?? '') : (entry.operation ?? '—')
+  const operation = preflight
+    ? h('span', {}, h('span', { class: 'tag' }, 'CORS preflight'), ` for ${preflight.method} `, preflight.operation ?? '')
+    : (entry.operation ?? '—')
   const fault = entry.fault ? `${entry.fault.kind}${entry.fault.plans[0] ? ` (${entry.fault.plans[0].id})` : ''}` : ''
   return h(
     'tr',
@@ -133,7 +135,12 @@ function row(entry) {
     h('td', { class: 'path mono' }, entry.path + (entry.query ? `?${entry.query}` : '')),
     h('td', { class: 'op' }, operation),
     h('td', {}, statusBadge(entry.status)),
-    h('td', { class: 'detail-cell' }, entry.code ? h('code', {}, entry.code) : '', entry.detail ? h('span', { class: 'one-line', title: entry.detail }, entry.detail) : ''),
+    h(
+      'td',
+      { class: 'detail-cell' },
+      entry.code ? h('code', {}, entry.code) : '',
+      entry.detail ? h('span', { class: 'one-line', title: entry.detail }, entry.detail) : '',
+    ),
     h('td', {}, fault),
     h('td', { class: 'num' }, String(Math.round(entry.durationMs))),
   )

@@ -25,7 +25,10 @@ export async function showReport(entries) {
 function operation(op, entries) {
   const facts = [
     ['Attempts', `${op.attempts.length} (${op.retries} ${op.retries === 1 ? 'retry' : 'retries'})`],
-    ['Backoff', `${op.backoff.shape}${op.backoff.factor !== undefined ? `, factor ${op.backoff.factor}` : ''}${op.backoff.jitter === undefined ? '' : op.backoff.jitter ? ', with jitter' : ', no jitter'}`],
+    [
+      'Backoff',
+      `${op.backoff.shape}${op.backoff.factor !== undefined ? `, factor ${op.backoff.factor}` : ''}${op.backoff.jitter === undefined ? '' : op.backoff.jitter ? ', with jitter' : ', no jitter'}`,
+    ],
     ['Retry-After', op.retryAfter.verdict],
     ['Timeout', op.timeout.effectiveMs !== undefined ? `gave up after ${(op.timeout.effectiveMs / 1000).toFixed(1)} s` : op.timeout.verdict],
     ['Idempotency', op.idempotency.verdict],
@@ -34,10 +37,22 @@ function operation(op, entries) {
     'section',
     { class: 'report-op', 'data-operation': op.operation, 'aria-label': `${op.operation}: client report` },
     h('h2', {}, op.operation, ' ', h('span', { class: 'tag' }, `${op.method} ${op.path}`)),
-    h('dl', { class: 'facts' }, facts.map(([name, value]) => h('div', {}, h('dt', {}, name), h('dd', {}, value)))),
+    h(
+      'dl',
+      { class: 'facts' },
+      facts.map(([name, value]) => h('div', {}, h('dt', {}, name), h('dd', {}, value))),
+    ),
     timeline(op, entries),
-    h('p', { class: 'legend hint' }, 'Bars: attempts, ✗ failed (red), ✓ answered (green). Dashed: the wait before a retry. Orange mark: when Retry-After allowed the next attempt.'),
-    h('ul', { class: 'verdicts' }, op.verdicts.map((verdict) => h('li', {}, verdict))),
+    h(
+      'p',
+      { class: 'legend hint' },
+      'Bars: attempts, ✗ failed (red), ✓ answered (green). Dashed: the wait before a retry. Orange mark: when Retry-After allowed the next attempt.',
+    ),
+    h(
+      'ul',
+      { class: 'verdicts' },
+      op.verdicts.map((verdict) => h('li', {}, verdict)),
+    ),
     attemptTable(op),
   )
 }
@@ -62,15 +77,26 @@ function timeline(op, entries) {
   op.attempts.forEach((attempt, i) => {
     const left = x(starts[i])
     const width = Math.max(3, x(ends[i]) - left)
-    const label = attempt.status === 0 ? attempt.fault?.kind ?? 'no answer' : String(attempt.status)
+    const label = attempt.status === 0 ? (attempt.fault?.kind ?? 'no answer') : String(attempt.status)
     parts.push(
-      s('rect', { class: attempt.failed ? 'failed' : 'ok', x: left, y: y + 6, width, height: ROW - 12, rx: 2 }, s('title', {}, `attempt ${i + 1}: ${attempt.outcome}`)),
+      s(
+        'rect',
+        { class: attempt.failed ? 'failed' : 'ok', x: left, y: y + 6, width, height: ROW - 12, rx: 2 },
+        s('title', {}, `attempt ${i + 1}: ${attempt.outcome}`),
+      ),
       // Near the right edge a label ends at its bar instead of running off the chart.
-      s('text', left > WIDTH - 90 ? { x: left + width, y: y - 6, 'text-anchor': 'end' } : { x: left, y: y - 6 }, `${i + 1}: ${label}${attempt.failed ? ' ✗' : ' ✓'}`),
+      s(
+        'text',
+        left > WIDTH - 90 ? { x: left + width, y: y - 6, 'text-anchor': 'end' } : { x: left, y: y - 6 },
+        `${i + 1}: ${label}${attempt.failed ? ' ✗' : ' ✓'}`,
+      ),
     )
     if (attempt.waitedMs !== undefined && i > 0) {
       const from = x(ends[i - 1])
-      parts.push(s('line', { class: 'gap', x1: from, x2: left, y1: y + ROW / 2, y2: y + ROW / 2 }), s('text', { x: (from + left) / 2, y: y + ROW + 14, 'text-anchor': 'middle' }, `waited ${ms(attempt.waitedMs)}`))
+      parts.push(
+        s('line', { class: 'gap', x1: from, x2: left, y1: y + ROW / 2, y2: y + ROW / 2 }),
+        s('text', { x: (from + left) / 2, y: y + ROW + 14, 'text-anchor': 'middle' }, `waited ${ms(attempt.waitedMs)}`),
+      )
     }
     if (attempt.failed && attempt.retryAfterMs !== undefined) {
       const at = x(ends[i] + attempt.retryAfterMs)
@@ -86,7 +112,17 @@ function attemptTable(op) {
     'table',
     { class: 'attempts' },
     h('caption', {}, 'Attempts'),
-    h('thead', {}, h('tr', {}, ['#', 'request', 'outcome', 'waited before it', 'Retry-After advertised', 'fault'].map((name, i) => h('th', { scope: 'col', class: i === 3 || i === 4 ? 'num' : undefined }, name)))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ['#', 'request', 'outcome', 'waited before it', 'Retry-After advertised', 'fault'].map((name, i) =>
+          h('th', { scope: 'col', class: i === 3 || i === 4 ? 'num' : undefined }, name),
+        ),
+      ),
+    ),
     h(
       'tbody',
       {},
@@ -108,7 +144,16 @@ function attemptTable(op) {
 
 function inFlight(list) {
   if (!list.length) return ''
-  return h('section', {}, h('h2', {}, 'Held by a fault now'), h('ul', {}, list.map((r) => h('li', {}, `${r.method} ${r.path} (${r.requestId}), ${ms(r.ageMs)}: ${r.explain}`))))
+  return h(
+    'section',
+    {},
+    h('h2', {}, 'Held by a fault now'),
+    h(
+      'ul',
+      {},
+      list.map((r) => h('li', {}, `${r.method} ${r.path} (${r.requestId}), ${ms(r.ageMs)}: ${r.explain}`)),
+    ),
+  )
 }
 
 function ms(value) {

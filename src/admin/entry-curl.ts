@@ -2,7 +2,21 @@ import { shellQuote } from '../curl/shell.js'
 import type { JournalEntry } from '../journal/journal.js'
 
 /** Set by curl itself, or about the connection rather than the request (RFC 9110 §7.6.1), or a browser's own. */
-const LEFT_OUT = new Set(['host', 'content-length', 'connection', 'keep-alive', 'transfer-encoding', 'te', 'upgrade', 'expect', 'proxy-connection', 'accept-encoding', 'user-agent', 'referer', 'priority'])
+const LEFT_OUT = new Set([
+  'host',
+  'content-length',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'upgrade',
+  'expect',
+  'proxy-connection',
+  'accept-encoding',
+  'user-agent',
+  'referer',
+  'priority',
+])
 
 const REDACTED = '[redacted]'
 
@@ -19,7 +33,8 @@ export function curlForEntry(entry: JournalEntry, origin: string): string {
   const variables: string[] = []
   const hasBody = entry.body !== undefined && entry.body.bytes > 0
   // Refused from its headers (401, 413, 415 …), a request's body was never read: bytes of the same size stand in, so the answer is the same.
-  const standIn = hasBody || entry.method === 'HEAD' ? 0 : Number(headerValue(entry, 'content-length') ?? (headerValue(entry, 'transfer-encoding') ? 1 : 0)) || 0
+  const standIn =
+    hasBody || entry.method === 'HEAD' ? 0 : Number(headerValue(entry, 'content-length') ?? (headerValue(entry, 'transfer-encoding') ? 1 : 0)) || 0
   if (entry.method === 'HEAD') args.push('--head')
   else if (entry.method !== (hasBody || standIn > 0 ? 'POST' : 'GET')) args.push(`-X ${entry.method}`)
 
@@ -41,9 +56,13 @@ export function curlForEntry(entry: JournalEntry, origin: string): string {
   }
   if (entry.query.includes(`=${REDACTED}`)) comments.push('# The journal keeps no credentials: put the real values in place of [redacted] in the query.')
   let pipe = ''
-  if (hasBody) {
-    if (entry.body!.truncated) comments.push(`# The journal kept ${Buffer.byteLength(entry.body!.text)} of the body's ${entry.body!.bytes} bytes (journal.bodyBytes): this body is cut, and the answer will differ.`)
-    args.push(`--data-binary ${shellQuote(entry.body!.text)}`)
+  const body = entry.body
+  if (body !== undefined && hasBody) {
+    if (body.truncated)
+      comments.push(
+        `# The journal kept ${Buffer.byteLength(body.text)} of the body's ${body.bytes} bytes (journal.bodyBytes): this body is cut, and the answer will differ.`,
+      )
+    args.push(`--data-binary ${shellQuote(body.text)}`)
   } else if (standIn > 0) {
     comments.push(`# The mock refused this request before reading its body, so the journal has none: ${standIn} zero bytes stand in for it.`)
     pipe = `head -c ${standIn} /dev/zero | `

@@ -33,7 +33,8 @@ const TYPES: Record<string, string> = {
  * and no other site may frame it (its buttons reset the mock).
  */
 const PAGE_HEADERS = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-cache',
@@ -71,7 +72,10 @@ export function registerInspector(app: FastifyInstance, prefix: string, { journa
     if (bytes === undefined) {
       return reply.problem(new Problem('ROUTE_NOT_FOUND', { detail: `The inspector has no file '${name}'; open ${prefix}/ for the page.` }))
     }
-    return reply.headers(PAGE_HEADERS).type(TYPES[name.slice(name.lastIndexOf('.') + 1)] ?? 'application/octet-stream').send(bytes)
+    return reply
+      .headers(PAGE_HEADERS)
+      .type(TYPES[name.slice(name.lastIndexOf('.') + 1)] ?? 'application/octet-stream')
+      .send(bytes)
   }
 
   app.get(`${prefix}/`, (_request, reply) => sendAsset('index.html', reply))
@@ -83,14 +87,16 @@ export function registerInspector(app: FastifyInstance, prefix: string, { journa
     return /^[a-z][a-z0-9-]*\.(js|css|svg)$/.test(file) ? sendAsset(file, reply) : sendAsset('-', reply)
   })
 
-  app.get(`${prefix}/inspector.json`, async () => ({
-    version: VERSION,
-    title: state.spec.document.info?.title ?? null,
-    operations: state.table.operations.map((op) => ({ id: op.id, label: op.label, method: op.method })),
-    faultKinds: FAULT_KINDS,
-    faultPlanSchema: FAULT_PLAN_SCHEMA,
-    codes: Object.fromEntries(Object.entries(CATALOG).map(([code, entry]) => [code, { status: entry.status, step: entry.step }])),
-  }))
+  app.get(`${prefix}/inspector.json`, (_request, reply) =>
+    reply.send({
+      version: VERSION,
+      title: state.spec.document.info?.title ?? null,
+      operations: state.table.operations.map((op) => ({ id: op.id, label: op.label, method: op.method })),
+      faultKinds: FAULT_KINDS,
+      faultPlanSchema: FAULT_PLAN_SCHEMA,
+      codes: Object.fromEntries(Object.entries(CATALOG).map(([code, entry]) => [code, { status: entry.status, step: entry.step }])),
+    }),
+  )
 
   app.get(`${prefix}/events`, (request: FastifyRequest, reply: FastifyReply) => {
     try {

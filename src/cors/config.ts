@@ -36,7 +36,7 @@ export interface ResolvedCors {
 }
 
 /** RFC 9110 §5.1: a field name is a token. */
-const TOKEN = '^[!#$%&\'*+.^_`|~0-9A-Za-z-]+$'
+const TOKEN = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"
 const headerList = { type: 'array', items: { type: 'string', pattern: TOKEN } } as const
 
 /**

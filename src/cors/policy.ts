@@ -68,7 +68,10 @@ export class CorsPolicy {
 
   /** The headers of an actual response to an allowed origin (refusals included). */
   actualHeaders(origin: string, route: PathRoute | undefined): Record<string, string> {
-    const headers: Record<string, string> = { 'access-control-allow-origin': origin, 'access-control-expose-headers': route ? this.#exposedFor(route) : this.#baseExposed }
+    const headers: Record<string, string> = {
+      'access-control-allow-origin': origin,
+      'access-control-expose-headers': route ? this.#exposedFor(route) : this.#baseExposed,
+    }
     // Never `*` with credentials (Fetch §3.3.5 refuses it): the origin is always echoed, so Vary says the answer depends on it.
     if (this.#config.credentials) headers['access-control-allow-credentials'] = 'true'
     headers.vary = 'Origin'
@@ -105,7 +108,7 @@ export class CorsPolicy {
 
   /** The request header a security scheme's credentials travel in, if any (a cookie or query API key has none). */
   #credentialHeader(schemeName: string): string | undefined {
-    const schemes = (this.#document.components?.securitySchemes ?? {}) as Record<string, unknown>
+    const schemes: Record<string, unknown> = this.#document.components?.securitySchemes ?? {}
     let scheme = schemes[schemeName] as { $ref?: string; type?: string; in?: string; name?: string } | undefined
     if (scheme && typeof scheme.$ref === 'string') scheme = resolvePointer(this.#document, scheme.$ref) as typeof scheme
     if (!scheme || typeof scheme !== 'object') return undefined
@@ -122,7 +125,8 @@ export class CorsPolicy {
         for (const response of Object.values(operation.responses)) documented.push(...Object.keys(response.headers ?? {}))
       }
       for (const candidates of route.candidates?.values() ?? []) {
-        for (const { operation } of candidates) for (const response of Object.values(operation.responses)) documented.push(...Object.keys(response.headers ?? {}))
+        for (const { operation } of candidates)
+          for (const response of Object.values(operation.responses)) documented.push(...Object.keys(response.headers ?? {}))
       }
       this.#exposed.set(route, (list = exposeList([...DOORMAN_EXPOSED, ...documented, ...this.#config.exposeHeaders])))
     }
@@ -132,7 +136,8 @@ export class CorsPolicy {
 
 /** The operations a preflight asks about: those of `route` for `method` (HEAD is GET's where no HEAD is documented). */
 export function operationsFor(route: PathRoute, method: HttpMethod): Operation[] {
-  const own = route.candidates?.get(method)?.map((c) => c.operation) ?? (route.operations.has(method) ? [route.operations.get(method)!] : [])
+  const single = route.operations.get(method)
+  const own = route.candidates?.get(method)?.map((c) => c.operation) ?? (single ? [single] : [])
   if (own.length > 0 || method !== 'HEAD') return own
   return operationsFor(route, 'GET')
 }
@@ -149,13 +154,13 @@ export function isLoopbackOrigin(origin: string): boolean {
 
 /** The headers of an actual response go on as it is sent; a Vary the answer has already gets Origin added, not replaced. */
 export function applyCorsHeaders(set: (name: string, value: string) => unknown, get: (name: string) => unknown, headers: Record<string, string>): void {
-  for (const name in headers) {
-    const value = headers[name]!
-    if (name !== 'vary') set(name, value)
-    else {
-      const existing = get('vary')
-      const list = existing === undefined ? [] : String(existing).split(',').map((token) => token.trim())
-      set('vary', list.some((token) => token.toLowerCase() === 'origin' || token === '*') ? String(existing) : [...list, value].filter(Boolean).join(', '))
+  for (const [name, value] of Object.entries(headers)) {
+    if (name !== 'vary') {
+      set(name, value)
+      continue
     }
+    const existing = get('vary')
+    const list = (Array.isArray(existing) ? existing.join(',') : typeof existing === 'string' ? existing : '').split(',').map((token) => token.trim())
+    if (!list.some((token) => token.toLowerCase() === 'origin' || token === '*')) set('vary', [...list, value].filter(Boolean).join(', '))
   }
 }

@@ -38,14 +38,18 @@ export function handleCors(ctx: RequestContext, request: FastifyRequest, origin:
   const allowed = policy.allows(origin)
   if (requested === undefined) {
     ctx.cors = allowed
-      ? { headers: policy.actualHeaders(origin, found.kind === 'found' ? found.route : undefined), journal: { origin, allowed, explain: 'answered with CORS headers' } }
+      ? {
+          headers: policy.actualHeaders(origin, found.kind === 'found' ? found.route : undefined),
+          journal: { origin, allowed, explain: 'answered with CORS headers' },
+        }
       : { headers: undefined, journal: { origin, allowed, explain: notAllowed(origin, policy) } }
     return undefined
   }
 
   const method = requested.trim()
   const headers = requestedHeaders(request.headers['access-control-request-headers'])
-  const journal: JournalCors = { origin, allowed, preflight: { method, headers, operation: undefined }, explain: '' }
+  const preflight: NonNullable<JournalCors['preflight']> = { method, headers, operation: undefined }
+  const journal: JournalCors = { origin, allowed, preflight, explain: '' }
   ctx.cors = { headers: undefined, journal }
   // A refused preflight carries no CORS headers: that is how a browser learns the answer is no (Fetch §4.8).
   if (!allowed) {
@@ -78,17 +82,18 @@ export function handleCors(ctx: RequestContext, request: FastifyRequest, origin:
     // The documented operation answers (status, body, auth, faults), as an actual request; the CORS headers are
     // doorman's, since a documented one without an example would go out as a made-up 'string'.
     ctx.cors = { headers: { ...policy.actualHeaders(origin, found.route), ...preflightHeaders(origin, route, granted, request, policy) }, journal }
-    journal.preflight!.operation = operations[0]?.id
+    preflight.operation = operations[0]?.id
     journal.explain = `answered by the documented OPTIONS operation${operations.length === 0 ? `, though ${method} is not documented here` : ''}`
     return undefined
   }
-  if (operations.length === 0) {
+  const target = operations[0]
+  if (target === undefined) {
     journal.explain = `${method} is not documented for this path: the preflight is refused`
     return methodRefused(ctx, method, route)
   }
-  journal.preflight!.operation = operations[0]!.id
+  preflight.operation = target.id
 
-  const fault = decidePreflightFault(ctx, request, state.faults, operations[0]!)
+  const fault = decidePreflightFault(ctx, request, state.faults, target)
   if (fault !== undefined) {
     journal.explain = 'a fault plan with preflight: true answered it'
     return fault
@@ -99,7 +104,7 @@ export function handleCors(ctx: RequestContext, request: FastifyRequest, origin:
     `${method} ${route.basePath}${route.template} allowed` +
     (granted.length ? `, with ${granted.join(', ')}` : '') +
     (leftOut.length
-      ? `; left out ${leftOut.join(', ')}: not a header ${operations[0]!.label} documents (document it, or list it in cors.allowHeaders), so the browser blocks the request`
+      ? `; left out ${leftOut.join(', ')}: not a header ${target.label} documents (document it, or list it in cors.allowHeaders), so the browser blocks the request`
       : '')
   return new Answer(204, preflightHeaders(origin, route, granted, request, policy), undefined)
 }
@@ -131,7 +136,8 @@ function methodRefused(ctx: RequestContext, method: string, route: PathRoute): P
   const allow = allowedMethods(route)
   // fetch() upper-cases only DELETE, GET, HEAD, OPTIONS, POST and PUT: `patch` goes out as written, and no server knows it.
   const upper = method.toUpperCase()
-  const hint = upper !== method && allow.split(', ').includes(upper) ? ` Methods are case-sensitive and fetch() sends '${method}' as written: write '${upper}'.` : ''
+  const hint =
+    upper !== method && allow.split(', ').includes(upper) ? ` Methods are case-sensitive and fetch() sends '${method}' as written: write '${upper}'.` : ''
   return new Problem('CORS_PREFLIGHT_REFUSED', {
     detail: `A CORS preflight asks to send ${method} ${ctx.path}, but ${route.basePath}${route.template} documents ${allow} only, so the browser must not send it.${hint}`,
     extra: { expected: allow.split(', '), received: method },

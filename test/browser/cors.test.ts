@@ -30,7 +30,7 @@ function pageFetch(page: Page, url: string, init: RequestInit & { readHeaders?: 
         return { ok: false, error: String(error) }
       }
     },
-    { url, init: init as RequestInit & { readHeaders?: string[] } },
+    { url, init: init },
   )
 }
 
@@ -51,7 +51,12 @@ t.test('a page on another origin uses the mock, and reads its refusals', async (
   })
 
   t.test('a 401 challenge and a 503 Retry-After are readable', async (t) => {
-    const refused = await pageFetch(page, `${mock.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', readHeaders: ['www-authenticate'] })
+    const refused = await pageFetch(page, `${mock.url}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+      readHeaders: ['www-authenticate'],
+    })
     t.equal(refused.status, 401)
     t.equal(refused.headers!['www-authenticate'], 'Bearer realm="Orders API"')
     t.equal(JSON.parse(refused.body!).code, codes.AUTH_MISSING, 'and the problem body')
@@ -65,10 +70,19 @@ t.test('a page on another origin uses the mock, and reads its refusals', async (
   t.test('a PUT with Authorization and a JSON body: the browser asks first, then sends it', async (t) => {
     const token = mock.tokens.sign({ sub: 'alice', scope: 'orders:write' })
     const body = JSON.stringify({ customerId: 'c-123', items: [{ sku: 'ABC-1234', qty: 1 }] })
-    const put = await pageFetch(page, `${mock.url}/orders/o-1001`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body, readHeaders: ['content-type'] })
-    t.equal(put.status, 200, put.body)
+    const put = await pageFetch(page, `${mock.url}/orders/o-1001`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body,
+      readHeaders: ['content-type'],
+    })
+    t.equal(put.status, 200, put.body ?? '')
     const [preflight] = mock.journal.entries({ method: 'OPTIONS', path: '/orders/o-1001' })
-    t.same(preflight?.cors?.preflight, { method: 'PUT', headers: ['authorization', 'content-type'], operation: 'replaceOrder' }, 'the preflight the browser sent')
+    t.same(
+      preflight?.cors?.preflight,
+      { method: 'PUT', headers: ['authorization', 'content-type'], operation: 'replaceOrder' },
+      'the preflight the browser sent',
+    )
     t.equal(preflight?.status, 204)
     t.equal(mock.journal.last({ method: 'PUT' })?.operation, 'replaceOrder', 'then the PUT itself')
   })
@@ -79,7 +93,11 @@ t.test('a page on another origin uses the mock, and reads its refusals', async (
     t.equal(blocked.ok, false)
     t.match(blocked.error, /TypeError: Failed to fetch/)
     const entries = mock.journal.entries().slice(before - mock.journal.size)
-    t.same(entries.map((e) => [e.method, e.status, e.code]), [['OPTIONS', 403, codes.CORS_PREFLIGHT_REFUSED]], 'only the refused preflight came: never the DELETE')
+    t.same(
+      entries.map((e) => [e.method, e.status, e.code]),
+      [['OPTIONS', 403, codes.CORS_PREFLIGHT_REFUSED]],
+      'only the refused preflight came: never the DELETE',
+    )
   })
 })
 
@@ -104,7 +122,11 @@ t.test("a page on another origin cannot drive the admin API with no-cors request
   // "Simple" requests: no preflight, and the page cannot read the answer; what matters is whether the mock acts on them.
   const post = (path: string, body: string) =>
     page.evaluate(
-      ({ url, body }) => fetch(url, { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body }).then(() => 'sent', (error) => String(error)),
+      ({ url, body }) =>
+        fetch(url, { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body }).then(
+          () => 'sent',
+          (error) => String(error),
+        ),
       { url: `${mock.url}${path}`, body },
     )
   const plan = { operation: 'getHealth', kind: 'status', status: 418, body: '<script>alert(1)</script>', headers: { 'content-type': 'text/html' } }

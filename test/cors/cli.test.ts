@@ -2,11 +2,14 @@
 import t from 'tap'
 import { runCli, startCli } from '../helpers.js'
 
-const preflight = (url: string, origin: string) =>
-  fetch(`${url}/health`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } })
+const preflight = (url: string, origin: string) => fetch(`${url}/health`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } })
 
 t.test('--cors answers any origin, --no-cors none, the default loopback ones', async (t) => {
-  const [any, none, byDefault] = await Promise.all([startCli(t, ['--cors', '--log', 'silent']), startCli(t, ['--no-cors', '--log', 'silent']), startCli(t, ['--log', 'silent'])])
+  const [any, none, byDefault] = await Promise.all([
+    startCli(t, ['--cors', '--log', 'silent']),
+    startCli(t, ['--no-cors', '--log', 'silent']),
+    startCli(t, ['--log', 'silent']),
+  ])
   const far = 'https://app.example'
   t.equal((await preflight(any.url, far)).headers.get('access-control-allow-origin'), far)
   const off = await preflight(none.url, 'http://localhost:3000')

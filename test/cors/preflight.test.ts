@@ -27,9 +27,9 @@ t.test('a preflight to a documented path and method (loopback origin, the defaul
   t.equal(res.text, '')
 
   const [entry] = await mock.journal.waitFor({ method: 'OPTIONS' })
-  t.equal(entry!.operation, undefined, 'a preflight is its own entry, not one of replaceOrder')
-  t.same(entry!.cors?.preflight, { method: 'PUT', headers: ['authorization', 'content-type', 'x-tracking'], operation: 'replaceOrder' })
-  t.match(entry!.cors?.explain, /left out x-tracking: not a header PUT \/orders\/\{orderId\} documents/)
+  t.equal(entry.operation, undefined, 'a preflight is its own entry, not one of replaceOrder')
+  t.same(entry.cors?.preflight, { method: 'PUT', headers: ['authorization', 'content-type', 'x-tracking'], operation: 'replaceOrder' })
+  t.match(entry.cors?.explain, /left out x-tracking: not a header PUT \/orders\/\{orderId\} documents/)
   t.equal(mock.report().operations.length, 0, 'the client report does not count preflights as attempts')
 })
 
@@ -95,9 +95,16 @@ t.test('actual responses, refusals included, carry the headers a page needs to r
   t.equal(list.headers.get('access-control-allow-credentials'), 'true')
   t.equal(list.headers.get('vary'), 'Origin')
   const exposed = list.headers.get('access-control-expose-headers')!.split(', ')
-  t.ok(['www-authenticate', 'retry-after', 'location', 'allow', 'accept-post', 'x-total-count'].every((h) => exposed.includes(h)), exposed.join(', '))
+  t.ok(
+    ['www-authenticate', 'retry-after', 'location', 'allow', 'accept-post', 'x-total-count'].every((h) => exposed.includes(h)),
+    exposed.join(', '),
+  )
 
-  const refused = await fetchJson(`${mock.url}/widgets`, { method: 'POST', headers: { origin: PAGE, 'content-type': 'application/json' }, body: '{"name":"bolt"}' })
+  const refused = await fetchJson(`${mock.url}/widgets`, {
+    method: 'POST',
+    headers: { origin: PAGE, 'content-type': 'application/json' },
+    body: '{"name":"bolt"}',
+  })
   t.equal(refused.status, 401, 'no API key')
   t.equal(refused.headers.get('access-control-allow-origin'), PAGE, 'a refusal is readable too')
   t.equal(refused.body.code, codes.AUTH_MISSING)
@@ -128,7 +135,7 @@ t.test('fault plans fire on preflights only when they say preflight: true', asyn
   mock.faults.add({ id: 'outage', operation: 'replaceOrder', kind: 'status', status: 503, times: 1 })
   const passed = await preflight(`${mock.url}/orders/o-1`, 'PUT', ['authorization'])
   t.equal(passed.status, 204, 'the plan waits for the actual request')
-  t.equal(mock.faults.list()[0]!.attempts, 0, 'and did not count the preflight')
+  t.equal(mock.faults.list()[0].attempts, 0, 'and did not count the preflight')
 
   mock.faults.clear()
   mock.faults.add({ id: 'down', operation: 'replaceOrder', kind: 'status', status: 503, retryAfter: 1, times: 1, preflight: true })
@@ -160,8 +167,13 @@ t.test('never on /__doorman/*: the admin API and the inspector are same-origin o
   const mock = await startMock(t, { config: { cors: true } })
   const health = await fetchJson(`${mock.url}/__doorman/health`, { headers: { origin: PAGE } })
   t.same(corsHeaders(health.headers), [])
-  for (const [path, method] of [['/__doorman/faults', 'POST'], ['/__doorman/reset', 'POST'], ['/__doorman/journal', 'GET'], ['/__doorman/', 'GET']]) {
-    const res = await preflight(`${mock.url}${path}`, method!)
+  for (const [path, method] of [
+    ['/__doorman/faults', 'POST'],
+    ['/__doorman/reset', 'POST'],
+    ['/__doorman/journal', 'GET'],
+    ['/__doorman/', 'GET'],
+  ]) {
+    const res = await preflight(`${mock.url}${path}`, method)
     t.not(res.status, 204, `${method} ${path}: preflight refused`)
     t.same(corsHeaders(res.headers), [], `${method} ${path}: no CORS headers`)
   }
@@ -198,9 +210,12 @@ t.test('config: cors: false, the object form, cors: true', async (t) => {
 t.test('config mistakes name the key and the fix', async (t) => {
   const { resolveConfig } = await import('../../src/config.js')
   t.throws(() => resolveConfig({ cors: { origins: ['http://localhost:3000/'] } }), {
-    message: "/cors/origins/0: 'http://localhost:3000/' is not an origin: write scheme://host[:port] as the browser sends it, with no path or trailing slash (did you mean 'http://localhost:3000'?); or 'loopback', 'null' or '*'",
+    message:
+      "/cors/origins/0: 'http://localhost:3000/' is not an origin: write scheme://host[:port] as the browser sends it, with no path or trailing slash (did you mean 'http://localhost:3000'?); or 'loopback', 'null' or '*'",
   })
   t.throws(() => resolveConfig({ cors: 'yes' }), { message: '/cors: must be true, false, or { origins, credentials, maxAge, exposeHeaders, allowHeaders }' })
-  t.throws(() => resolveConfig({ cors: { origin: [] } }), { message: /\/cors\/origin: unknown key 'origin' \(allowed here: origins, credentials, maxAge, exposeHeaders, allowHeaders\)/ })
+  t.throws(() => resolveConfig({ cors: { origin: [] } }), {
+    message: /\/cors\/origin: unknown key 'origin' \(allowed here: origins, credentials, maxAge, exposeHeaders, allowHeaders\)/,
+  })
   t.throws(() => resolveConfig({ cors: { exposeHeaders: ['X Bad'] } }), { message: /\/cors\/exposeHeaders\/0/ })
 })

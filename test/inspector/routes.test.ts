@@ -43,9 +43,13 @@ t.test('inspector.json: the operations and the fault plan schema the form is bui
 
 t.test('one entry, its curl command (which reproduces it) and its HAR', async (t) => {
   const mock = await startMock(t)
-  await fetch(`${mock.url}/feedback?via=test`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-trace': "it's" }, body: '{"text":"great"}' }).then((r) => r.text())
+  await fetch(`${mock.url}/feedback?via=test`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-trace': "it's" },
+    body: '{"text":"great"}',
+  }).then((r) => r.text())
   const [entry] = await mock.journal.waitFor({ path: '/feedback' })
-  const found = await fetchJson(`${mock.url}/__doorman/journal/${entry!.requestId}`)
+  const found = await fetchJson(`${mock.url}/__doorman/journal/${entry.requestId}`)
   t.equal(found.status, 200)
   t.equal(found.body.entry.code, 'CONTENT_TYPE_UNSUPPORTED')
   t.equal(found.body.har.log.entries.length, 1)
@@ -60,10 +64,10 @@ t.test('one entry, its curl command (which reproduces it) and its HAR', async (t
   t.match(again.stdout, /^HTTP\/1\.1 415 Unsupported Media Type/)
   t.match(again.stdout, /"code":"CONTENT_TYPE_UNSUPPORTED"/)
   const replayed = mock.journal.last()!
-  t.equal(replayed.status, entry!.status)
-  t.equal(replayed.code, entry!.code)
+  t.equal(replayed.status, entry.status)
+  t.equal(replayed.code, entry.code)
   t.equal(replayed.headers['content-length'], '16', 'a body of the same size')
-  t.equal(replayed.query, entry!.query)
+  t.equal(replayed.query, entry.query)
 
   const none = await fetchJson(`${mock.url}/__doorman/journal/r-999999`)
   t.equal(none.status, 404)
@@ -72,10 +76,25 @@ t.test('one entry, its curl command (which reproduces it) and its HAR', async (t
 
 t.test('curl commands: credentials come from variables, a cut body says so, HEAD and other methods', async (t) => {
   const base: JournalEntry = {
-    requestId: 'r-1', time: new Date(0).toISOString(), method: 'PUT', path: '/orders/o-1', query: 'api_key=[redacted]', operation: 'replaceOrder',
+    requestId: 'r-1',
+    time: new Date(0).toISOString(),
+    method: 'PUT',
+    path: '/orders/o-1',
+    query: 'api_key=[redacted]',
+    operation: 'replaceOrder',
     headers: { host: '127.0.0.1:4010', authorization: '[redacted]', 'content-type': 'application/json', 'sec-fetch-mode': 'cors', 'user-agent': 'x' },
-    body: { text: '{"a":', bytes: 4000, truncated: true }, status: 422, step: 'schema', code: undefined, detail: undefined, durationMs: 1,
-    connection: 1, fault: undefined, responseStartMs: undefined, responseEndMs: undefined, clientGaveUpMs: undefined, retryAfter: undefined,
+    body: { text: '{"a":', bytes: 4000, truncated: true },
+    status: 422,
+    step: 'schema',
+    code: undefined,
+    detail: undefined,
+    durationMs: 1,
+    connection: 1,
+    fault: undefined,
+    responseStartMs: undefined,
+    responseEndMs: undefined,
+    clientGaveUpMs: undefined,
+    retryAfter: undefined,
   }
   const curl = curlForEntry(base, 'http://127.0.0.1:4010')
   t.match(curl, /^# The journal keeps no credentials: set DOORMAN_AUTHORIZATION \(authorization\) first/)
@@ -86,7 +105,11 @@ t.test('curl commands: credentials come from variables, a cut body says so, HEAD
   t.notMatch(curl, /Sec-Fetch|User-Agent/, "a browser's own headers are left out")
   t.match(curlForEntry({ ...base, method: 'HEAD', body: undefined, headers: {}, query: '' }, 'http://h'), /^curl -i 'http:\/\/h\/orders\/o-1' \\\n {2}--head$/)
   t.equal(curlForEntry({ ...base, method: 'GET', body: undefined, headers: {}, query: '' }, 'http://h'), "curl -i 'http://h/orders/o-1'")
-  t.notMatch(curlForEntry({ ...base, method: 'POST', headers: {}, query: '', body: { text: 'x', bytes: 1, truncated: false } }, 'http://h'), /-X/, 'POST is what --data-binary sends')
+  t.notMatch(
+    curlForEntry({ ...base, method: 'POST', headers: {}, query: '', body: { text: 'x', bytes: 1, truncated: false } }, 'http://h'),
+    /-X/,
+    'POST is what --data-binary sends',
+  )
 })
 
 t.test('the admin guard covers the inspector', async (t) => {
