@@ -45,8 +45,20 @@ export function handleCors(ctx: RequestContext, request: FastifyRequest, origin:
       : { headers: undefined, journal: { origin, allowed, explain: notAllowed(origin, policy) } }
     return undefined
   }
+  return answerPreflight(ctx, request, requested.trim(), origin, allowed, found, state, policy)
+}
 
-  const method = requested.trim()
+/** A preflight: 204 with what the path and the operation allow, a refusal without CORS headers, or the documented OPTIONS operation's turn. */
+function answerPreflight(
+  ctx: RequestContext,
+  request: FastifyRequest,
+  method: string,
+  origin: string,
+  allowed: boolean,
+  found: RouteLookup,
+  state: MockState,
+  policy: CorsPolicy,
+): Outcome {
   const headers = requestedHeaders(request.headers['access-control-request-headers'])
   const preflight: NonNullable<JournalCors['preflight']> = { method, headers, operation: undefined }
   const journal: JournalCors = { origin, allowed, preflight, explain: '' }
