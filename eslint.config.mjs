@@ -40,5 +40,7 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.mjs', '**/*.js'], ...tseslint.configs.disableTypeChecked },
+  // The inspector page's own scripts run in the browser.
+  { files: ['inspector/**/*.js'], languageOptions: { globals: { ...globals.browser } } },
   prettier,
 )

@@ -22,7 +22,7 @@ import { VERSION } from './version.js'
 const USAGE = `usage:
   doorman --version | --help
   doorman serve [SPEC] [--port 4010] [--host 127.0.0.1] [--config FILE] [--log pretty|json|silent] [--watch] [--strict] [--verbose]
-                [--tls] [--tls-modes MODE,MODE…|all] [--tls-dir DIR]
+                [--tls] [--tls-modes MODE,MODE…|all] [--tls-dir DIR] [--cors | --no-cors]
   doorman tls ca [--tls-dir DIR]
   doorman tls client-cert [--tls-dir DIR] [--cn NAME] [--out DIR]
   doorman check [SPEC] [--config FILE] [--strict] [--verbose]
@@ -35,7 +35,9 @@ stderr, and doorman serves the rest; check lists the same notes, grouped by kind
 (--verbose: all of them). --strict makes any note about the description fail:
 exit 1, and serve does not start. --port 0 takes a free port. --watch reloads the
 spec and config when they change, keeping the port (a broken edit keeps the last
-good version). curl prints a curl command per answer the operation can get.
+good version). --cors answers CORS for pages on any origin, --no-cors for none
+(default: the config's cors, else loopback origins; see docs/cors.md); the
+inspector page is at /__doorman/ on the mock. curl prints a curl command per answer the operation can get.
 token prints a JWT the mock accepts; durations are seconds or 30s, 15m, 1h, 2d
 (--expires-in=-5m mints an expired one).
 --tls serves HTTPS with a certificate from doorman's local CA (made on first use
@@ -102,10 +104,13 @@ async function serve(args: string[]): Promise<number> {
         tls: { type: 'boolean', default: false },
         'tls-modes': { type: 'string' },
         'tls-dir': { type: 'string' },
+        cors: { type: 'boolean' },
+        'no-cors': { type: 'boolean' },
       },
     }),
   )
   if (positionals.length > 1) throw new UsageError(`serve takes one SPEC, got ${positionals.length}`)
+  if (values.cors && values['no-cors']) throw new UsageError('give --cors or --no-cors, not both')
   const port = Number(values.port)
   if (!/^\d+$/.test(String(values.port)) || port > 65535) {
     throw new UsageError(`--port must be a number from 0 to 65535, got '${values.port}'`)
@@ -120,6 +125,7 @@ async function serve(args: string[]): Promise<number> {
     port,
     host: values.host,
     log: log as LogMode,
+    cors: values.cors ? true : values['no-cors'] ? false : undefined,
     watch: values.watch ? (event) => reportReload(event, log) : undefined,
     // --strict fails on any note: every schema must have been compiled to know them all.
     compileFirst: values.strict,

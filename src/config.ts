@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ErrorObject } from 'ajv'
 import { AUTH_CONFIG_SCHEMA, resolveAuth, type AuthConfig, type ResolvedAuth } from './auth/config.js'
+import { CORS_CONFIG_HINT, CORS_CONFIG_SCHEMA, resolveCors, type CorsConfig, type ResolvedCors } from './cors/config.js'
 import { resolveFaults, type FaultsConfig, type ResolvedFaults } from './faults/config.js'
 import { describeFaultErrors, FAULTS_CONFIG_SCHEMA } from './faults/plan.js'
 import { SetupError } from './setup-error.js'
@@ -54,6 +55,8 @@ export interface DoormanConfig {
   auth?: AuthConfig
   /** Fault plans: a list, or `{ preferHeader: false, plans: [...] }` to turn `Prefer: fault=…` off. See docs/faults.md. */
   faults?: FaultsConfig
+  /** CORS for pages on other origins (WHATWG Fetch): `true`, `false`, or `{ origins, credentials, maxAge, exposeHeaders, allowHeaders }`. Default: loopback origins. See docs/cors.md. */
+  cors?: CorsConfig
   journal?: {
     /** How many requests the journal keeps (oldest dropped first). Default 1000. */
     size?: number
@@ -72,6 +75,8 @@ export interface ResolvedConfig {
   operations: Record<string, { bodySize?: number }>
   auth: ResolvedAuth
   faults: ResolvedFaults
+  /** Undefined when CORS is off. */
+  cors: ResolvedCors | undefined
   journal: { size: number; redact: string[] | undefined; bodyBytes: number }
 }
 
@@ -139,6 +144,7 @@ export const CONFIG_SCHEMA = {
     },
     auth: AUTH_CONFIG_SCHEMA,
     faults: FAULTS_CONFIG_SCHEMA,
+    cors: CORS_CONFIG_SCHEMA,
     journal: {
       type: 'object',
       additionalProperties: false,
@@ -193,6 +199,7 @@ export function resolveConfig(input: unknown, file = '<config>', baseDir = proce
     ),
     auth: resolveAuth(c.auth, { file: file === '<config>' ? undefined : file, baseDir }),
     faults: resolveFaults(c.faults, file === '<config>' ? undefined : file),
+    cors: resolveCors(c.cors, file === '<config>' ? undefined : file),
     journal: {
       size: c.journal?.size ?? 1000,
       redact: c.journal?.redact?.map((h) => h.toLowerCase()),
@@ -228,8 +235,12 @@ function describeConfigError(errors: ErrorObject[], data: unknown): string {
   const faultErrors = errors.filter((e) => /^\/faults(\/|$)/.test(e.instancePath))
   if (faultErrors.length > 0) return describeFaultErrors(faultErrors, data).message
   // anyOf reports every branch; the most specific error is the one deepest in the document.
-  const error = [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length)[0]!
-  const at = error.instancePath || '/'
+  const deepest = [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length)[0]!
+  const at = deepest.instancePath || '/'
+  // `cors` is true, false or the object form: when neither fits at all, say the three.
+  if (at === '/cors' && errors.every((e) => e.instancePath !== '/cors' || e.keyword === 'type' || e.keyword === 'oneOf')) return `/cors: ${CORS_CONFIG_HINT}`
+  // An unknown key says more than the other branch's "must be boolean" at the same place.
+  const error = errors.find((e) => e.keyword === 'additionalProperties' && e.instancePath === deepest.instancePath) ?? deepest
   if (error.keyword === 'additionalProperties') {
     const key = (error.params as { additionalProperty: string }).additionalProperty
     const allowed = Object.keys(propertiesAt(error.schemaPath))

@@ -26,6 +26,8 @@ import { discoverTls, renderTlsSection, trustCa } from './tls/curl.js'
 
 export { codes, CATALOG, type ProblemCode, type CatalogEntry, type Step } from './problems/catalog.js'
 export { CONFIG_SCHEMA, type DoormanConfig, type Size } from './config.js'
+export type { CorsConfig } from './cors/config.js'
+export type { JournalCors } from './cors/preflight.js'
 export type { JournalEntry, JournalBody, JournalFilter, WaitForOptions } from './journal/journal.js'
 export type { Har, HarEntry, HarNameValue } from './journal/har.js'
 export type { Journal } from './journal/journal.js'

@@ -1,4 +1,6 @@
 import { compileAuth } from './auth/runtime.js'
+import { resolveCors, type CorsConfig } from './cors/config.js'
+import { CorsPolicy } from './cors/policy.js'
 import { credentialQueryNames } from './auth/security.js'
 import { DEFAULT_REDACT, type DoormanConfig, loadConfigFile, resolveConfig, type ResolvedConfig } from './config.js'
 import { loadFaultPlans, type FaultPlans } from './faults/plans.js'
@@ -19,6 +21,8 @@ export interface MockSources {
   spec: string | object
   /** The config object, or a path to a YAML/JSON config file. */
   config?: DoormanConfig | string
+  /** Overrides the config's `cors` (the CLI's --cors / --no-cors). */
+  cors?: CorsConfig
 }
 
 /** The mock's state that every stage may read. */
@@ -35,6 +39,8 @@ export interface MockState {
   findRoute: RouteFinder
   /** Header and query parameter names whose values the journal replaces with `[redacted]`. */
   redact: Set<string>
+  /** CORS answers for pages on other origins; undefined when `cors: false` (src/cors/). */
+  cors: CorsPolicy | undefined
   /** Start-up notes: what auth does not check, and schema formats and dialects the validators do not know. */
   notes: Note[]
 }
@@ -59,6 +65,7 @@ export type RouteFinder = (url: string, method?: HttpMethod) => RouteLookup
 export async function loadMockState(sources: MockSources): Promise<MockState> {
   const config: ResolvedConfig =
     typeof sources.config === 'string' ? await loadConfigFile(sources.config) : resolveConfig(sources.config)
+  if (sources.cors !== undefined) config.cors = resolveCors(sources.cors, undefined)
   const spec = await loadSpec(sources.spec)
   const table = compileRouteTable(spec)
   checkOperationIds(config, table, typeof sources.config === 'string' ? sources.config : '<config>')
@@ -69,7 +76,8 @@ export async function loadMockState(sources: MockSources): Promise<MockState> {
     config.journal.redact ?? [...DEFAULT_REDACT, ...apiKeyHeaders(spec.document), ...credentialQueryNames(spec.document).map((n) => n.toLowerCase())],
   )
   const auth = compileAuth(spec, table, config)
-  return { spec, table, rules, config, auth, faults, findRoute: compileRouter(table), redact, notes: [...auth.notes, ...spec.notes.list] }
+  const cors = config.cors && new CorsPolicy(config.cors, spec)
+  return { spec, table, rules, config, auth, faults, findRoute: compileRouter(table), redact, cors, notes: [...auth.notes, ...spec.notes.list] }
 }
 
 /**
@@ -125,6 +133,9 @@ export function liveView(current: () => MockState): MockState {
     },
     get redact() {
       return current().redact
+    },
+    get cors() {
+      return current().cors
     },
     get notes() {
       return current().notes

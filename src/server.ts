@@ -1,6 +1,8 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
-import { registerAdminRoutes } from './admin/routes.js'
+import { registerInspector } from './admin/inspector.js'
+import { ADMIN_PREFIX, registerAdminRoutes } from './admin/routes.js'
 import type { DoormanConfig } from './config.js'
+import type { CorsConfig } from './cors/config.js'
 import { carryOverPlans } from './faults/plans.js'
 import { FaultRuntime } from './faults/runtime.js'
 import { CLOSE_GRACE_MS, gracefulClose } from './graceful-close.js'
@@ -29,6 +31,8 @@ export interface ServerOptions {
   host?: string
   /** One line per request to stdout: 'pretty', 'json', 'silent' (default for the library), or a function. */
   log?: LogMode | LogSink
+  /** Overrides the config's `cors`: `true` (any origin), `false` (off), or the object form (docs/cors.md). The CLI's --cors / --no-cors. */
+  cors?: CorsConfig
   /** Reload the spec and config when their files change, without dropping the port (`serve --watch`); told of each attempt. */
   watch?: (event: ReloadEvent) => void
   /**
@@ -177,5 +181,6 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   const tlsHealth = () => mockTls && { ca: mockTls.caFile, modes: mockTls.urls }
   registerAdminRoutes(app, { journal, state, faults, reset, tls: tlsHealth })
   const tlsApi = tls && listeners && { listenModes: async (host: string) => (await listeners.listenModes(host), (mockTls = tls.api(listeners))) }
+  registerInspector(app, ADMIN_PREFIX, { journal, state })
   return { app, journal, state, faults, reset, reload, close: gracefulClose(app), tls: tlsApi }
 }

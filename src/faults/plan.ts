@@ -24,6 +24,8 @@ export interface FaultSelector {
   method?: string
   /** A documented path template, without the base path: `/orders/{orderId}`. */
   path?: string
+  /** Also fire on the CORS preflights a browser sends before these requests (docs/cors.md). Default false: a preflight is answered as the API would. */
+  preflight?: boolean
 }
 
 export interface FaultLimits {
@@ -93,6 +95,7 @@ const COMMON = {
   operation: { type: 'string', minLength: 1 },
   method: { type: 'string', enum: [...HTTP_METHODS, ...HTTP_METHODS.map((m) => m.toLowerCase())] },
   path: { type: 'string', pattern: '^/' },
+  preflight: { type: 'boolean' },
   times: { type: 'integer', minimum: 1 },
   probability: { type: 'number', minimum: 0, maximum: 1 },
   seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
@@ -289,7 +292,7 @@ function valueAt(data: unknown, pointer: string): unknown {
 
 /** One line describing a plan, for lists, logs and the report: `status 503 with Retry-After 1 on createOrder, 2 times`. */
 export function explainPlan(plan: FaultPlan): string {
-  return `${explainKind(plan)} on ${explainSelector(plan)}${plan.times !== undefined ? `, ${plan.times} time${plan.times === 1 ? '' : 's'}` : ''}${
+  return `${explainKind(plan)} on ${explainSelector(plan)}${plan.preflight ? ' (CORS preflights too)' : ''}${plan.times !== undefined ? `, ${plan.times} time${plan.times === 1 ? '' : 's'}` : ''}${
     plan.probability !== undefined ? `, with probability ${plan.probability}` : ''
   }`
 }

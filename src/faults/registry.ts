@@ -157,10 +157,12 @@ export class FaultRegistry {
     this.#plans = [...this.#initial]
   }
 
-  decide(operation: Operation): FaultDecision | undefined {
+  /** With `preflight`, for a CORS preflight asking about `operation`: only plans that say `preflight: true` take it. */
+  decide(operation: Operation, { preflight = false } = {}): FaultDecision | undefined {
     let action: PlanHit | undefined
     let delay: PlanHit | undefined
     for (const plan of this.#plans) {
+      if (preflight && plan.plan.preflight !== true) continue
       const isDelay = plan.plan.kind === 'delay'
       if (isDelay ? delay : action) continue
       if (!plan.matches(operation) || !plan.take()) continue

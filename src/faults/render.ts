@@ -25,7 +25,8 @@ export function renderStatusFault(ctx: RequestContext, request: FastifyRequest, 
     headers['content-type'] ??= text ? 'text/plain; charset=utf-8' : 'application/json'
     return new Answer(plan.status, headers, text ? (plan.body as string) : JSON.stringify(plan.body))
   }
-  const documented = respond(ctx, request, doc, plan.status)
+  // A CORS preflight has no operation of its own (ctx.operation is unset): it gets the problem.
+  const documented = ctx.operation === undefined ? undefined : respond(ctx, request, doc, plan.status)
   if (documented instanceof Answer) return new Answer(documented.status, { ...documented.headers, ...headers }, documented.body)
   return new Problem('FAULT_STATUS', {
     status: plan.status,
@@ -40,7 +41,8 @@ export function renderStatusFault(ctx: RequestContext, request: FastifyRequest, 
 
 /** The would-be answer, as bytes, for the kinds that send part of it (partial, drip). */
 export function renderForSocket(ctx: RequestContext, request: FastifyRequest, doc: object): RenderedResponse {
-  const outcome = respond(ctx, request, doc)
+  // A CORS preflight's answer has no body: the stand-in below breaks off or trickles instead.
+  const outcome = ctx.operation === undefined ? new Answer(204, {}, undefined) : respond(ctx, request, doc)
   if (outcome instanceof Problem) {
     const body = Buffer.from(JSON.stringify(outcome.toJSON(originOf(request), ctx.path, ctx.id)))
     return { status: outcome.status, headers: { ...outcome.headers, 'content-type': PROBLEM_MEDIA_TYPE }, body }

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Recorder } from '../journal/record.js'
 import type { RequestContext } from '../pipeline/context.js'
+import { applyCorsHeaders } from '../cors/policy.js'
 import type { FaultAction } from './action.js'
 import { SOCKET_FAULTS, type FaultIO } from './kinds.js'
 import { FaultPlanError, validateFaultPlans, type FaultPlan } from './plan.js'
@@ -86,6 +87,8 @@ export class FaultRuntime {
       if (this.#closing) reply.header('connection', 'close')
       const ctx = request.doorman
       if (!ctx) return done(null, payload)
+      // A page on another origin may read the answer (src/cors/): here, where every answer passes, refusals included.
+      if (ctx.cors?.headers !== undefined) applyCorsHeaders((name, value) => reply.header(name, value), (name) => reply.getHeader(name), ctx.cors.headers)
       // Streams are not read (doorman sends none).
       if (typeof payload === 'string' || Buffer.isBuffer(payload)) ctx.responsePayload = payload
       const fault = ctx.fault
@@ -117,6 +120,8 @@ export class FaultRuntime {
     const ctx = request.doorman!
     const fault = ctx.fault!
     reply.hijack()
+    // A partial or dripping answer is still one a page on another origin may read: its CORS headers go first.
+    if (ctx.cors?.headers !== undefined) applyCorsHeaders((name, value) => reply.raw.setHeader(name, value), (name) => reply.raw.getHeader(name), ctx.cors.headers)
     this.watch(request, reply)
     // A broken server reads nothing more: discard the body as it comes, so the client is not stuck uploading.
     request.raw.resume()

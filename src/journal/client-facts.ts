@@ -5,6 +5,7 @@ import type { Step } from '../problems/catalog.js'
 import type { FaultKind } from '../faults/plan.js'
 import type { FaultSource } from '../faults/registry.js'
 import { tlsFactsOf, type TlsFacts } from '../tls/facts.js'
+import type { JournalCors } from '../cors/preflight.js'
 
 /** The fault a journal entry went through. */
 export interface JournalFault {
@@ -32,6 +33,8 @@ export interface ClientFacts {
   retryAfter: string | undefined
   /** Over HTTPS: the listener's mode, the protocol, SNI and the client certificate (src/tls/facts.ts). */
   tls?: TlsFacts
+  /** For a request that sent `Origin`: whether the origin may read the answer, and for a preflight what it asked (docs/cors.md). */
+  cors?: JournalCors
 }
 
 const connections = new WeakMap<object, number>()
@@ -68,6 +71,7 @@ export function clientFacts(
     retryAfter: retryAfter === undefined ? undefined : String(retryAfter),
     tls: tlsFactsOf(request.raw.socket),
   }
+  if (ctx.cors !== undefined) fields.cors = ctx.cors.journal
   if (!fault) return { status: reply.statusCode, step: undefined, detail: undefined, fields }
   const ending =
     gaveUpMs !== undefined

@@ -10,6 +10,13 @@ interface Waiter {
   resolve: (entries: JournalEntry[]) => void
 }
 
+/** Told of every change: `GET /__doorman/events` streams them (src/admin/events.ts). */
+export interface JournalSubscriber {
+  /** An entry arrived; `read()` builds it (the subscriber may wait and read it later, in a batch). */
+  added(read: () => JournalEntry): void
+  cleared(): void
+}
+
 /** What the ring holds: the server's entries are built on first read (src/journal/pending-entry.ts). */
 type Slot = JournalEntry | PendingEntry
 
@@ -22,6 +29,7 @@ export class Journal {
   #next = 0
   #size = 0
   #waiters = new Set<Waiter>()
+  #subscribers = new Set<JournalSubscriber>()
 
   constructor(capacity: number) {
     this.#capacity = capacity
@@ -55,6 +63,13 @@ export class Journal {
         waiter.resolve(found)
       }
     }
+    if (this.#subscribers.size > 0) for (const subscriber of this.#subscribers) subscriber.added(() => entryOf(entry))
+  }
+
+  /** Follows the journal until the returned function is called. */
+  subscribe(subscriber: JournalSubscriber): () => void {
+    this.#subscribers.add(subscriber)
+    return () => this.#subscribers.delete(subscriber)
   }
 
   /** Oldest first. */
@@ -86,6 +101,7 @@ export class Journal {
     this.#ring = new Array(this.#capacity)
     this.#next = 0
     this.#size = 0
+    for (const subscriber of this.#subscribers) subscriber.cleared()
   }
 
   /**
@@ -129,7 +145,8 @@ export class Journal {
   }
 }
 
-function matches(entry: Slot, filter: JournalFilter): boolean {
+/** Whether an entry passes a filter (as `entries(filter)` reads it). */
+export function matches(entry: Slot, filter: JournalFilter): boolean {
   if (filter.operation !== undefined && entry.operation !== filter.operation) return false
   if (filter.method !== undefined && entry.method !== filter.method.toUpperCase()) return false
   if (filter.path !== undefined && entry.path !== filter.path) return false

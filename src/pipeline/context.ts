@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify'
+import type { CorsState } from '../cors/preflight.js'
 import type { FaultAction, FaultState } from '../faults/action.js'
 import type { Step, ProblemCode } from '../problems/catalog.js'
 import type { Problem } from '../problems/problem.js'
@@ -45,6 +46,8 @@ export interface RequestContext {
   responseStartedAt?: number
   /** The response body as sent (kept for the journal, which cuts it at `journal.bodyBytes`). */
   responsePayload?: string | Buffer
+  /** CORS, for a request that sent `Origin` while `cors` is on (src/cors/preflight.ts). */
+  cors?: CorsState
   /** Set once the journal has the entry (a hung request is recorded when its connection closes). */
   recorded?: boolean
 }

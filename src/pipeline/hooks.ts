@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import type { FastifyError, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import { handleCors } from '../cors/preflight.js'
 import type { FaultRuntime } from '../faults/runtime.js'
 import type { Recorder } from '../journal/record.js'
 import type { MockState } from '../mock-state.js'
@@ -90,6 +91,15 @@ export function requestHooks({ current, faults, connections, record }: HookDeps)
       return
     }
     const found = state.findRoute(request.url)
+    // CORS (src/cors/): a preflight is answered here, an actual request gets its headers as it is answered. Without Origin, one read.
+    const origin = request.headers.origin
+    if (origin !== undefined && state.cors !== undefined) {
+      const preflight = handleCors(ctx, request, origin, found, state, state.cors)
+      if (preflight !== undefined) {
+        refuse(reply, ctx, preflight)
+        return
+      }
+    }
     if (found.kind !== 'found') {
       refuseEarly(reply, ctx, unroutable(found.kind, ctx, state), connections)
       return
@@ -184,6 +194,7 @@ function newContext(request: FastifyRequest, state: MockState): RequestContext {
     verdict: undefined,
     // Set later by some requests: present from the start, so every context has one shape.
     fault: undefined,
+    cors: undefined,
     responseStartedAt: undefined,
     responsePayload: undefined,
     recorded: false,

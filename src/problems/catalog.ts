@@ -56,6 +56,19 @@ const catalog = {
     meaning: 'The path is documented, but not for this method.',
     fix: 'Use one of the methods listed in the Allow header.',
   },
+  // CORS preflights (docs/cors.md): refused without CORS headers, so the browser blocks the request it asked about.
+  CORS_PREFLIGHT_REFUSED: {
+    status: 403,
+    step: 'route',
+    meaning: 'A browser\'s CORS preflight (OPTIONS with Access-Control-Request-Method) asks to send a method the path does not document.',
+    fix: 'Call the path with one of the methods in expected (documented in the spec); mind that fetch() sends a lower-case `patch` as written.',
+  },
+  CORS_ORIGIN_NOT_ALLOWED: {
+    status: 403,
+    step: 'route',
+    meaning: 'A browser\'s CORS preflight comes from a page whose origin the cors config does not allow (by default only loopback origins are).',
+    fix: 'Add the page\'s origin to cors.origins in the config, or start the mock with --cors (any origin).',
+  },
   // faults (step 2): the mock misbehaving on purpose; docs/faults.md has the details.
   FAULT_STATUS: {
     status: 503,

@@ -76,7 +76,7 @@ t.test('the config file takes a list of plans, or { preferHeader, plans }', asyn
 
   const bad = (config: unknown) => t.throws(() => resolveConfig(config, 'my.yaml'), SetupError)
   t.throws(() => resolveConfig({ faults: [{ kind: 'status', status: 503, retry_after: 1 }] }, 'my.yaml'), {
-    message: "my.yaml: /faults/0/retry_after: unknown key 'retry_after' for a status fault (did you mean 'retryAfter'?); allowed: kind, id, operation, method, path, times, probability, seed, delay, status, retryAfter, body, headers",
+    message: "my.yaml: /faults/0/retry_after: unknown key 'retry_after' for a status fault (did you mean 'retryAfter'?); allowed: kind, id, operation, method, path, preflight, times, probability, seed, delay, status, retryAfter, body, headers",
   })
   t.throws(() => resolveConfig({ faults: { plans: [{ kind: 'delay', ms: 'slow' }] } }), { message: /\/faults\/plans\/0\/ms: must be milliseconds/ })
   t.throws(() => resolveConfig({ faults: 'hang' }), { message: /\/faults: must be a list of fault plans, or \{ preferHeader, plans \}/ })
