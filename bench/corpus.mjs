@@ -5,12 +5,13 @@
 //
 //   npm run corpus -- [--limit N] [--seed S] [--only NAME]... [--jobs 2] [--timeout 90] [--budget 20]
 //                     [--requests 1] [--operations 8] [--no-check] [--verbose]
+//   node bench/corpus.mjs --from ~/.cache/doorman/corpus/results/corpus-….json   # an earlier run's figures again
 //   CORPUS_DIR=some/folder npm run corpus       # any folder of YAML/JSON documents instead
 //
 // Each document runs in a worker process (bench/corpus/worker.mjs), a few at a time; one that takes
 // longer than --timeout seconds is killed and counted as timed out. Results go to the cache folder as JSON.
 import { fork } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -29,8 +30,17 @@ const { values: args } = parseArgs({
     operations: { type: 'string', default: '8' },
     'no-check': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
+    from: { type: 'string' },
   },
 })
+
+// --from FILE: the figures of an earlier run again (its results JSON), without running anything.
+if (args.from) {
+  const text = readFileSync(args.from, 'utf8')
+  const saved = args.from.endsWith('.jsonl') ? { results: text.trim().split('\n').map((line) => JSON.parse(line)) } : JSON.parse(text)
+  console.log(summarize(saved.results, { wallMs: saved.wallMs, total: saved.total }).join('\n'))
+  process.exit(0)
+}
 const seed = Number(args.seed)
 const timeoutMs = Number(args.timeout) * 1000
 const options = {
@@ -49,17 +59,26 @@ if (args.limit) documents = shuffle(documents, seed).slice(0, Number(args.limit)
 process.stderr.write(`corpus: ${documents.length} files from ${root}, ${args.jobs} at a time, seed ${seed}\n`)
 
 const workerFile = fileURLToPath(new URL('./corpus/worker.mjs', import.meta.url))
-const results = []
-const started = performance.now()
-const queue = [...documents]
-await Promise.all(Array.from({ length: Number(args.jobs) }, () => lane()))
-const wallMs = performance.now() - started
-
 const outDir = path.join(cacheDir(), 'results')
 mkdirSync(outDir, { recursive: true })
 const outFile = path.join(outDir, `corpus-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-writeFileSync(outFile, JSON.stringify({ root, seed, options, wallMs, results }, null, 1))
-console.log(summarize(results, { wallMs }).join('\n'))
+// Each result as it comes (a run that dies half-way still has its part), the whole run at the end.
+const progressFile = outFile.replace(/\.json$/, '.partial.jsonl')
+const results = []
+const started = performance.now()
+const queue = [...documents]
+// Ctrl-C: the documents in hand finish, and the figures of the part run so far are printed; twice: stop now.
+process.once('SIGINT', () => {
+  process.stderr.write(`corpus: interrupted, finishing the documents in hand (${queue.length} left out)\n`)
+  queue.length = 0
+  process.once('SIGINT', () => process.exit(130))
+})
+await Promise.all(Array.from({ length: Number(args.jobs) }, () => lane()))
+const wallMs = performance.now() - started
+
+writeFileSync(outFile, JSON.stringify({ root, seed, options, wallMs, total: documents.length, results }, null, 1))
+rmSync(progressFile, { force: true })
+console.log(summarize(results, { wallMs, total: documents.length }).join('\n'))
 console.log(`\nevery result: ${outFile}`)
 
 /** One lane: a worker process taking documents off the queue, replaced when it dies or a document times out. */
@@ -74,6 +93,7 @@ async function lane() {
       worker = undefined
     }
     results.push({ name, file, ...result })
+    appendFileSync(progressFile, `${JSON.stringify(results.at(-1))}\n`)
     const done = results.length
     if (args.verbose || result.outcome !== 'started' || done % 25 === 0) {
       process.stderr.write(`[${done}/${documents.length}] ${name}: ${result.outcome}${result.message ? ` ${result.message.slice(0, 160)}` : ''}\n`)

@@ -1,3 +1,5 @@
+import path from 'node:path'
+
 // The corpus run in figures: how many documents started, answered, crashed; start-up times; notes by kind;
 // the valid-request and mutation rates; and every failure grouped by its message, with one example each.
 
@@ -14,7 +16,7 @@ function quantile(sorted, q) {
  */
 export function normalize(message, file) {
   let text = String(message)
-  if (file) text = text.split(file).join('<doc>')
+  if (file) text = withoutFile(text, file, '<doc>')
   return text
     .replace(/\/(?:[^\s:'"]*\/)?[^\s:'"]+\.(?:json|ya?ml)/g, '<doc>')
     .replace(/'[^']*'|"[^"]*"|`[^`]*`/g, '…')
@@ -24,9 +26,14 @@ export function normalize(message, file) {
     .slice(0, 180)
 }
 
+/** The document's own name out of a message (doorman names it as given, or relative to the working directory). */
+export function withoutFile(text, file, by = '') {
+  return [file, path.relative(process.cwd(), file)].reduce((t, name) => t.split(by ? name : `${name}: `).join(by), String(text))
+}
+
 /** The kind of a note (`file: /pointer: message`): its message, normalized. */
 export function noteKind(note, file) {
-  const rest = file && note.startsWith(`${file}: `) ? note.slice(file.length + 2) : note.replace(/^[^:]*\.(?:json|ya?ml): /, '')
+  const rest = file ? withoutFile(note, file) : note.replace(/^[^:]*\.(?:json|ya?ml): /, '')
   return normalize(rest.replace(/^\/[^ ]*: /, ''), file)
 }
 
@@ -42,7 +49,7 @@ function group(items, keyOf, exampleOf) {
   return [...groups.values()].sort((a, b) => b.count - a.count)
 }
 
-export function summarize(results, { wallMs, top = 15 }) {
+export function summarize(results, { wallMs, total = results.length, top = 15 }) {
   const lines = []
   const out = (line = '') => lines.push(line)
   const by = (outcome) => results.filter((r) => r.outcome === outcome)
@@ -52,12 +59,13 @@ export function summarize(results, { wallMs, top = 15 }) {
   const answered = started.filter((r) => r.get && r.get.status !== undefined && r.get.status < 500)
   const times = started.map((r) => r.startMs).sort((a, b) => a - b)
 
+  if (results.length < total) out(`(interrupted: ${results.length} of ${total} files run)`)
   out(`documents found: ${documents.length}${results.length > documents.length ? ` (and ${results.length - documents.length} files that are not OpenAPI/Swagger)` : ''}`)
   out(`started: ${started.length} (${percent(started.length, documents.length)}); refused (SetupError): ${by('refused').length}; crashes: ${crashes.length}; timed out: ${by('timeout').length}`)
   const probed = started.filter((r) => r.get && !r.get.skipped)
   out(`GET to a documented path answered without 5xx: ${answered.length}/${probed.length} started documents probed (${percent(answered.length, probed.length)})`)
   out(`start-up (startServer, in-process): median ${Math.round(quantile(times, 0.5))} ms, p90 ${Math.round(quantile(times, 0.9))} ms, max ${Math.round(times.at(-1) ?? NaN)} ms`)
-  out(`wall time: ${(wallMs / 1000).toFixed(0)} s`)
+  if (wallMs !== undefined) out(`wall time: ${(wallMs / 1000).toFixed(0)} s (${((wallMs / 1000) / Math.max(1, results.length)).toFixed(2)} s per file)`)
 
   const checked = started.filter((r) => r.check)
   const sum = (f) => checked.reduce((n, r) => n + f(r.check), 0)
@@ -82,12 +90,12 @@ export function summarize(results, { wallMs, top = 15 }) {
   for (const [reason, n] of skips.slice(0, top)) out(`  ${n} × ${reason}`)
 
   out()
-  const notes = started.flatMap((r) => (r.notes ?? []).map((note) => ({ doc: r.name, kind: noteKind(note, r.file), note: note.split(`${r.file}: `).join('') })))
+  const notes = started.flatMap((r) => (r.notes ?? []).map((note) => ({ doc: r.name, kind: noteKind(note, r.file), note: withoutFile(note, r.file) })))
   out(`notes: ${notes.length} in ${new Set(notes.map((n) => n.doc)).size} documents; top kinds (count, documents):`)
   for (const g of group(notes, (n) => n.kind, (n) => `${n.doc}: ${n.note}`).slice(0, top)) out(`  ${g.count} (${g.docs.size}) ${g.key}\n      e.g. ${g.example.slice(0, 300)}`)
 
   const failures = [
-    ...results.filter((r) => ['refused', 'crash', 'died', 'timeout'].includes(r.outcome)).map((r) => ({ doc: r.name, what: r.outcome, message: r.message.split(`${r.file}: `).join(''), file: r.file })),
+    ...results.filter((r) => ['refused', 'crash', 'died', 'timeout'].includes(r.outcome)).map((r) => ({ doc: r.name, what: r.outcome, message: withoutFile(r.message, r.file), file: r.file })),
     ...started.filter((r) => r.get?.error || r.get?.status >= 500).map((r) => ({ doc: r.name, what: 'GET probe', message: r.get.error ?? `status ${r.get.status}`, request: r.get.request })),
     ...started.filter((r) => r.configRefused).map((r) => ({ doc: r.name, what: 'suite config refused', message: r.configRefused, file: r.file })),
   ]

@@ -60,8 +60,9 @@ async function serve({ file, options }) {
     mock.faults.clear()
     const mint = (claims) => mock.tokens.sign(claims)
     const result = { outcome: 'started', startMs, rssMB, notes: mock.notes, operations: api?.operations.length, configRefused }
-    result.get = api ? await probeGet(api, mock.url, mint, options) : { skipped: 'the generator cannot read the document' }
-    if (api && options.check) {
+    const oracle = api && safe(() => createOracle(requestView(api.doc, api.version)))
+    result.get = oracle ? await probeGet(api, oracle, mock.url, mint, options) : { skipped: 'the generator cannot read the document' }
+    if (oracle && options.check) {
       const deadline = Date.now() + options.budgetMs
       result.check = await checkDocument(api, mock.url, mint, {
         seed: options.seed,
@@ -70,6 +71,7 @@ async function serve({ file, options }) {
         maxOperations: options.operations,
         deadline,
         timeoutMs: options.requestTimeoutMs,
+        oracle,
       })
     }
     return result
@@ -79,10 +81,10 @@ async function serve({ file, options }) {
 }
 
 /** One GET to a documented path: the first GET operation (its parameters generated), else the first path. */
-async function probeGet(api, url, mint, options) {
+async function probeGet(api, oracle, url, mint, options) {
   const op = api.operations.find((o) => o.method === 'GET') ?? api.operations[0]
   if (!op) return { skipped: 'no operation' }
-  const ctx = { api, oracle: createOracle(requestView(api.doc, api.version)), mint, seed: options.seed }
+  const ctx = { api, oracle, mint, seed: options.seed }
   const parts = safe(() => buildParts(ctx, op, 0, false))
   if (!parts || typeof parts === 'string') return { skipped: parts ?? 'the generator failed' }
   const plan = { ...render(op, parts), method: 'GET', body: undefined }

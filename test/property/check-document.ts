@@ -7,7 +7,7 @@ import { request as httpRequest } from 'node:http'
 import type { Minter } from './credentials.js'
 import { buildParts, mutations, render, type Context, type RequestPlan } from './generate.js'
 import type { ApiDocument, Operation } from './openapi-document.js'
-import { createOracle, requestView } from './request-schemas.js'
+import { createOracle, requestView, type Oracle } from './request-schemas.js'
 import { firstLine, hashSeed, seedRandom } from './values.js'
 
 export interface CheckOptions {
@@ -20,6 +20,8 @@ export interface CheckOptions {
   /** Stop sending at this time (Date.now()); what is left is counted as skipped. */
   deadline?: number
   timeoutMs?: number
+  /** The document's oracle, when the caller has one already (a large document's request view is costly to build twice). */
+  oracle?: Oracle
 }
 
 export interface Finding {
@@ -51,7 +53,7 @@ export function emptyReport(): CheckReport {
 export async function checkDocument(api: ApiDocument, baseUrl: string, mint: Minter, options: CheckOptions): Promise<CheckReport> {
   const report = emptyReport()
   const skip = (reason: string, count = 1) => (report.skipped[reason] = (report.skipped[reason] ?? 0) + count)
-  const ctx: Context = { api, oracle: createOracle(requestView(api.doc, api.version)), mint, seed: options.seed }
+  const ctx: Context = { api, oracle: options.oracle ?? createOracle(requestView(api.doc, api.version)), mint, seed: options.seed }
   let operations = api.operations
   if (options.maxOperations !== undefined && operations.length > options.maxOperations) {
     operations = seedRandom(hashSeed(options.seed, 'sample')).shuffle([...operations]).slice(0, options.maxOperations)
