@@ -7,7 +7,7 @@
  */
 import { bodyProblem, chooseBody, encodeBody, mediaTakes, type BodyChoice } from './body.js'
 import { chooseCredentials, credentialsRequired, NO_CREDENTIALS, type Credentials, type Minter } from './credentials.js'
-import { escapeToken, isObject, type ApiDocument, type Operation, type Parameter } from './openapi-document.js'
+import { escapeToken, isObject, templateNames, type ApiDocument, type Operation, type Parameter } from './openapi-document.js'
 import type { Oracle } from './request-schemas.js'
 import { serialize, serializeText, type Wire } from './serialize.js'
 import { generateValid, hashSeed, seedRandom } from './values.js'
@@ -108,10 +108,19 @@ export function render(op: Operation, parts: Parts, kind: RequestPlan['kind'] = 
     .filter(([param]) => param !== change.omit)
     .map(([param, { wire }]) => [param, change.text?.[0] === param ? (serializeText(param, change.text[1]) as Wire) : wire] as const)
   const segments = new Map(wires.flatMap(([param, wire]) => (wire.in === 'path' ? [[param.name, wire.text] as const] : [])))
+  // A template with its own query part ('/rides?page={page}') takes a query parameter's value there.
+  const inTemplate = new Set<string>()
+  const fill = (whole: string, name: string) => {
+    if (segments.has(name)) return segments.get(name)!
+    const query = wires.find(([param, wire]) => param.name === name && wire.in === 'query')
+    if (!query || query[1].in !== 'query') return whole
+    inTemplate.add(name)
+    return query[1].pairs.map(([, v]) => v).join(',')
+  }
   // A fragment in a template (AWS's '/tags/{arn}#tagKeys') names the operation; it is never sent.
-  const filled = op.template.replace(/#.*$/, '').replace(/\{([^{}]+)\}/g, (whole, name: string) => segments.get(name) ?? whole)
+  const filled = op.template.replace(/#.*$/, '').replace(/\{([^{}]+)\}/g, fill)
   const credentials = change.credentials ?? parts.credentials
-  const query = [...wires.flatMap(([, wire]) => (wire.in === 'query' ? wire.pairs : [])), ...credentials.query]
+  const query = [...wires.flatMap(([param, wire]) => (wire.in === 'query' && !inTemplate.has(param.name) ? wire.pairs : [])), ...credentials.query]
   const queryText = query.map(([k, v]) => `${k}=${v}`).join('&')
   // A template with its own query part ('/rides?page={page}') takes the rest after '&'.
   const path = `${op.base}${filled}${queryText ? (filled.includes('?') ? '&' : '?') + queryText : ''}`
@@ -136,7 +145,7 @@ export function mutations(ctx: Context, op: Operation, parts: Parts): RequestPla
     out.push({ ...render(op, parts, kind, change), change: what, expect })
   if (credentialsRequired(op) && parts.credentials.label !== NO_CREDENTIALS.label) add('no-credentials', { credentials: NO_CREDENTIALS }, `no ${parts.credentials.label}`, [401])
   const present = random.shuffle([...parts.values.keys()])
-  const required = present.find((p) => p.required && p.in !== 'path')
+  const required = present.find((p) => p.required && p.in !== 'path' && !templateNames(op.template).includes(p.name))
   if (required) add('missing-parameter', { omit: required }, `${required.in} parameter '${required.name}' left out`)
   for (const [kind, text, keyword] of [
     ['wrong-type-parameter', 'doorman-wrong-type', 'type'],

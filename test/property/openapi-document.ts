@@ -149,7 +149,8 @@ function readParameters(doc: Json, template: string, itemParams: unknown, itemPo
   }
   const params = [...byKey.values()].filter((p) => !(p.in === 'header' && IGNORED_HEADERS.has(p.name.toLowerCase())))
   for (const name of templateNames(template)) {
-    if (!params.some((p) => p.in === 'path' && p.name === name)) {
+    // `{page}` in a template's own query part ('/rides?page={page}') may be the query parameter's place.
+    if (!params.some((p) => (p.in === 'path' || (p.in === 'query' && template.includes('?'))) && p.name === name)) {
       params.push({ name, in: 'path', required: true, style: 'simple', explode: false, schemaPointer: undefined, implied: true })
     }
   }
