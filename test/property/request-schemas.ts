@@ -76,7 +76,8 @@ export interface Oracle {
 }
 
 export function createOracle(view: Json): Oracle {
-  const options = { strict: false, allErrors: true, validateSchema: false, logger: false, code: { regExp: anyRegExp } } as const
+  // multipleOfPrecision: 75.3 is a multiple of 0.1, whatever floating point says (doorman must agree, not the other way round).
+  const options = { strict: false, allErrors: true, validateSchema: false, logger: false, multipleOfPrecision: 9, code: { regExp: anyRegExp } } as const
   const exact = new Ajv2020(options)
   const coercing = new Ajv2020({ ...options, coerceTypes: 'array' })
   for (const ajv of [exact, coercing]) {

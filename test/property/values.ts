@@ -53,7 +53,8 @@ export function generateValid(
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     let value: unknown
     try {
-      value = generateSync(schema, { seed: seed + attempt * 7919, optionalsProbability: 0.5, maxItems: 3, refDepthMax: 3, formats: FORMATS })
+      const options = { seed: seed + attempt * 7919, optionalsProbability: 0.5, maxItems: 3, refDepthMax: 3, formats: FORMATS }
+      value = generateSync(schema, { ...options, outputTransform: (v, s, path) => spice(v, s, `${seed} ${attempt} ${path}`) })
     } catch (error) {
       return { ok: false, reason: `json-schema-faker cannot generate it (${firstLine(error)})` }
     }
@@ -68,6 +69,29 @@ export function generateValid(
     reason = refused
   }
   return { ok: false, reason }
+}
+
+// json-schema-faker's free strings are letters and digits; clients send commas, slashes, spaces, '%' and
+// accents too, and those are where wire handling goes wrong ('a,b' in a comma-separated array, '%2F' in a segment).
+// The comma is listed thrice: it is the separator of most array and object serializations.
+const SPICE = [',', ',', ',', ' ', '/', '%', '&', '=', '+', '?', '#', ';', '.', ':', '|', '[', ']', 'é', '"']
+
+/**
+ * Now and then (a third of free strings, seeded) one character of a free-form string becomes one of
+ * SPICE. A multiple of a decimal step is written as that decimal (75.3, not 75.30000000000001: the
+ * generator's floating point is not the client's).
+ */
+function spice(value: unknown, schema: unknown, where: string): unknown {
+  if (typeof value === 'number' && isObject(schema) && typeof schema.multipleOf === 'number' && !Number.isInteger(schema.multipleOf)) {
+    const decimals = String(schema.multipleOf).split('.')[1]?.length ?? 0
+    return Number((Math.round(value / schema.multipleOf) * schema.multipleOf).toFixed(decimals))
+  }
+  if (typeof value !== 'string' || value.length === 0 || !isObject(schema)) return value
+  if ((schema.type !== undefined && schema.type !== 'string') || ['pattern', 'format', 'enum', 'const'].some((k) => k in schema)) return value
+  const h = hashSeed(where, value)
+  if (h % 3 !== 0) return value
+  const at = (h >>> 8) % value.length
+  return value.slice(0, at) + SPICE[(h >>> 16) % SPICE.length] + value.slice(at + 1)
 }
 
 /** The schema at `pointer`, its top-level `$ref`s followed (so narrowing sees the real keywords). */
