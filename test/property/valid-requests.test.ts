@@ -9,7 +9,8 @@
  * refused with the right status and a `code`. What cannot be generated valid
  * by construction is skipped with a counted reason, printed below.
  *
- * DOORMAN_PROPERTY_SEED / DOORMAN_PROPERTY_RUNS explore further by hand.
+ * DOORMAN_PROPERTY_SEED / DOORMAN_PROPERTY_RUNS (valid requests per operation) explore further by hand;
+ * `npx tap test/property/valid-requests.test.ts --grep=secured` checks one document.
  */
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
