@@ -18,12 +18,15 @@ export function normalize(message, file) {
   let text = String(message)
   if (file) text = withoutFile(text, file, '<doc>')
   return text
+    .replace(/regular expression: \/.*\/[a-z]*: /, 'regular expression: <regex>: ')
+    .replace(/\s*\(and \d+ more places?\)/, '')
     .replace(/\/(?:[^\s:'"]*\/)?[^\s:'"]+\.(?:json|ya?ml)/g, '<doc>')
     .replace(/'[^']*'|"[^"]*"|`[^`]*`/g, '…')
-    .replace(/(^|[\s(])\/[^\s:]*/g, '$1<pointer>')
+    .replace(/(^|[\s(])\/\S*?(?=: |[\s)]|$)/g, '$1<pointer>')
     .replace(/\d+(\.\d+)?/g, 'N')
     .replace(/\s+at .*$/, '')
-    .slice(0, 180)
+    // The tail is a list of particulars (operation names, values): one cause, one group.
+    .slice(0, 120)
 }
 
 /** The document's own name out of a message (doorman names it as given, or relative to the working directory). */

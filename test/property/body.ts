@@ -15,6 +15,7 @@ export interface BodyChoice {
 }
 
 const PREFERENCE: BodyKind[] = ['json', 'form', 'multipart', 'text', 'binary']
+export const MAX_BODY_BYTES = 1024 * 1024
 
 export function kindOf(type: string): BodyKind | undefined {
   const essence = type.split(';')[0]!.trim().toLowerCase()
@@ -39,10 +40,17 @@ export function chooseBody(media: MediaType[]): BodyChoice | string {
 
 /** Why a generated value cannot be sent as this kind of body, or undefined. */
 export function bodyProblem(kind: BodyKind, value: unknown): string | undefined {
+  // The mock's body limit is configured (propertyConfig), the document's schema may ask for more (minLength: 10⁷).
+  if (JSON.stringify(value ?? null).length > MAX_BODY_BYTES) return 'a body larger than the suite sends (1 MiB)'
+  if ((kind === 'text' || kind === 'binary') && value === '') return `an empty ${kind} body (no body on the wire)`
   if (kind === 'form' || kind === 'multipart') {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return `a ${kind} body that is not an object`
     const flat = Object.values(value).every((v) => isScalar(v) || (Array.isArray(v) && v.every(isScalar)))
-    return flat ? undefined : `a nested value in a ${kind} body`
+    if (!flat) return `a nested value in a ${kind} body`
+    // An empty array is no field at all in a form: a required one would be missing.
+    if (Object.values(value).some((v) => Array.isArray(v) && v.length === 0)) return `an empty array in a ${kind} body (no field on the wire)`
+    if (Object.keys(value).length === 0) return `an empty ${kind} body (no body on the wire)`
+    return undefined
   }
   if ((kind === 'text' || kind === 'binary') && typeof value !== 'string') return `a ${kind} body whose schema is not a string`
   return undefined

@@ -6,6 +6,7 @@
  */
 import type { ApiDocument, Json, Operation, SecurityAlternative, SecurityScheme } from './openapi-document.js'
 import type { Random } from 'json-schema-faker'
+import { isHeaderName } from './serialize.js'
 
 export const JWT_SECRET = 'property-suite-secret-3b9f'
 export const API_KEY = 'property-api-key-1'
@@ -34,18 +35,22 @@ export function propertyConfig(api: ApiDocument): Json {
       basic: { [BASIC.user]: BASIC.password },
     },
     faults: { preferHeader: false },
+    // Bodies the suite sends are at most 1 MiB of JSON (MAX_BODY_BYTES), a bit more once encoded.
+    limits: { bodySize: '4mb' },
     journal: { size: 50 },
   }
 }
 
 const isApiKey = (s: SecurityScheme) => s.type === 'apiKey' && ['header', 'query', 'cookie'].includes(s.in ?? '') && !!s.paramName
+// A header name with a space in it ('advicement api key') cannot be sent by any HTTP client.
+const sendable = (s: SecurityScheme) => s.in !== 'header' || isHeaderName(s.paramName!)
 
 /** What the scheme needs, or why the suite cannot send it. */
 function kindOf(scheme: SecurityScheme): 'bearer' | 'basic' | 'apiKey' | string {
   if (scheme.type === 'http' && scheme.scheme === 'bearer') return 'bearer'
   if (scheme.type === 'http' && scheme.scheme === 'basic') return 'basic'
   if (scheme.type === 'oauth2' || scheme.type === 'openIdConnect') return 'bearer'
-  if (isApiKey(scheme)) return 'apiKey'
+  if (isApiKey(scheme)) return sendable(scheme) ? 'apiKey' : 'apiKey in a header whose name is not an HTTP token'
   return `${scheme.type}${scheme.scheme ? ` ${scheme.scheme}` : ''}`
 }
 
@@ -76,6 +81,10 @@ function unsendable(alternative: SecurityAlternative): string | undefined {
   return undefined
 }
 
+function addOnce(list: Array<[string, string]>, name: string) {
+  if (!list.some(([n]) => n === name)) list.push([name, API_KEY])
+}
+
 function credentialsFor(alternative: SecurityAlternative, op: Operation, mint: Minter): Credentials {
   const out: Credentials = { headers: {}, query: [], cookies: [], label: '' }
   const labels: string[] = []
@@ -90,8 +99,9 @@ function credentialsFor(alternative: SecurityAlternative, op: Operation, mint: M
     } else if (kind === 'basic') {
       out.headers.authorization = `Basic ${Buffer.from(`${BASIC.user}:${BASIC.password}`).toString('base64')}`
     } else if (scheme.in === 'header') out.headers[scheme.paramName!.toLowerCase()] = API_KEY
-    else if (scheme.in === 'query') out.query.push([encodeURIComponent(scheme.paramName!), API_KEY])
-    else out.cookies.push([scheme.paramName!, API_KEY])
+    // Two schemes may name the same parameter: the key goes once.
+    else if (scheme.in === 'query') addOnce(out.query, encodeURIComponent(scheme.paramName!))
+    else addOnce(out.cookies, scheme.paramName!)
   }
   if (bearer) {
     const scope = [...scopes].join(' ')

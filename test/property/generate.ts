@@ -50,6 +50,8 @@ export interface Parts {
 }
 
 export const UNLISTED_TYPE = 'application/x-doorman-unlisted'
+// Headers fetch sends on its own: leaving the parameter out does not leave the header out.
+const CLIENT_HEADERS = new Set(['accept-language', 'accept-encoding', 'user-agent', 'sec-fetch-mode'])
 const SCHEMA_REFUSAL = [400, 422]
 
 /** A valid request's parts, or why none can be made (a counted skip). `withBody`: send an optional body too. */
@@ -62,7 +64,11 @@ export function buildParts(ctx: Context, op: Operation, index: number, withBody:
   const values: Parts['values'] = new Map()
   for (const param of op.parameters) {
     if (taken.has(param.in === 'header' ? param.name.toLowerCase() : param.name)) continue
-    if (!param.required && !random.bool(0.5)) continue
+    // RFC 6750 §2: a client sends its token one way only (Google documents access_token as a plain query parameter).
+    if (param.in === 'query' && param.name === 'access_token' && credentials.headers.authorization?.startsWith('Bearer ')) continue
+    // fetch sends Accept-Language and User-Agent of its own: a documented one must then carry a valid value.
+    const clientSends = param.in === 'header' && CLIENT_HEADERS.has(param.name.toLowerCase())
+    if (!param.required && !clientSends && !random.bool(0.5)) continue
     const made = generateValid(ctx.oracle, param.schemaPointer, hashSeed(seed, param.in, param.name), {
       narrow: (schema) => narrow(param, schema),
       acceptable: (value) => {
@@ -80,15 +86,24 @@ export function buildParts(ctx: Context, op: Operation, index: number, withBody:
   if (!op.body || !(op.body.required || withBody || random.bool(0.7))) return { values, credentials }
   const choice = chooseBody(op.body.media)
   if (typeof choice === 'string') return op.body.required ? `body: ${choice}` : { values, credentials }
-  const made = generateValid(ctx.oracle, choice.media.schemaPointer, hashSeed(seed, 'body'), { acceptable: (value) => bodyProblem(choice.kind, value) })
+  const made = generateValid(ctx.oracle, choice.media.schemaPointer, hashSeed(seed, 'body'), {
+    // An empty text body is no body at all on the wire.
+    narrow: (schema) => (choice.kind === 'text' || choice.kind === 'binary') && schema.type === 'string' && typeof schema.minLength !== 'number' ? { ...schema, minLength: 1 } : schema,
+    acceptable: (value) => bodyProblem(choice.kind, value),
+  })
   if (!made.ok) return op.body.required ? `body: ${made.reason}` : { values, credentials }
   return { values, credentials, body: { ...choice, value: made.value } }
 }
 
-/** The wire form can't be empty: a path segment, a header, a cookie, a required query array. */
+/**
+ * The wire form can't be empty: a path segment, a header, a cookie, a required query array. And a
+ * parameter's string stays under 200 characters where its schema allows that: servers put limits on
+ * URLs and headers that no description states (doorman: 1,000 per path segment, like most proxies).
+ */
 function narrow(param: Parameter, schema: Record<string, unknown>): Record<string, unknown> {
-  if (param.in === 'query' && !param.required) return schema
   const out = { ...schema }
+  if (out.type === 'string' && (typeof out.minLength !== 'number' || out.minLength <= 200)) out.maxLength = Math.min(200, typeof out.maxLength === 'number' ? out.maxLength : 200)
+  if (param.in === 'query' && !param.required) return out
   if (out.type === 'string' && typeof out.minLength !== 'number') out.minLength = 1
   if (out.type === 'array' && !(typeof out.minItems === 'number' && out.minItems > 0)) out.minItems = 1
   if (out.type === 'object' && typeof out.minProperties !== 'number') out.minProperties = 1
@@ -145,14 +160,16 @@ export function mutations(ctx: Context, op: Operation, parts: Parts): RequestPla
     out.push({ ...render(op, parts, kind, change), change: what, expect })
   if (credentialsRequired(op) && parts.credentials.label !== NO_CREDENTIALS.label) add('no-credentials', { credentials: NO_CREDENTIALS }, `no ${parts.credentials.label}`, [401])
   const present = random.shuffle([...parts.values.keys()])
-  const required = present.find((p) => p.required && p.in !== 'path' && !templateNames(op.template).includes(p.name))
+  const required = present.find(
+    (p) => p.required && p.in !== 'path' && !templateNames(op.template).includes(p.name) && !(p.in === 'header' && CLIENT_HEADERS.has(p.name.toLowerCase())),
+  )
   if (required) add('missing-parameter', { omit: required }, `${required.in} parameter '${required.name}' left out`)
   for (const [kind, text, keyword] of [
     ['wrong-type-parameter', 'doorman-wrong-type', 'type'],
     ['enum-parameter', 'doorman-not-listed', 'enum'],
   ] as const) {
     // A scalar text where the value was: an object's properties would be mistaken for other parameters.
-    const param = present.find((p) => p.schemaPointer && !p.mediaType && !isObject(parts.values.get(p)!.value) && wireFails(ctx, p, text, keyword))
+    const param = present.find((p) => p.schemaPointer && !p.mediaType && p.style !== 'deepObject' && !isObject(parts.values.get(p)!.value) && wireFails(ctx, p, text, keyword))
     if (param) add(kind, { text: [param, text] }, `${param.in} parameter '${param.name}' = '${text}'`)
   }
   const body = parts.body
@@ -171,7 +188,9 @@ export function mutations(ctx: Context, op: Operation, parts: Parts): RequestPla
     const unlisted = keys.find((key) => fails({ ...value, [key]: 'doorman-not-listed' }, 'enum', key))
     if (unlisted !== undefined) add('enum-body', { body: { ...value, [unlisted]: 'doorman-not-listed' } }, `body field '${unlisted}' = "doorman-not-listed"`)
   }
-  if (body.kind !== 'multipart' && !op.body!.media.some((m) => mediaTakes(m.type, UNLISTED_TYPE))) {
+  // A Content-Type says nothing without a body: only a request that carries one can have the wrong one.
+  const sent = encodeBody(body.kind, body.value)
+  if (body.kind !== 'multipart' && typeof sent === 'string' && sent.length > 0 && !op.body!.media.some((m) => mediaTakes(m.type, UNLISTED_TYPE))) {
     add('wrong-content-type', { contentType: UNLISTED_TYPE }, `Content-Type: ${UNLISTED_TYPE}`, [415])
   }
   return out

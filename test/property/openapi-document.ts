@@ -73,8 +73,9 @@ export interface ApiDocument {
 }
 
 export const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const
-// OAS 3.x Parameter Object: header parameters with these names "SHALL be ignored".
-const IGNORED_HEADERS = new Set(['accept', 'content-type', 'authorization'])
+// OAS 3.x Parameter Object: header parameters with these names "SHALL be ignored". The framing headers
+// are the HTTP client's to write (a Content-Length from the document would not match the body sent).
+const IGNORED_HEADERS = new Set(['accept', 'content-type', 'authorization', 'content-length', 'transfer-encoding', 'host', 'connection', 'expect'])
 
 /** Reads a document file (YAML or JSON, `$ref`s to other files pulled in), or takes a parsed one. */
 export async function readDocument(source: string | Json): Promise<Json> {

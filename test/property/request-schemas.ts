@@ -49,13 +49,20 @@ function rewrite(node: unknown, version: '3.0' | '3.1'): unknown {
 function dropReadOnly(node: unknown, view: Json, seen = new Set<unknown>()): void {
   if (seen.has(node) || node === null || typeof node !== 'object') return
   seen.add(node)
-  if (isObject(node) && isObject(node.properties)) {
-    const properties = node.properties
-    const readOnly = Object.keys(properties).filter((name) => isReadOnly(properties[name], view))
-    for (const name of readOnly) delete properties[name]
-    if (Array.isArray(node.required)) node.required = node.required.filter((name) => !readOnly.includes(name as string))
+  if (isObject(node)) {
+    // allOf applies every branch: a property read-only in one is read-only in the whole (Azure's Resource).
+    const parts = [node, ...(Array.isArray(node.allOf) ? node.allOf.map((branch) => deref(branch, view)) : [])].filter(isObject)
+    const readOnly = new Set(parts.flatMap((part) => (isObject(part.properties) ? Object.keys(part.properties).filter((name) => isReadOnly((part.properties as Json)[name], view)) : [])))
+    for (const part of readOnly.size ? parts : []) {
+      if (isObject(part.properties)) for (const name of readOnly) delete part.properties[name]
+      if (Array.isArray(part.required)) part.required = part.required.filter((name) => !readOnly.has(name as string))
+    }
   }
   for (const value of Object.values(node)) dropReadOnly(value, view, seen)
+}
+
+function deref(schema: unknown, view: Json): unknown {
+  return isObject(schema) && typeof schema.$ref === 'string' && schema.$ref.startsWith('#/') ? resolvePointer(view, schema.$ref.slice(1)) : schema
 }
 
 function isReadOnly(schema: unknown, view: Json): boolean {

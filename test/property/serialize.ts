@@ -60,6 +60,8 @@ function path(param: Parameter, value: Scalar | Scalar[] | Record<string, Scalar
 function query(param: Parameter, value: Scalar | Scalar[] | Record<string, Scalar>): Wire | string {
   const { style, explode, name } = param
   const key = enc(name)
+  // deepObject serializes objects only (OAS 3.1 §4.8.12.4.2): a scalar or an array has no defined form there.
+  if (style === 'deepObject' && (isScalar(value) || Array.isArray(value))) return 'a scalar or array has no wire form in a deepObject parameter'
   if (isScalar(value)) return { in: 'query', pairs: [[key, enc(String(value))]] }
   if (Array.isArray(value)) {
     if (value.length === 0) return 'an empty array has no wire form in a query'
@@ -77,6 +79,7 @@ function query(param: Parameter, value: Scalar | Scalar[] | Record<string, Scala
 
 function headerOrCookie(param: Parameter, value: Scalar | Scalar[] | Record<string, Scalar>): Wire | string {
   if (param.in === 'header') {
+    if (!isHeaderName(param.name)) return 'a header name that is not an HTTP token'
     const parts = isScalar(value) ? [String(value)] : Array.isArray(value) ? value.map(String) : flatten(value, param.explode ? '=' : undefined)
     return headerText(param.name, parts.join(','))
   }
@@ -106,6 +109,11 @@ function listOf(value: Scalar | Scalar[] | Record<string, Scalar>, pairJoin?: st
 
 function flatten(value: Record<string, Scalar>, pairJoin: string | undefined, encode = (s: string) => s): string[] {
   return Object.entries(value).flatMap(([k, v]) => (pairJoin ? [`${encode(k)}${pairJoin}${encode(String(v))}`] : [encode(k), encode(String(v))]))
+}
+
+/** RFC 9110 §5.1: a field name is a token. */
+export function isHeaderName(name: string): boolean {
+  return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)
 }
 
 function isScalar(value: unknown): value is Scalar {
