@@ -26,6 +26,10 @@ export interface DoormanConfig {
     lingerMs?: number
     /** Deepest nesting of arrays and objects a JSON body may have (400 BODY_TOO_DEEP beyond). Default 1000. */
     jsonDepth?: number
+    /** Open connections the server accepts at once; more are closed as soon as they arrive. Default 1024. */
+    connections?: number
+    /** Requests faults may hold at once (hang, drip, delays); past it a request gets 503 HELD_REQUESTS_LIMIT with Retry-After. Default 256. */
+    heldRequests?: number
   }
   /** Connection timeouts of the HTTP server: a slowloris client is cut off, idle keep-alive sockets are closed. */
   server?: {
@@ -40,6 +44,8 @@ export interface DoormanConfig {
   admin?: {
     /** Require this token (`Authorization: Bearer <token>` or `X-Doorman-Admin-Token`) on every admin request; it also opens the admin API to non-loopback clients. */
     token?: string
+    /** Host names (besides loopback and the address the mock is reached on) the admin API answers to; `.example.test` also takes its subdomains. */
+    allowedHosts?: string[]
   }
   validation?: {
     /** Status for a request body that breaks its schema. Default 422. */
@@ -60,25 +66,32 @@ export interface DoormanConfig {
   journal?: {
     /** How many requests the journal keeps (oldest dropped first). Default 1000. */
     size?: number
-    /** Header names whose values are replaced by `[redacted]`. Default: authorization, proxy-authorization, cookie, and every API-key header the spec declares. */
+    /** More header, query parameter and body field names whose values are replaced by `[redacted]`, added to the defaults. */
     redact?: string[]
+    /** Redact the default names (authorization, proxy-authorization, cookie, the spec's API keys). Default true; the admin token header is redacted regardless. */
+    redactDefaults?: boolean
+    /** Redact request body fields whose names look like credentials (password, secret, token, api_key, …) in JSON, form and multipart bodies. Default true. */
+    redactBodyFields?: boolean
     /** How much of each request body the journal keeps. Default `4kb`. */
     bodyBytes?: Size
   }
 }
 
 export interface ResolvedConfig {
-  limits: { bodySizeBytes: number; requireContentLength: boolean; bodyIdleTimeoutMs: number; lingerMs: number; jsonDepth: number }
+  limits: { bodySizeBytes: number; requireContentLength: boolean; bodyIdleTimeoutMs: number; lingerMs: number; jsonDepth: number; connections: number; heldRequests: number }
   server: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number }
-  admin: { token: string | undefined }
+  admin: { token: string | undefined; allowedHosts: string[] }
   validation: { bodyStatus: number; parameterStatus: number; rejectUnknownProperties: boolean }
   operations: Record<string, { bodySize?: number }>
   auth: ResolvedAuth
   faults: ResolvedFaults
   /** Undefined when CORS is off. */
   cors: ResolvedCors | undefined
-  journal: { size: number; redact: string[] | undefined; bodyBytes: number }
+  journal: { size: number; redact: string[]; redactDefaults: boolean; redactBodyFields: boolean; bodyBytes: number }
 }
+
+// A DNS name (letters, digits, hyphens, dots; a leading dot takes the subdomains too), an IPv4 address or a bracketed IPv6 one.
+const HOST_NAME_PATTERN = '^(\\.?[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*\\.?|\\[[0-9A-Fa-f:.]+\\])$'
 
 // Deeper, and a recursive schema's validator (which recurses once per level) could run out of stack.
 const MAX_JSON_DEPTH = 5000
@@ -107,6 +120,8 @@ export const CONFIG_SCHEMA = {
         bodyIdleTimeoutMs: { type: 'integer', minimum: 1 },
         lingerMs: { type: 'integer', minimum: 0 },
         jsonDepth: { type: 'integer', minimum: 1, maximum: MAX_JSON_DEPTH },
+        connections: { type: 'integer', minimum: 1 },
+        heldRequests: { type: 'integer', minimum: 0 },
       },
     },
     server: {
@@ -123,6 +138,7 @@ export const CONFIG_SCHEMA = {
       additionalProperties: false,
       properties: {
         token: { type: 'string', minLength: 1 },
+        allowedHosts: { type: 'array', maxItems: 100, items: { type: 'string', pattern: HOST_NAME_PATTERN } },
       },
     },
     validation: {
@@ -151,6 +167,8 @@ export const CONFIG_SCHEMA = {
       properties: {
         size: { type: 'integer', minimum: 0, maximum: 1_000_000 },
         redact: { type: 'array', items: { type: 'string', minLength: 1 } },
+        redactDefaults: { type: 'boolean' },
+        redactBodyFields: { type: 'boolean' },
         bodyBytes: sizeSchema,
       },
     },
@@ -158,6 +176,9 @@ export const CONFIG_SCHEMA = {
 } as const
 
 export const DEFAULT_REDACT = ['authorization', 'proxy-authorization', 'cookie']
+
+/** The admin API's own credential (src/admin/guard.ts): a client that sends it to the API never sees it journaled. */
+export const ADMIN_TOKEN_HEADER = 'x-doorman-admin-token'
 
 // A start without a config (or with `{}`) never compiles it.
 const configValidator = inputValidator(CONFIG_SCHEMA)
@@ -186,9 +207,11 @@ export function resolveConfig(input: unknown, file = '<config>', baseDir = proce
       bodyIdleTimeoutMs: c.limits?.bodyIdleTimeoutMs ?? 5000,
       lingerMs: c.limits?.lingerMs ?? 30_000,
       jsonDepth: c.limits?.jsonDepth ?? DEFAULT_JSON_DEPTH,
+      connections: c.limits?.connections ?? 1024,
+      heldRequests: c.limits?.heldRequests ?? 256,
     },
     server: resolveServer(c.server, file),
-    admin: { token: c.admin?.token },
+    admin: { token: c.admin?.token, allowedHosts: (c.admin?.allowedHosts ?? []).map((host) => host.toLowerCase().replace(/\.$/, '')) },
     validation: {
       bodyStatus: c.validation?.bodyStatus ?? 422,
       parameterStatus: c.validation?.parameterStatus ?? 400,
@@ -202,7 +225,9 @@ export function resolveConfig(input: unknown, file = '<config>', baseDir = proce
     cors: resolveCors(c.cors, file === '<config>' ? undefined : file),
     journal: {
       size: c.journal?.size ?? 1000,
-      redact: c.journal?.redact?.map((h) => h.toLowerCase()),
+      redact: (c.journal?.redact ?? []).map((h) => h.toLowerCase()),
+      redactDefaults: c.journal?.redactDefaults ?? true,
+      redactBodyFields: c.journal?.redactBodyFields ?? true,
       bodyBytes: parseSize(c.journal?.bodyBytes ?? '4kb'),
     },
   }

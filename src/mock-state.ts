@@ -2,7 +2,7 @@ import { compileAuth } from './auth/runtime.js'
 import { resolveCors, type CorsConfig } from './cors/config.js'
 import { CorsPolicy } from './cors/policy.js'
 import { credentialQueryNames } from './auth/security.js'
-import { DEFAULT_REDACT, type DoormanConfig, loadConfigFile, resolveConfig, type ResolvedConfig } from './config.js'
+import { ADMIN_TOKEN_HEADER, DEFAULT_REDACT, type DoormanConfig, loadConfigFile, resolveConfig, type ResolvedConfig } from './config.js'
 import { loadFaultPlans, type FaultPlans } from './faults/plans.js'
 import type { AuthRuntime } from './auth/runtime.js'
 import type { OperationRules } from './spec/compile-rules.js'
@@ -71,10 +71,12 @@ export async function loadMockState(sources: MockSources): Promise<MockState> {
   checkOperationIds(config, table, typeof sources.config === 'string' ? sources.config : '<config>')
   const rules = compileRules(spec, table, config)
   const faults = loadFaultPlans(config, spec, table)
-  // Header and query parameter names: API keys and RFC 6750 access_token can travel in the query too.
-  const redact = new Set(
-    config.journal.redact ?? [...DEFAULT_REDACT, ...apiKeyHeaders(spec.document), ...credentialQueryNames(spec.document).map((n) => n.toLowerCase())],
-  )
+  // Header and query parameter names: API keys and RFC 6750 access_token can travel in the query too. `journal.redact`
+  // adds names; only `redactDefaults: false` drops the defaults, and nothing drops the admin token.
+  const defaults = config.journal.redactDefaults
+    ? [...DEFAULT_REDACT, ...apiKeyHeaders(spec.document), ...credentialQueryNames(spec.document).map((n) => n.toLowerCase())]
+    : []
+  const redact = new Set([ADMIN_TOKEN_HEADER, ...defaults, ...config.journal.redact])
   const auth = compileAuth(spec, table, config)
   const cors = config.cors && new CorsPolicy(config.cors, spec)
   return { spec, table, rules, config, auth, faults, findRoute: compileRouter(table), redact, cors, notes: [...auth.notes, ...spec.notes.list] }

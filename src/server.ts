@@ -179,7 +179,7 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   }
   let mockTls: MockTls | undefined
   const tlsHealth = () => mockTls && { ca: mockTls.caFile, modes: mockTls.urls }
-  registerAdminRoutes(app, { journal, state, faults, reset, tls: tlsHealth })
+  registerAdminRoutes(app, { journal, state, faults, reset, tls: tlsHealth, boundHost: options.host })
   const tlsApi = tls && listeners && { listenModes: async (host: string) => (await listeners.listenModes(host), (mockTls = tls.api(listeners))) }
   registerInspector(app, ADMIN_PREFIX, { journal, state })
   return { app, journal, state, faults, reset, reload, close: gracefulClose(app), tls: tlsApi }

@@ -133,6 +133,6 @@ export function rawProblemResponse(problem: Problem, socket: Socket, scheme = (s
   const body = JSON.stringify(problem.toJSON(`${scheme}://${host}:${socket.localPort}`, '/', '-'))
   return (
     `HTTP/1.1 ${problem.status} ${statusTitle(problem.status)}\r\n` +
-    `Content-Type: ${PROBLEM_MEDIA_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+    `Content-Type: ${PROBLEM_MEDIA_TYPE}\r\nX-Content-Type-Options: nosniff\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
   )
 }

@@ -29,7 +29,7 @@ t.test('no config: the defaults', async (t) => {
   for (const input of [undefined, null, {}]) {
     const config = resolveConfig(input)
     t.equal(config.limits.bodySizeBytes, 1024 * 1024, 'limits.bodySize 1mb')
-    t.same(config.journal, { size: 1000, redact: undefined, bodyBytes: 4096 })
+    t.same(config.journal, { size: 1000, redact: [], redactDefaults: true, redactBodyFields: true, bodyBytes: 4096 })
   }
 })
 
@@ -58,7 +58,7 @@ t.test('an unknown key names its path and the keys allowed there', async (t) => 
   for (const key of topLevelKeys) t.match(top.message, new RegExp(`\\b${key}\\b`), `names '${key}'`)
 
   const nested = configError(() => resolveConfig({ journal: { sise: 3 } }))
-  t.equal(nested.message, "<config>: /journal/sise: unknown key 'sise' (allowed here: size, redact, bodyBytes)")
+  t.equal(nested.message, "<config>: /journal/sise: unknown key 'sise' (allowed here: size, redact, redactDefaults, redactBodyFields, bodyBytes)")
 })
 
 t.test('a wrong type names the key path', async (t) => {
@@ -83,17 +83,17 @@ t.test('a bad size says what a size looks like', async (t) => {
 t.test('config files', async (t) => {
   t.test('YAML', async (t) => {
     const config = await loadConfigFile(fixture('configs', 'small-journal.yaml'))
-    t.same(config.journal, { size: 3, redact: [], bodyBytes: 16 })
+    t.same(config.journal, { size: 3, redact: [], redactDefaults: false, redactBodyFields: false, bodyBytes: 16 })
     t.equal(config.limits.bodySizeBytes, 65536)
   })
   t.test('JSON', async (t) => {
     const config = await loadConfigFile(fixture('configs', 'small-journal.json'))
-    t.same(config.journal, { size: 3, redact: [], bodyBytes: 16 })
+    t.same(config.journal, { size: 3, redact: [], redactDefaults: false, redactBodyFields: false, bodyBytes: 16 })
   })
   t.test('errors name the file (relative to the working directory) and the key path', async (t) => {
     t.equal(
       (await fileError(fixture('configs', 'broken', 'unknown-key.yaml'))).message,
-      "fixtures/configs/broken/unknown-key.yaml: /journal/sise: unknown key 'sise' (allowed here: size, redact, bodyBytes)",
+      "fixtures/configs/broken/unknown-key.yaml: /journal/sise: unknown key 'sise' (allowed here: size, redact, redactDefaults, redactBodyFields, bodyBytes)",
     )
     t.equal(
       (await fileError(fixture('configs', 'broken', 'wrong-type.yaml'))).message,

@@ -1,6 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { safeEqual } from '../auth/compare.js'
+import { ADMIN_TOKEN_HEADER } from '../config.js'
 import { Problem } from '../problems/problem.js'
+import { checkSameOrigin, type AdminOrigin } from './same-origin.js'
 
 /**
  * Who may use the admin API. It can read every request the mock saw and
@@ -29,17 +31,22 @@ export function checkAdminAccess(request: FastifyRequest, token: string | undefi
   })
 }
 
-/** The fastify hook form: refuses with problem+json, or lets the admin route run. */
-export function adminGuard(token: () => string | undefined) {
+/**
+ * The fastify hook form: refuses with problem+json, or lets the admin route run.
+ * What a web page could forge is refused first (src/admin/same-origin.ts), in
+ * every mode: a token does not make a rebinding page's request the user's own.
+ */
+export function adminGuard(settings: () => { token: string | undefined } & AdminOrigin) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const problem = checkAdminAccess(request, token())
+    const current = settings()
+    const problem = checkSameOrigin(request, current) ?? checkAdminAccess(request, current.token)
     if (problem === undefined) return
     return reply.problem(problem)
   }
 }
 
 function presentedToken(request: FastifyRequest): string | undefined {
-  const header = request.headers['x-doorman-admin-token']
+  const header = request.headers[ADMIN_TOKEN_HEADER]
   if (typeof header === 'string' && header !== '') return header
   const match = /^Bearer +(\S+) *$/i.exec(request.headers.authorization ?? '')
   return match?.[1]

@@ -23,15 +23,23 @@ export interface AdminDeps {
   reset: () => void
   /** With TLS: doorman's CA file and each mode's URL, for `health` (src/tls/). */
   tls?: () => { ca: string; modes: Record<string, string> } | undefined
+  /** The host the mock listens on (`--host`): a Host header may name it. */
+  boundHost: string | undefined
+}
+
+/** Nothing doorman writes itself is to be read as another type than it says (a JSON journal holding `<script>` as HTML, say). */
+async function noSniff(_request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  reply.header('x-content-type-options', 'nosniff')
 }
 
 /** The /__doorman/* routes: kept out of the pipeline and out of the journal. */
-export function registerAdminRoutes(app: FastifyInstance, { journal, state, faults, reset, tls }: AdminDeps): void {
-  // Loopback only, or admin.token (src/admin/guard.ts). The problem pages stay open: every refusal's `type` links there.
-  const guard = adminGuard(() => state.config.admin.token)
+export function registerAdminRoutes(app: FastifyInstance, { journal, state, faults, reset, tls, boundHost }: AdminDeps): void {
+  // Same origin, and loopback only or admin.token (src/admin/guard.ts). The problem pages stay open: every refusal's `type` links there.
+  const guard = adminGuard(() => ({ token: state.config.admin.token, allowedHosts: state.config.admin.allowedHosts, boundHost }))
   app.addHook('onRoute', (route) => {
-    if (!route.url.startsWith(`${ADMIN_PREFIX}/`) || route.url.startsWith(`${ADMIN_PREFIX}/problems`)) return
-    route.onRequest = [guard, ...(route.onRequest === undefined ? [] : [route.onRequest].flat())]
+    if (!route.url.startsWith(`${ADMIN_PREFIX}/`)) return
+    const own = route.onRequest === undefined ? [] : [route.onRequest].flat()
+    route.onRequest = route.url.startsWith(`${ADMIN_PREFIX}/problems`) ? [noSniff, ...own] : [noSniff, guard, ...own]
   })
 
   app.get(`${ADMIN_PREFIX}/health`, async () => ({

@@ -88,6 +88,18 @@ const catalog = {
     meaning: 'POST /__doorman/faults got a fault plan that is not valid: the pointer and the detail name the field.',
     fix: 'Fix the field the detail names; docs/faults.md shows a valid plan of each kind.',
   },
+  FAULT_PLAN_LIMIT: {
+    status: 400,
+    step: 'fault',
+    meaning: 'POST /__doorman/faults (or mock.faults.add) sent more plans than one request may add (100), or more than the mock holds in all (1,000).',
+    fix: 'Send fewer plans at once, or remove plans no longer needed (DELETE /__doorman/faults/ID, or POST /__doorman/reset).',
+  },
+  HELD_REQUESTS_LIMIT: {
+    status: 503,
+    step: 'fault',
+    meaning: 'A fault would hold this request (hang, drip or a delay) while the mock already holds limits.heldRequests of them: the request is answered at once instead.',
+    fix: 'Retry after the Retry-After seconds, let the clients of held requests time out, call POST /__doorman/reset (which ends them), or raise limits.heldRequests.',
+  },
   // auth (step 3): statuses and WWW-Authenticate challenges follow RFC 6750 §3; docs/auth.md has the details.
   AUTH_MISSING: {
     status: 401,
@@ -335,6 +347,24 @@ const catalog = {
     step: 'admin',
     meaning: 'A query parameter of GET /__doorman/journal (or journal.har) is unknown, given twice, or has a value of the wrong kind, so the filter would silently match nothing.',
     fix: 'Use the parameters and value kinds the detail lists (the detail names the closest parameter for a typo).',
+  },
+  ADMIN_HOST_REFUSED: {
+    status: 403,
+    step: 'admin',
+    meaning: "A request to the admin API (/__doorman/*) named a host in its Host header that is not this mock: not a loopback name or address, not the address it was reached on, not one of admin.allowedHosts. A web page using DNS rebinding looks like this.",
+    fix: "Call the admin API by the mock's address (http://127.0.0.1:PORT or http://localhost:PORT), or add the name you use to admin.allowedHosts.",
+  },
+  ADMIN_CROSS_SITE: {
+    status: 403,
+    step: 'admin',
+    meaning: 'A request to the admin API (/__doorman/*) came from a web page of another origin (its Origin header, or Sec-Fetch-Site: cross-site, says so): no web page may drive the mock.',
+    fix: 'Call the admin API from a test suite, curl or a script, not from a page in a browser; a page served by the mock itself may.',
+  },
+  ADMIN_CONTENT_TYPE_UNSUPPORTED: {
+    status: 415,
+    step: 'admin',
+    meaning: 'A state-changing request to the admin API (POST or DELETE under /__doorman/) carried a body that is not declared as application/json (a browser form or a simple fetch sends text/plain, form or multipart bodies).',
+    fix: "Send the body with 'Content-Type: application/json' (curl: -H 'content-type: application/json'), or send no body.",
   },
   INTERNAL_ERROR: {
     status: 500,

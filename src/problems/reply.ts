@@ -31,5 +31,6 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
   const body = JSON.stringify(problem.toJSON(originOf(request), ctx ? ctx.path : request.url, ctx ? ctx.id : request.id))
   // Node still says "Payload Too Large" and "Unprocessable Entity"; RFC 9110 renamed them.
   reply.raw.statusMessage = statusTitle(problem.status)
-  return reply.code(problem.status).headers(problem.headers).type(PROBLEM_MEDIA_TYPE).send(body)
+  // nosniff: a problem quotes what the client sent (a path, a header); no browser may read it as a page.
+  return reply.code(problem.status).headers(problem.headers).header('x-content-type-options', 'nosniff').type(PROBLEM_MEDIA_TYPE).send(body)
 }

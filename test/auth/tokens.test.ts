@@ -73,7 +73,7 @@ t.test('POST /__doorman/tokens', async (t) => {
 
 t.test('POST /__doorman/tokens with a verify-only config says what to add', async (t) => {
   const mock = await startMock(t, { config: fixture('configs', 'auth-public-only.yaml') })
-  const res = await call(`${mock.url}/__doorman/tokens`, { method: 'POST', body: '{}' })
+  const res = await call(`${mock.url}/__doorman/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
   t.equal(res.status, 400)
   t.equal(res.code, codes.TOKEN_MINT_REFUSED)
   t.match(res.body.detail, 'Cannot mint a token: auth.bearer.jwt has a publicKey but no privateKey; add privateKey')

@@ -57,7 +57,7 @@ t.test('no config: the README round trip with curl', async (t) => {
   )
   t.equal(scopeless.body.code, 'SCOPE_INSUFFICIENT')
 
-  const admin = await curl(['-X', 'POST', `${server.url}/__doorman/tokens`, '--data', '{"scope":"orders:write"}'])
+  const admin = await curl(['-X', 'POST', `${server.url}/__doorman/tokens`, '-H', 'content-type: application/json', '--data', '{"scope":"orders:write"}'])
   t.equal(admin.status, 200)
   t.equal((await curl(post(admin.body.token))).status, 201, 'a token from POST /__doorman/tokens works too')
 })

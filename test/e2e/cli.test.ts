@@ -215,7 +215,7 @@ t.test('a missing spec file', async (t) => {
 
 t.test('config errors through --config', async (t) => {
   const cases: Array<[string, RegExp]> = [
-    ['unknown-key.yaml', /^doorman: fixtures\/configs\/broken\/unknown-key\.yaml: \/journal\/sise: unknown key 'sise' \(allowed here: size, redact, bodyBytes\)$/m],
+    ['unknown-key.yaml', /^doorman: fixtures\/configs\/broken\/unknown-key\.yaml: \/journal\/sise: unknown key 'sise' \(allowed here: size, redact, redactDefaults, redactBodyFields, bodyBytes\)$/m],
     ['wrong-type.yaml', /^doorman: fixtures\/configs\/broken\/wrong-type\.yaml: \/journal\/size: must be integer$/m],
     ['bad-size.yaml', /^doorman: fixtures\/configs\/broken\/bad-size\.yaml: \/limits\/bodySize: must be a size/],
     ['nope.yaml', /^doorman: fixtures\/configs\/broken\/nope\.yaml: cannot read the config file: no such file$/m],

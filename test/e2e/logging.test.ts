@@ -36,7 +36,7 @@ t.test('--log json: one documented shape for an answer, a refusal and faults', a
     'docs/logging.md lists the fields',
   )
   const cli = await startCli(t, ['--log', 'json'])
-  const { body: minted } = await fetchJson(`${cli.url}/__doorman/tokens`, { method: 'POST', body: JSON.stringify({ scope: 'orders:write' }) })
+  const { body: minted } = await fetchJson(`${cli.url}/__doorman/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scope: 'orders:write' }) })
   const auth = { authorization: `Bearer ${minted.token}` }
 
   await fetchJson(`${cli.url}/health`)

@@ -223,7 +223,7 @@ t.test('bodies are cut at journal.bodyBytes, and the HAR says so', async (t) => 
 })
 
 t.test('a HTTP/1.0 request, a HEAD request and cookies', async (t) => {
-  const mock = await startMock(t, { config: { journal: { redact: ['authorization'] } } })
+  const mock = await startMock(t, { config: { journal: { redact: ['authorization'], redactDefaults: false } } })
   const socket = connect(mock.port, '127.0.0.1')
   socket.end('GET /health HTTP/1.0\r\nCookie: session=abc; theme=dark\r\n\r\n')
   for await (const _ of socket) {

@@ -191,18 +191,24 @@ t.test('credentials are redacted by default', async (t) => {
   t.notMatch(JSON.stringify(mock.journal.entries()), /secret|key-1/)
 })
 
-t.test('journal.redact: [] keeps every header; a list replaces the default', async (t) => {
-  const keep = await startMock(t, { config: { journal: { redact: [] } } })
+t.test('journal.redactDefaults: false keeps every header; journal.redact adds to the defaults', async (t) => {
+  const keep = await startMock(t, { config: { journal: { redactDefaults: false } } })
   await fetch(`${keep.url}/health`, { headers: { authorization: 'Bearer visible', 'x-api-key': 'key-1' } }).then((res) => res.arrayBuffer())
   const [kept] = await keep.journal.waitFor({ path: '/health' })
   t.equal(kept!.headers.authorization, 'Bearer visible')
   t.equal(kept!.headers['x-api-key'], 'key-1')
 
   const custom = await startMock(t, { config: { journal: { redact: ['X-Session'] } } })
-  await fetch(`${custom.url}/health`, { headers: { authorization: 'Bearer visible', 'x-session': 's-1' } }).then((res) => res.arrayBuffer())
+  await fetch(`${custom.url}/health`, { headers: { authorization: 'Bearer hidden', 'x-session': 's-1' } }).then((res) => res.arrayBuffer())
   const [redacted] = await custom.journal.waitFor({ path: '/health' })
   t.equal(redacted!.headers['x-session'], '[redacted]', 'names compare case-insensitively')
-  t.equal(redacted!.headers.authorization, 'Bearer visible')
+  t.equal(redacted!.headers.authorization, '[redacted]', 'and the defaults still apply')
+
+  const replaced = await startMock(t, { config: { journal: { redact: ['x-session'], redactDefaults: false } } })
+  await fetch(`${replaced.url}/health`, { headers: { authorization: 'Bearer visible', 'x-session': 's-1' } }).then((res) => res.arrayBuffer())
+  const [only] = await replaced.journal.waitFor({ path: '/health' })
+  t.equal(only!.headers['x-session'], '[redacted]')
+  t.equal(only!.headers.authorization, 'Bearer visible', 'redactDefaults: false replaces the defaults with the list')
 })
 
 t.test('bodies are cut at journal.bodyBytes', async (t) => {
