@@ -144,22 +144,22 @@ function locate(doc: unknown, ref: string): { holder: object; key: string } | un
 }
 
 /**
- * A `$ref` into what requestView left out (a bundler points a request body at the copy of a shared file it first
- * met in a response): the target is copied in from the document, at its place.
+ * A `$ref` into what requestView left out (a component schema no request had needed yet; a bundler points a request
+ * body at the copy of a shared file it first met in a response): what is missing is copied in from the document, at
+ * its place, whole from the first missing level down (a `$ref` into the middle of a component brings the component,
+ * so that a later `$ref` to the component finds all of it), and the target is located in it.
  */
 function graft(doc: Record<string, unknown>, original: unknown, ref: string): { holder: object; key: string } | undefined {
   const tokens = ref.slice(2).split('/').map(resolvePointerKey)
   let into: Record<string, unknown> = doc
   let from: unknown = original
-  for (const [i, token] of tokens.entries()) {
+  for (const token of tokens) {
     if (from === null || typeof from !== 'object' || !Object.hasOwn(from, token)) return undefined
     from = (from as Record<string, unknown>)[token]
-    if (i === tokens.length - 1) {
+    if (into[token] === null || typeof into[token] !== 'object') {
       into[token] = copy(from)
-      return { holder: into, key: token }
+      return locate(doc, ref)
     }
-    const next = into[token]
-    if (next === null || typeof next !== 'object') into[token] = Array.isArray(from) ? [] : {}
     into = into[token] as Record<string, unknown>
   }
   return undefined
@@ -215,14 +215,18 @@ function forEachRequestSchema(doc: Record<string, unknown>, at: (holder: unknown
 
 /**
  * The document without what no request is checked against and a schema has no reason to `$ref`: responses of
- * operations, named examples, webhooks. In GitHub's description that is half the bytes, which ajv would walk
- * (twice) and which would be copied, at start-up. What stays keeps its place, so every pointer still holds.
+ * operations, named examples, webhooks, and component schemas until a request's schema `$ref`s them. In GitHub's
+ * description that is most of the bytes, which ajv would walk (twice) and which would be copied, at start-up. What
+ * stays keeps its place, so every pointer still holds.
  */
 function requestView(doc: Record<string, unknown>): Record<string, unknown> {
   const view: Record<string, unknown> = { ...doc }
   delete view.webhooks
   if (isObject(doc.components)) {
-    const { examples: _examples, ...components } = doc.components
+    const { examples: _examples, schemas, ...components } = doc.components
+    // Component schemas come in as the requests' schemas $ref them (graft): most of GitHub's 969 only responses use.
+    // One with an $id or anchor comes in whole: ajv may be asked for it by that name rather than by its place.
+    if (isObject(schemas)) components.schemas = Object.fromEntries(Object.entries(schemas).filter(([, schema]) => isObject(schema) && NAMES.some((key) => typeof schema[key] === 'string')))
     view.components = components
   }
   if (isObject(doc.paths)) {
@@ -277,6 +281,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
+// Keywords by which ajv finds a schema other than by its place.
+const NAMES = ['$id', '$anchor', '$dynamicAnchor', '$recursiveAnchor']
 const OPERATION_KEYS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace', 'query'])
 const SUBSCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas', 'dependencies']
 const SUBSCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems']
