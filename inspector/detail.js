@@ -36,7 +36,7 @@ export function closeDetail(state) {
   const panel = document.getElementById('detail')
   panel.hidden = true
   panel.closest('.split').classList.remove('open')
-  for (const tr of document.querySelectorAll('#requests tbody tr[aria-selected="true"]')) tr.setAttribute('aria-selected', 'false')
+  for (const tr of document.querySelectorAll('#requests tbody tr[aria-current="true"]')) tr.removeAttribute('aria-current')
 }
 
 function render({ entry, curl, har }) {

@@ -39,6 +39,8 @@ function connect() {
   events.addEventListener('entry', (event) => {
     const entry = JSON.parse(event.data)
     state.entries.set(entry.requestId, entry)
+    // The page keeps what the journal keeps, no more: an inspector left open under load stays small.
+    if (state.entries.size > state.meta.capacity) state.entries.delete(state.entries.keys().next().value)
     // A burst of events renders once.
     if (!scheduled) {
       scheduled = true
@@ -129,7 +131,7 @@ function row(entry) {
   const fault = entry.fault ? `${entry.fault.kind}${entry.fault.plans[0] ? ` (${entry.fault.plans[0].id})` : ''}` : ''
   return h(
     'tr',
-    { tabindex: 0, 'data-id': entry.requestId, 'aria-selected': String(state.selected === entry.requestId) },
+    { tabindex: 0, 'data-id': entry.requestId, 'aria-current': state.selected === entry.requestId ? 'true' : undefined },
     h('td', { class: 'mono' }, formatTime(entry.time)),
     h('td', { class: 'method' }, entry.method),
     h('td', { class: 'path mono' }, entry.path + (entry.query ? `?${entry.query}` : '')),
@@ -150,8 +152,8 @@ function setupList() {
   const body = $('#requests tbody')
   const open = (tr) => {
     state.selected = tr.dataset.id
-    for (const other of body.querySelectorAll('tr[aria-selected="true"]')) other.setAttribute('aria-selected', 'false')
-    tr.setAttribute('aria-selected', 'true')
+    for (const other of body.querySelectorAll('tr[aria-current="true"]')) other.removeAttribute('aria-current')
+    tr.setAttribute('aria-current', 'true')
     openDetail(state, tr.dataset.id)
   }
   body.addEventListener('click', (event) => {

@@ -91,6 +91,7 @@ export function registerInspector(app: FastifyInstance, prefix: string, { journa
     reply.send({
       version: VERSION,
       title: state.spec.document.info?.title ?? null,
+      capacity: journal.capacity,
       operations: state.table.operations.map((op) => ({ id: op.id, label: op.label, method: op.method })),
       faultKinds: FAULT_KINDS,
       faultPlanSchema: FAULT_PLAN_SCHEMA,

@@ -34,8 +34,10 @@ function pageFetch(page: Page, url: string, init: RequestInit & { readHeaders?: 
   )
 }
 
-t.test('a page on another origin uses the mock, and reads its refusals', async (t) => {
-  const browser = await launchChromium(t)
+// One browser for the file (a launch takes a second or two); none, and every test here is skipped with the reason.
+const browser = await launchChromium(t)
+
+t.test('a page on another origin uses the mock, and reads its refusals', { skip: !browser }, async (t) => {
   if (!browser) return
   const mock = await startMock(t)
   const origin = await pageServer(t, '<!doctype html><title>app</title><p>the app under test</p>')
@@ -101,8 +103,7 @@ t.test('a page on another origin uses the mock, and reads its refusals', async (
   })
 })
 
-t.test('credentials: false lets plain requests through and blocks credentialed ones', async (t) => {
-  const browser = await launchChromium(t)
+t.test('credentials: false lets plain requests through and blocks credentialed ones', { skip: !browser }, async (t) => {
   if (!browser) return
   const mock = await startMock(t, { config: { cors: { credentials: false } } })
   const page = await browser.newPage()
@@ -112,8 +113,7 @@ t.test('credentials: false lets plain requests through and blocks credentialed o
   t.equal(credentialed.ok, false, 'no Access-Control-Allow-Credentials: the browser keeps the answer from the page')
 })
 
-t.test("a page on another origin cannot drive the admin API with no-cors requests (issue 13's check)", async (t) => {
-  const browser = await launchChromium(t)
+t.test("a page on another origin cannot drive the admin API with no-cors requests (issue 13's check)", { skip: !browser }, async (t) => {
   if (!browser) return
   const mock = await startMock(t)
   await fetch(`${mock.url}/health`).then((res) => res.text())
