@@ -3,6 +3,7 @@
 import { api, copyText, formatTime, h, statusBadge } from './dom.js'
 
 const STEPS = {
+  tls: 'tls: the TLS handshake or listener',
   route: 'route: the path and method',
   fault: 'fault: a fault plan or Prefer header',
   auth: 'auth: the credentials',
@@ -68,6 +69,7 @@ function render({ entry, curl, har }) {
       entry.detail && [h('dt', {}, 'Why'), h('dd', { 'data-field': 'why' }, entry.detail)],
       entry.fault && [h('dt', {}, 'Fault'), h('dd', {}, entry.fault.explain)],
       entry.cors && [h('dt', {}, 'CORS'), h('dd', {}, `${entry.cors.origin}: ${entry.cors.explain}`)],
+      entry.tls && [h('dt', {}, 'TLS'), h('dd', {}, tlsLine(entry.tls))],
       entry.clientGaveUpMs !== undefined && [h('dt', {}, 'Client gave up'), h('dd', {}, `after ${Math.round(entry.clientGaveUpMs)} ms`)],
     ),
     h('h3', {}, 'Reproduce'),
@@ -82,6 +84,18 @@ function render({ entry, curl, har }) {
       : h('p', { class: 'hint' }, 'No response went out (a socket fault, or the client left first).'),
     problem ? problemBlock(problem) : entry.response && bodyBlock(entry.response.body, 'No body.'),
   ]
+}
+
+function tlsLine(tls) {
+  const parts = [
+    tls.mode ? `listener ${tls.mode}` : 'main listener',
+    tls.protocol,
+    tls.sni && `SNI ${tls.sni}`,
+    tls.alert && `alert '${tls.alert}' from the ${tls.alertFrom ?? 'peer'}`,
+    tls.clientCertificate &&
+      `client certificate ${tls.clientCertificate.subject} (${tls.clientCertificate.trusted ? 'trusted' : `not trusted: ${tls.clientCertificate.reason ?? ''}`})`,
+  ]
+  return parts.filter(Boolean).join(', ')
 }
 
 function copyButtons(curl, har) {

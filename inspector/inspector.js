@@ -125,15 +125,18 @@ function updateCodeFilter(entries, current) {
 
 function row(entry) {
   const preflight = entry.cors?.preflight
+  const handshake = entry.method === ''
   const operation = preflight
     ? h('span', {}, h('span', { class: 'tag' }, 'CORS preflight'), ` for ${preflight.method} `, preflight.operation ?? '')
-    : (entry.operation ?? '—')
+    : handshake
+      ? h('span', { class: 'tag' }, `TLS handshake${entry.tls?.mode ? ` (${entry.tls.mode})` : ''}`)
+      : (entry.operation ?? '—')
   const fault = entry.fault ? `${entry.fault.kind}${entry.fault.plans[0] ? ` (${entry.fault.plans[0].id})` : ''}` : ''
   return h(
     'tr',
     { tabindex: 0, 'data-id': entry.requestId, 'aria-current': state.selected === entry.requestId ? 'true' : undefined },
     h('td', { class: 'mono' }, formatTime(entry.time)),
-    h('td', { class: 'method' }, entry.method),
+    h('td', { class: 'method' }, handshake ? 'TLS' : entry.method),
     h('td', { class: 'path mono' }, entry.path + (entry.query ? `?${entry.query}` : '')),
     h('td', { class: 'op' }, operation),
     h('td', {}, statusBadge(entry.status)),

@@ -15,11 +15,11 @@ export async function showReport(entries) {
     target.replaceChildren(h('p', { class: 'problem' }, error.message))
     return
   }
-  if (report.operations.length === 0) {
+  if (report.operations.length === 0 && !report.tls) {
     target.replaceChildren(h('p', { class: 'empty' }, 'No requests to a documented operation yet.'))
     return
   }
-  target.replaceChildren(...report.operations.map((op) => operation(op, entries)), inFlight(report.inFlight))
+  target.replaceChildren(tlsSection(report.tls), ...report.operations.map((op) => operation(op, entries)), inFlight(report.inFlight))
 }
 
 function operation(op, entries) {
@@ -136,6 +136,29 @@ function attemptTable(op) {
           h('td', { class: 'num' }, a.waitedMs === undefined ? '' : ms(a.waitedMs)),
           h('td', { class: 'num' }, a.retryAfterMs === undefined ? '' : ms(a.retryAfterMs)),
           h('td', {}, a.fault ? `${a.fault.kind}${a.fault.plan ? ` (${a.fault.plan}, attempt ${a.fault.attempt})` : ''}` : ''),
+        ),
+      ),
+    ),
+  )
+}
+
+/** Over HTTPS: per listener, the handshakes the client refused and the requests it sent anyway; a flag is a warning in words. */
+function tlsSection(tls) {
+  if (!tls) return ''
+  return h(
+    'section',
+    { class: 'report-op', 'aria-label': 'TLS' },
+    h('h2', {}, 'TLS'),
+    h(
+      'ul',
+      {},
+      tls.listeners.map((listener) =>
+        h(
+          'li',
+          { 'data-mode': listener.mode },
+          listener.flagged ? h('strong', { class: 'status s5' }, 'WARNING ') : '',
+          h('strong', {}, listener.mode),
+          `: ${listener.explain}`,
         ),
       ),
     ),

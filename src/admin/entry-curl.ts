@@ -28,6 +28,9 @@ const REDACTED = '[redacted]'
  * at `journal.bodyBytes` is said to be cut.
  */
 export function curlForEntry(entry: JournalEntry, origin: string): string {
+  // A failed TLS handshake (src/tls/handshake.ts) never became a request.
+  if (entry.method === '')
+    return `# A TLS handshake that failed (${entry.tls?.alert ?? entry.detail ?? 'no alert'}): no HTTP request came, so there is none to send again.`
   const comments: string[] = []
   const args: string[] = []
   const variables: string[] = []
@@ -68,7 +71,9 @@ export function curlForEntry(entry: JournalEntry, origin: string): string {
     pipe = `head -c ${standIn} /dev/zero | `
     args.push('--data-binary @-')
   }
-  const url = `${origin}${entry.path}${entry.query ? `?${entry.query}` : ''}`
+  const url = `${entry.tls ? origin.replace(/^http:/, 'https:') : origin}${entry.path}${entry.query ? `?${entry.query}` : ''}`
+  // Over HTTPS, the certificate comes from doorman's local CA (docs/tls.md); a mode listener's is broken on purpose.
+  if (entry.tls) args.unshift('--cacert "$(doorman tls ca)"')
   return [...comments, [`${pipe}curl -i ${shellQuote(url)}`, ...args].join(' \\\n  ')].join('\n')
 }
 

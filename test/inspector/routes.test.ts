@@ -110,6 +110,12 @@ t.test('curl commands: credentials come from variables, a cut body says so, HEAD
     /-X/,
     'POST is what --data-binary sends',
   )
+  const overTls = curlForEntry({ ...base, method: 'GET', body: undefined, headers: {}, query: '', tls: { protocol: 'TLSv1.3' } }, 'http://127.0.0.1:4010')
+  t.equal(overTls, `curl -i 'https://127.0.0.1:4010/orders/o-1' \\\n  --cacert "$(doorman tls ca)"`, "over HTTPS, with doorman's CA")
+  t.match(
+    curlForEntry({ ...base, method: '', path: '', headers: {}, query: '', body: undefined, tls: { alert: 'unknown ca' } }, 'http://h'),
+    /^# A TLS handshake that failed \(unknown ca\): no HTTP request came/,
+  )
 })
 
 t.test('the admin guard covers the inspector', async (t) => {
