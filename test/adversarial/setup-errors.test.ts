@@ -30,7 +30,13 @@ async function setupError(options: { spec?: string | object; config?: unknown })
 function wrongValue(schema: Schema): unknown {
   if (Object.keys(schema).length === 0) return undefined
   if (Array.isArray(schema.enum) || schema.const !== undefined) return 'not-one-of-them'
-  if (schema.anyOf || schema.oneOf) return true // sizes and delays: a number or a string
+  const branches = (schema.anyOf ?? schema.oneOf) as Schema[] | undefined
+  if (branches) {
+    // Sizes and delays (a number or a string), cors (a boolean or an object): a value of a type no branch takes.
+    const taken = new Set(branches.flatMap((branch) => ([] as unknown[]).concat(branch.type ?? 'object')))
+    if (taken.has('integer')) taken.add('number')
+    return [true, 42, 'lots'].find((value) => !taken.has(typeof value)) ?? null
+  }
   const types = ([] as unknown[]).concat(schema.type ?? 'object')
   if (!types.includes('number') && !types.includes('integer')) return 42
   if (!types.includes('string')) return 'lots'

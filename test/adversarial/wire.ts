@@ -102,6 +102,8 @@ export function judge(response: WireResponse | undefined, method: string): strin
   if (response === undefined) return 'no HTTP response'
   if (response.status >= 500) return `answered ${response.status}: ${response.body.slice(0, 300)}`
   if (response.status < 300) return undefined
+  // A redirect is not a refusal: /__doorman sends the browser on to the inspector at /__doorman/.
+  if (response.status < 400 && response.headers.location !== undefined) return undefined
   // `Prefer: code=4xx` asked for a documented answer: its body is the spec's example, not a doorman problem.
   if (/\bcode=/.test(response.headers['preference-applied'] ?? '')) return undefined
   const type = response.headers['content-type'] ?? ''
