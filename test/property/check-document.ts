@@ -192,7 +192,7 @@ export function describe(plan: RequestPlan): Finding {
     .join(' | ')
   const body = plan.body === undefined ? '' : typeof plan.body === 'string' ? ` ${plan.body.slice(0, 200)}${plan.body.length > 200 ? '…' : ''}` : ' <multipart>'
   // Long generated values are cut in the report: the request stays readable, and the cause is rarely in the tail.
-  const path = plan.path.replace(/=([^&]{40})[^&]+/g, '=$1…')
+  const path = plan.path.replace(/=([^&]{40})[^&]+/g, '=$1…').replace(/\/([^/?]{40})[^/?]+/g, '/$1…')
   return {
     operation: plan.operation,
     kind: plan.kind,

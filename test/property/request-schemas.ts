@@ -7,7 +7,8 @@
  *
  * - OAS 3.0 `nullable: true` → `type: [T, 'null']` (in 3.1 it is not a keyword: ignored, so null is never sent);
  * - boolean `exclusiveMinimum`/`exclusiveMaximum` (3.0, or a 3.0 habit in 3.1) → the 2020-12 number form;
- * - a `readOnly` property is not sent in a request, and its `required` "takes effect on the response only".
+ * - a `readOnly` property is not sent in a request, and its `required` "takes effect on the response only";
+ * - strings are at most 1,000 characters where the schema allows that.
  */
 import type { ErrorObject } from 'ajv'
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
@@ -23,6 +24,8 @@ export function requestView(doc: Json, version: '3.0' | '3.1'): Json {
   return view
 }
 
+const MAX_STRING = 1000
+
 function rewrite(node: unknown, version: '3.0' | '3.1'): unknown {
   if (Array.isArray(node)) return node.map((item) => rewrite(item, version))
   if (!isObject(node)) return node
@@ -33,6 +36,9 @@ function rewrite(node: unknown, version: '3.0' | '3.1'): unknown {
     out[key] = rewrite(value, version)
   }
   if (version === '3.0' && out.nullable === true && typeof out.type === 'string') out.type = [out.type, 'null']
+  // A narrower valid set, never a wider one: AWS allows 20 MB strings (maxLength 20971520), and making one
+  // takes the generator minutes. Mutations are told apart by keyword (type, enum, required), not by length.
+  if (typeof out.maxLength === 'number' && out.maxLength > MAX_STRING && !(typeof out.minLength === 'number' && out.minLength > MAX_STRING)) out.maxLength = MAX_STRING
   for (const [exclusive, bound] of [
     ['exclusiveMinimum', 'minimum'],
     ['exclusiveMaximum', 'maximum'],
