@@ -37,7 +37,14 @@ const { values: args } = parseArgs({
 // --from FILE: the figures of an earlier run again (its results JSON), without running anything.
 if (args.from) {
   const text = readFileSync(args.from, 'utf8')
-  const saved = args.from.endsWith('.jsonl') ? { results: text.trim().split('\n').map((line) => JSON.parse(line)) } : JSON.parse(text)
+  const saved = args.from.endsWith('.jsonl')
+    ? {
+        results: text
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line)),
+      }
+    : JSON.parse(text)
   console.log(summarize(saved.results, { wallMs: saved.wallMs, total: saved.total }).join('\n'))
   process.exit(0)
 }
@@ -55,7 +62,10 @@ const options = {
 const root = documentRoot()
 let documents = listDocuments(root)
 if (args.only) documents = documents.filter(([name]) => args.only.some((only) => name.includes(only)))
-if (args.limit) documents = shuffle(documents, seed).slice(0, Number(args.limit)).sort((a, b) => (a[0] < b[0] ? -1 : 1))
+if (args.limit)
+  documents = shuffle(documents, seed)
+    .slice(0, Number(args.limit))
+    .sort((a, b) => (a[0] < b[0] ? -1 : 1))
 process.stderr.write(`corpus: ${documents.length} files from ${root}, ${args.jobs} at a time, seed ${seed}\n`)
 
 const workerFile = fileURLToPath(new URL('./corpus/worker.mjs', import.meta.url))
@@ -124,7 +134,10 @@ function run(worker, name, file) {
     }
     const onMessage = (message) => message.name === name && finish(message)
     const onExit = (code, signal) =>
-      finish({ outcome: 'died', message: `the process died (${signal ?? `exit ${code}`}) after ${Math.round(performance.now() - t0)} ms: ${lastLine(worker.lastWords)}` })
+      finish({
+        outcome: 'died',
+        message: `the process died (${signal ?? `exit ${code}`}) after ${Math.round(performance.now() - t0)} ms: ${lastLine(worker.lastWords)}`,
+      })
     const timer = setTimeout(() => finish({ outcome: 'timeout', message: `no result after ${timeoutMs / 1000} s` }), timeoutMs)
     worker.on('message', onMessage)
     worker.once('exit', onExit)
@@ -133,7 +146,13 @@ function run(worker, name, file) {
 }
 
 function lastLine(text) {
-  return text.trim().split('\n').filter((line) => line.trim()).slice(-2).join(' / ').slice(0, 300)
+  return text
+    .trim()
+    .split('\n')
+    .filter((line) => line.trim())
+    .slice(-2)
+    .join(' / ')
+    .slice(0, 300)
 }
 
 function shuffle(items, s) {

@@ -89,7 +89,10 @@ function resourcePaths(i) {
           200: {
             description: 'A page.',
             headers: { 'X-Total-Count': { schema: { type: 'integer' }, example: 1 } },
-            content: json({ type: 'object', properties: { items: { type: 'array', items: one }, next: { type: ['string', 'null'] } } }, { items: [example(i)], next: null }),
+            content: json(
+              { type: 'object', properties: { items: { type: 'array', items: one }, next: { type: ['string', 'null'] } } },
+              { items: [example(i)], next: null },
+            ),
           },
           ...errors(400, 401),
         },
@@ -141,7 +144,12 @@ export function generateSpec(operations = 500) {
         get: {
           operationId: 'getHealth',
           security: [],
-          responses: { 200: { description: 'Up.', content: { 'application/json': { schema: { type: 'object', properties: { status: { type: 'string' } } }, example: { status: 'ok' } } } } },
+          responses: {
+            200: {
+              description: 'Up.',
+              content: { 'application/json': { schema: { type: 'object', properties: { status: { type: 'string' } } }, example: { status: 'ok' } } },
+            },
+          },
         },
       },
     },

@@ -26,7 +26,10 @@ export function cachedGithubSpec() {
 export function fetchGithubSpec() {
   if (existsSync(file)) return file
   mkdirSync(SPEC_CACHE, { recursive: true })
-  const tarball = execFileSync('npm', ['pack', `@octokit/openapi@${GITHUB_SPEC_VERSION}`, '--silent'], { cwd: SPEC_CACHE, encoding: 'utf8' }).trim().split('\n').pop()
+  const tarball = execFileSync('npm', ['pack', `@octokit/openapi@${GITHUB_SPEC_VERSION}`, '--silent'], { cwd: SPEC_CACHE, encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .pop()
   const unpacked = path.join(SPEC_CACHE, `octokit-openapi-${GITHUB_SPEC_VERSION}`)
   mkdirSync(unpacked, { recursive: true })
   execFileSync('tar', ['xzf', tarball, '-C', unpacked, 'package/generated/api.github.com.json'], { cwd: SPEC_CACHE })
@@ -58,7 +61,9 @@ export function servableGithubSpec(spec, cli = 'dist/doorman.js') {
       }
       writeFileSync(copy, JSON.stringify(doc, null, 2))
     }
-    process.stderr.write(`doorman check refuses ${path.basename(spec)}: measuring ${path.basename(copy)} (the paths whose template repeats another's dropped)\n`)
+    process.stderr.write(
+      `doorman check refuses ${path.basename(spec)}: measuring ${path.basename(copy)} (the paths whose template repeats another's dropped)\n`,
+    )
     return copy
   }
 }

@@ -77,7 +77,9 @@ async function profileScenario(pattern) {
   mkdirSync(DIR, { recursive: true })
   // PROFILE_TARGET=bare profiles the ceiling instead, for comparison.
   const bare = process.env.PROFILE_TARGET === 'bare'
-  const server = bare ? ['bench/bare-server.mjs'] : [CLI, 'serve', scenario.spec, '--port', '0', '--log', 'silent', ...(scenario.config ? ['--config', scenario.config] : [])]
+  const server = bare
+    ? ['bench/bare-server.mjs']
+    : [CLI, 'serve', scenario.spec, '--port', '0', '--log', 'silent', ...(scenario.config ? ['--config', scenario.config] : [])]
   const args = ['--cpu-prof', `--cpu-prof-dir=${DIR}`, ...server]
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
   const [line] = await once(createInterface({ input: child.stdout }), 'line')
@@ -89,11 +91,18 @@ async function profileScenario(pattern) {
   }
   const options = { url, method: scenario.method, headers, body: scenario.body, connections: 10, duration: SECONDS }
   const result =
-    scenario.expectStatus === 413 ? await loadWithClose(options) : await new Promise((resolve, reject) => autocannon(options, (e, r) => (e ? reject(e) : resolve(r))))
+    scenario.expectStatus === 413
+      ? await loadWithClose(options)
+      : await new Promise((resolve, reject) => autocannon(options, (e, r) => (e ? reject(e) : resolve(r))))
   child.kill('SIGTERM')
   await once(child, 'exit')
-  const file = path.join(DIR, readdirSync(DIR).find((f) => f.endsWith('.cpuprofile')))
-  console.log(`${scenario.name}: ${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms, answers ${JSON.stringify(result.statusCodeStats)}\n`)
+  const file = path.join(
+    DIR,
+    readdirSync(DIR).find((f) => f.endsWith('.cpuprofile')),
+  )
+  console.log(
+    `${scenario.name}: ${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms, answers ${JSON.stringify(result.statusCodeStats)}\n`,
+  )
   console.log(summarize(file, Number(process.env.PROFILE_TOP ?? 30)))
 }
 

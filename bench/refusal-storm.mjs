@@ -22,7 +22,9 @@ const body = '{"sku":"A-1","quantity":1}'
 const storm = await autocannon({ url: `${url}/orders`, connections: 20, duration: seconds, method: 'POST', headers, body })
 let started = performance.now()
 const health = await fetch(`${url}/__doorman/health`)
-console.log(`storm: ${storm.requests.total} refusals in ${seconds} s (${storm.non2xx} non-2xx); health answered ${health.status} ${(performance.now() - started).toFixed(0)} ms after the load ended`)
+console.log(
+  `storm: ${storm.requests.total} refusals in ${seconds} s (${storm.non2xx} non-2xx); health answered ${health.status} ${(performance.now() - started).toFixed(0)} ms after the load ended`,
+)
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
 const post = () =>
@@ -42,12 +44,14 @@ const heapMiB = () => {
 for (let i = 0; i < 5000; i++) await post()
 const heaps = [heapMiB()]
 started = performance.now()
-for (let done = 0; done < oneConnection; ) {
+for (let done = 0; done < oneConnection;) {
   const batch = Math.min(50_000, oneConnection - done)
   for (let i = 0; i < batch; i++) await post()
   done += batch
   heaps.push(heapMiB())
 }
-console.log(`one connection: ${oneConnection} refusals in ${((performance.now() - started) / 1000).toFixed(1)} s; heap MiB after a GC, every 50k: ${heaps.join(' → ')}`)
+console.log(
+  `one connection: ${oneConnection} refusals in ${((performance.now() - started) / 1000).toFixed(1)} s; heap MiB after a GC, every 50k: ${heaps.join(' → ')}`,
+)
 agent.destroy()
 await mock.close()

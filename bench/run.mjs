@@ -62,7 +62,9 @@ function load(url, scenario, headers, duration = DURATION) {
 function checkStatuses(result, expected, who, scenario) {
   const wrong = Object.entries(result.statusCodeStats ?? {}).filter(([status]) => !expected(Number(status)))
   if (wrong.length > 0 || result.errors > 0 || result.timeouts > 0) {
-    throw new Error(`${scenario.name}: ${who} answered ${JSON.stringify(result.statusCodeStats)} (errors ${result.errors}, timeouts ${result.timeouts}); the scenario is broken`)
+    throw new Error(
+      `${scenario.name}: ${who} answered ${JSON.stringify(result.statusCodeStats)} (errors ${result.errors}, timeouts ${result.timeouts}); the scenario is broken`,
+    )
   }
 }
 
@@ -83,15 +85,21 @@ function captureAnswer(url, scenario, headers) {
   const agent = new http.Agent({ keepAlive: true })
   return new Promise((resolve, reject) => {
     const body = scenario.body === undefined ? undefined : Buffer.from(scenario.body)
-    const request = http.request(url, { method: scenario.method, agent, headers: { ...headers, ...(body ? { 'content-length': body.length } : {}) } }, (response) => {
-      const chunks = []
-      response.on('data', (chunk) => chunks.push(chunk))
-      response.on('end', () => {
-        agent.destroy()
-        const kept = Object.entries(response.headers).filter(([name]) => !OWN_HEADERS.has(name) && (name !== 'connection' || response.headers.connection === 'close'))
-        resolve({ status: response.statusCode, headers: Object.fromEntries(kept), body: Buffer.concat(chunks).toString('utf8') })
-      })
-    })
+    const request = http.request(
+      url,
+      { method: scenario.method, agent, headers: { ...headers, ...(body ? { 'content-length': body.length } : {}) } },
+      (response) => {
+        const chunks = []
+        response.on('data', (chunk) => chunks.push(chunk))
+        response.on('end', () => {
+          agent.destroy()
+          const kept = Object.entries(response.headers).filter(
+            ([name]) => !OWN_HEADERS.has(name) && (name !== 'connection' || response.headers.connection === 'close'),
+          )
+          resolve({ status: response.statusCode, headers: Object.fromEntries(kept), body: Buffer.concat(chunks).toString('utf8') })
+        })
+      },
+    )
     request.on('error', reject)
     request.end(body)
   })
@@ -105,7 +113,10 @@ async function cannedOnBare(bareUrl, key, answer) {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 function machine() {
-  return `${os.availableParallelism()} CPUs (${os.cpus()[0]?.model.trim()}), node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`
+  return `${os.availableParallelism()} CPUs (${os.cpus()[0]?.model.trim()}), node ${process.version}, load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`
 }
 
 async function runLoad() {
@@ -119,7 +130,8 @@ async function runLoad() {
     const doorman = await startProcess(args)
     const headers = { ...scenario.headers }
     if (scenario.auth) {
-      if (!tokens.has(scenario.config)) tokens.set(scenario.config, await signToken(TOKEN_CLAIMS, { config: path.join(root, scenario.config), expiresIn: '4h' }))
+      if (!tokens.has(scenario.config))
+        tokens.set(scenario.config, await signToken(TOKEN_CLAIMS, { config: path.join(root, scenario.config), expiresIn: '4h' }))
       headers.authorization = `Bearer ${tokens.get(scenario.config)}`
     }
     const servers = { doorman: doorman.url + scenario.path, bare: `${bare.url}/canned/${index}` }
@@ -171,7 +183,9 @@ function formatLoad(rows, before, after) {
   for (const r of rows) {
     const ratio = `${r.ratio.toFixed(2)}${r.ratio >= r.target ? '' : ' (below)'}`
     const p99 = `${r.p99}${r.p99 < P99_TARGET_MS ? '' : ' (over 10)'}`
-    out.push(`| ${r.scenario} | ${r.doorman} | ${r.bare} | ${ratio} | >= ${r.target.toFixed(2)} | ${r.p50} | ${p99} | ${r.bareP99} | ${Math.round(r.cpuUs)} / ${Math.round(r.bareCpuUs)} |`)
+    out.push(
+      `| ${r.scenario} | ${r.doorman} | ${r.bare} | ${ratio} | >= ${r.target.toFixed(2)} | ${r.p50} | ${p99} | ${r.bareP99} | ${Math.round(r.cpuUs)} / ${Math.round(r.bareCpuUs)} |`,
+    )
   }
   out.push('', 'server CPU µs/req: user + system CPU of the server process per answer (/proc/<pid>/stat), what each answer costs whatever else runs.')
   const below = rows.filter((r) => r.ratio < r.target).map((r) => r.scenario)

@@ -102,7 +102,9 @@ export async function runSoak() {
 }
 
 export function formatSoak(r) {
-  const statuses = Object.entries(r.statuses).map(([status, { count }]) => `${status}: ${count}`).join(', ')
+  const statuses = Object.entries(r.statuses)
+    .map(([status, { count }]) => `${status}: ${count}`)
+    .join(', ')
   return [
     `soak: ${r.seconds} s of sustained load after a ${r.warmRequests}-request warm-up filled the journal (${r.journal.size} of ${r.journal.capacity} entries at the end)`,
     `${r.requests} requests (${Math.round(r.rps)}/s; ${statuses}; ${r.errors} errors or timeouts)`,

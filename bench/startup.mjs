@@ -130,7 +130,14 @@ export async function runStartup(runs = RUNS, { fetchGithub = false } = {}) {
   const skipped = []
   const github = fetchGithub ? fetchGithubSpec() : cachedGithubSpec()
   if (github) {
-    cases.push({ name: "GitHub's REST API (13 MB, GET /zen)", spec: servableGithubSpec(github, CLIS[0]), path: '/zen', target: 1000, rssTargetMiB: 150, settle: true })
+    cases.push({
+      name: "GitHub's REST API (13 MB, GET /zen)",
+      spec: servableGithubSpec(github, CLIS[0]),
+      path: '/zen',
+      target: 1000,
+      rssTargetMiB: 150,
+      settle: true,
+    })
   } else {
     skipped.push("GitHub's REST API: skipped, not in the cache (node bench/startup.mjs --fetch-github fetches it with npm pack)")
   }

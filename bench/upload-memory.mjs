@@ -71,7 +71,10 @@ function drainedOrClosed(socket) {
 }
 
 export async function runUploadMemory() {
-  const child = spawn(process.execPath, [CLI, 'serve', 'fixtures/specs/rules.yaml', '--port', '0', '--log', 'silent'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [CLI, 'serve', 'fixtures/specs/rules.yaml', '--port', '0', '--log', 'silent'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   const [line] = await once(createInterface({ input: child.stdout }), 'line')
   const port = Number(/:(\d+)\s*$/.exec(line)[1])
   const small = 'POST /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n'
@@ -80,10 +83,20 @@ export async function runUploadMemory() {
   let highest = before
   const sampler = setInterval(() => (highest = Math.max(highest, rssOf(child.pid))), 20)
   const started = performance.now()
-  const { status: byLength, sent: lengthSent } = await upload(port, `POST /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${GiB}\r\n\r\n`, GiB, false)
+  const { status: byLength, sent: lengthSent } = await upload(
+    port,
+    `POST /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${GiB}\r\n\r\n`,
+    GiB,
+    false,
+  )
   const lengthMs = performance.now() - started
   const chunkedStarted = performance.now()
-  const { status: chunked, sent: chunkedSent } = await upload(port, 'POST /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n', GiB, true)
+  const { status: chunked, sent: chunkedSent } = await upload(
+    port,
+    'POST /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n',
+    GiB,
+    true,
+  )
   const chunkedMs = performance.now() - chunkedStarted
   clearInterval(sampler)
   highest = Math.max(highest, rssOf(child.pid))

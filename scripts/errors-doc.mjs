@@ -7,9 +7,7 @@ const file = new URL('../docs/errors.md', import.meta.url)
 const doc = readFileSync(file, 'utf8')
 const begin = '<!-- catalog:begin -->'
 const end = '<!-- catalog:end -->'
-const rows = Object.entries(CATALOG).map(
-  ([code, e]) => `| \`${code}\` | ${e.status} | ${e.step} | ${e.meaning} | ${e.fix} |`,
-)
+const rows = Object.entries(CATALOG).map(([code, e]) => `| \`${code}\` | ${e.status} | ${e.step} | ${e.meaning} | ${e.fix} |`)
 const table = ['| code | status | step | when it happens | how to fix the request |', '| --- | --- | --- | --- | --- |', ...rows].join('\n')
 const start = doc.indexOf(begin)
 const stop = doc.indexOf(end)

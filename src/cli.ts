@@ -130,7 +130,8 @@ async function serve(args: string[]): Promise<number> {
     // --strict fails on any note: every schema must have been compiled to know them all.
     compileFirst: values.strict,
     // --tls-modes and --tls-dir imply --tls: the mode listeners' certificates come from the same CA.
-    tls: values.tls || values['tls-modes'] !== undefined || values['tls-dir'] !== undefined ? { modes: values['tls-modes'], dir: values['tls-dir'] } : undefined,
+    tls:
+      values.tls || values['tls-modes'] !== undefined || values['tls-dir'] !== undefined ? { modes: values['tls-modes'], dir: values['tls-dir'] } : undefined,
   })
   // Notes go to stderr: stdout's first line is the ready line.
   printNotes(server.startupNotes, values.verbose)
@@ -178,9 +179,7 @@ async function tlsCommand(args: string[]): Promise<number> {
     return 0
   }
   if (sub === 'client-cert') {
-    const { values } = parse(() =>
-      parseArgs({ args: rest, options: { 'tls-dir': { type: 'string' }, cn: { type: 'string' }, out: { type: 'string' } } }),
-    )
+    const { values } = parse(() => parseArgs({ args: rest, options: { 'tls-dir': { type: 'string' }, cn: { type: 'string' }, out: { type: 'string' } } }))
     const minted = await mintClientCertificate({ dir: values['tls-dir'], commonName: values.cn, out: values.out })
     process.stdout.write(`${minted.certFile}\n${minted.keyFile}\n`)
     process.stderr.write(`doorman: use them with: curl --cert ${minted.certFile} --key ${minted.keyFile}, or requests' cert=(crt, key)\n`)

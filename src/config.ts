@@ -78,7 +78,15 @@ export interface DoormanConfig {
 }
 
 export interface ResolvedConfig {
-  limits: { bodySizeBytes: number; requireContentLength: boolean; bodyIdleTimeoutMs: number; lingerMs: number; jsonDepth: number; connections: number; heldRequests: number }
+  limits: {
+    bodySizeBytes: number
+    requireContentLength: boolean
+    bodyIdleTimeoutMs: number
+    lingerMs: number
+    jsonDepth: number
+    connections: number
+    heldRequests: number
+  }
   server: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number }
   admin: { token: string | undefined; allowedHosts: string[] }
   validation: { bodyStatus: number; parameterStatus: number; rejectUnknownProperties: boolean }
@@ -238,7 +246,10 @@ function resolveServer(server: DoormanConfig['server'], file: string): ResolvedC
   const headersTimeoutMs = server?.headersTimeoutMs ?? Math.min(10_000, server?.requestTimeoutMs ?? Infinity)
   const requestTimeoutMs = server?.requestTimeoutMs ?? Math.max(120_000, headersTimeoutMs)
   if (headersTimeoutMs > requestTimeoutMs) {
-    throw new SetupError(`/server/headersTimeoutMs: ${headersTimeoutMs} must not exceed server.requestTimeoutMs (${requestTimeoutMs}): the headers are part of the request`, { file })
+    throw new SetupError(
+      `/server/headersTimeoutMs: ${headersTimeoutMs} must not exceed server.requestTimeoutMs (${requestTimeoutMs}): the headers are part of the request`,
+      { file },
+    )
   }
   return { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs: server?.keepAliveTimeoutMs ?? 5000 }
 }

@@ -96,10 +96,7 @@ export interface Tokens {
  * `doorman token`: signs a token that a mock started with this config
  * accepts, without starting one. Throws SetupError when the config cannot sign.
  */
-export async function signToken(
-  claims: TokenClaims = {},
-  options: TokenSignOptions & { config?: DoormanConfig | string } = {},
-): Promise<string> {
+export async function signToken(claims: TokenClaims = {}, options: TokenSignOptions & { config?: DoormanConfig | string } = {}): Promise<string> {
   const config = typeof options.config === 'string' ? await loadConfigFile(options.config) : resolveConfig(options.config)
   return new TokenMinter(config.auth).sign(claims, options)
 }
@@ -129,7 +126,12 @@ export async function inspectSpec(options: CheckOptions): Promise<CheckResult> {
   // Every validator, so that a schema ajv cannot compile is listed with the other notes.
   compileAllRules(state.rules, (note) => state.notes.push(note))
   const notes = [...state.notes]
-  const listed = notes.length ? `${summarizeNotes(notes)}\n` + groupNotes(notes, { verbose: options.verbose }).map((line) => `note: ${line}\n`).join('') : ''
+  const listed = notes.length
+    ? `${summarizeNotes(notes)}\n` +
+      groupNotes(notes, { verbose: options.verbose })
+        .map((line) => `note: ${line}\n`)
+        .join('')
+    : ''
   return { report: describeMock(state) + listed, notes, documentNotes: documentNotes(notes) }
 }
 
@@ -176,10 +178,12 @@ export async function startServer(options: ServerOptions): Promise<DoormanServer
   const { app, journal, reset, state, faults } = built
   const host = options.host ?? '127.0.0.1'
   await app.listen({ port: options.port ?? 0, host })
-  const tls = built.tls && (await built.tls.listenModes(host).catch(async (error: unknown) => {
-    await built.close()
-    throw error
-  }))
+  const tls =
+    built.tls &&
+    (await built.tls.listenModes(host).catch(async (error: unknown) => {
+      await built.close()
+      throw error
+    }))
   const port = (app.server.address() as AddressInfo).port
   const shownHost = host.includes(':') ? `[${host}]` : host
   const configFile = typeof options.config === 'string' ? options.config : undefined

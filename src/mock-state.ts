@@ -63,8 +63,7 @@ export type RouteFinder = (url: string, method?: HttpMethod) => RouteLookup
  * a reload that fails leaves the running mock as it was.
  */
 export async function loadMockState(sources: MockSources): Promise<MockState> {
-  const config: ResolvedConfig =
-    typeof sources.config === 'string' ? await loadConfigFile(sources.config) : resolveConfig(sources.config)
+  const config: ResolvedConfig = typeof sources.config === 'string' ? await loadConfigFile(sources.config) : resolveConfig(sources.config)
   if (sources.cors !== undefined) config.cors = resolveCors(sources.cors, undefined)
   const spec = await loadSpec(sources.spec)
   const table = compileRouteTable(spec)
@@ -94,7 +93,9 @@ export function compileRouter(table: RouteTable): RouteFinder {
   const router = new PathRouter<PathRoute>()
   // Distinct shapes by construction (the table merges equal ones), so nothing is ever refused here.
   for (const route of table.routes) router.add(route.segments, route)
-  const accepts = new Map(HTTP_METHODS.map((method) => [method, (route: PathRoute) => route.operations.has(method) || (method === 'HEAD' && route.operations.has('GET'))]))
+  const accepts = new Map(
+    HTTP_METHODS.map((method) => [method, (route: PathRoute) => route.operations.has(method) || (method === 'HEAD' && route.operations.has('GET'))]),
+  )
   return (url, method) => {
     const q = url.indexOf('?')
     const found = router.find(q === -1 ? url : url.slice(0, q), method && accepts.get(method))

@@ -128,7 +128,11 @@ function refuseTunnel(socket: Socket, lingerMs: number, connections: Connections
  * For errors Node reports before there is a request to answer: written straight to the socket. `scheme` is
  * that of the listener, for the problem's `type` link (a plain-HTTP request to an HTTPS one says https).
  */
-export function rawProblemResponse(problem: Problem, socket: Socket, scheme = (socket as Socket & { encrypted?: boolean }).encrypted ? 'https' : 'http'): string {
+export function rawProblemResponse(
+  problem: Problem,
+  socket: Socket,
+  scheme = (socket as Socket & { encrypted?: boolean }).encrypted ? 'https' : 'http',
+): string {
   const host = socket.localAddress?.includes(':') ? `[${socket.localAddress}]` : socket.localAddress
   const body = JSON.stringify(problem.toJSON(`${scheme}://${host}:${socket.localPort}`, '/', '-'))
   return (

@@ -53,11 +53,17 @@ t.test('the admin API', async (t) => {
 
   t.test('GET journal refuses a filter that could only match nothing by mistake', async (t) => {
     const cases: Array<[string, RegExp]> = [
-      ['stauts=201', /^unknown query parameter 'stauts'; did you mean 'status'\? Known: operation, method, path, code, step, status, since, limit, count, timeoutMs\.$/],
+      [
+        'stauts=201',
+        /^unknown query parameter 'stauts'; did you mean 'status'\? Known: operation, method, path, code, step, status, since, limit, count, timeoutMs\.$/,
+      ],
       ['status=2OO', /^status must be a whole number from 100 to 599, got '2OO'\.$/],
       ['status=99', /^status must be a whole number from 100 to 599, got '99'\.$/],
       ['code=BODY_INVALD', /^code must be a problem code from docs\/errors\.md, got 'BODY_INVALD'; did you mean 'BODY_INVALID'\?$/],
-      ['step=validation', /^step must be one of tls, route, fault, auth, content-type, body-size, parse, schema, respond, transport, admin, internal, got 'validation'\.$/],
+      [
+        'step=validation',
+        /^step must be one of tls, route, fault, auth, content-type, body-size, parse, schema, respond, transport, admin, internal, got 'validation'\.$/,
+      ],
       ['since=yesterday', /^since must be an ISO 8601 time .* or epoch milliseconds, got 'yesterday'\.$/],
       ['limit=-1', /^limit must be a whole number of at least 0, got '-1'\.$/],
       ['method=GET%20/health', /^method must be an HTTP method such as GET or POST, got 'GET \/health'\.$/],
@@ -76,7 +82,10 @@ t.test('the admin API', async (t) => {
     }
     const har = await fetchJson(`${admin}/journal.har?count=2`)
     t.equal(har.status, 400, 'journal.har does not wait')
-    t.match(har.body.detail, /^unknown query parameter 'count' \(count waits for requests: use GET \/__doorman\/journal\) Known: operation, method, path, code, step, status, since, limit\.$/)
+    t.match(
+      har.body.detail,
+      /^unknown query parameter 'count' \(count waits for requests: use GET \/__doorman\/journal\) Known: operation, method, path, code, step, status, since, limit\.$/,
+    )
     const epoch = await fetchJson(`${admin}/journal?since=${Date.now() + 60_000}`)
     t.same([epoch.status, epoch.body.entries], [200, []], 'since also takes epoch milliseconds')
   })
@@ -154,5 +163,9 @@ t.test('close() does not sit out a pending GET journal?count= wait', async (t) =
   const ms = performance.now() - started
   t.ok(ms < 5000, `close() took ${Math.round(ms)} ms, not the wait's 30 s`)
   t.equal(mock.journal.waiting, 0, 'the wait is gone: no timer of it keeps the process alive for 30 s')
-  t.match(await waiting, { status: 200, body: { complete: false, detail: /^Waited \d+ ms for 1 request\(s\) matching operation=createOrder; 0 arrived\. The mock is closing\.$/ } }, 'it answers with what arrived')
+  t.match(
+    await waiting,
+    { status: 200, body: { complete: false, detail: /^Waited \d+ ms for 1 request\(s\) matching operation=createOrder; 0 arrived\. The mock is closing\.$/ } },
+    'it answers with what arrived',
+  )
 })

@@ -48,7 +48,10 @@ export function documentedRows(markdown: string): Array<{ key: string; cells: st
     }
     const cell = /^\|\s*`([^`]+)`\s*\|/.exec(line)
     if (inKeyTable && cell) {
-      const cells = line.split(/(?<!\\)\|/).slice(1, -1).map((text) => text.trim())
+      const cells = line
+        .split(/(?<!\\)\|/)
+        .slice(1, -1)
+        .map((text) => text.trim())
       rows.push({ key: cell[1]!.replace(/<[^>]+>/g, '*'), cells })
     }
   }
@@ -67,7 +70,10 @@ t.test('the walker sees the schema as docs/config.md presents it', async (t) => 
   t.ok(inSchema.has('faults[].retryAfter'), 'fields of the list form')
   t.ok(inSchema.has('faults.preferHeader'), 'keys of the object form')
   t.notOk(inSchema.has('faults.plans[].kind'), 'the plan is documented once, under faults[]')
-  t.notOk([...inSchema].some((key) => key.includes('.min') || key.includes('.median')), 'the forms of a delay are not keys')
+  t.notOk(
+    [...inSchema].some((key) => key.includes('.min') || key.includes('.median')),
+    'the forms of a delay are not keys',
+  )
   t.ok(inDoc.length > 40, `the doc's key tables were found (${inDoc.length} rows)`)
 })
 
@@ -95,5 +101,9 @@ t.test('the complete example at the top of docs/config.md is a valid config', as
   const example = /```yaml\n([\s\S]*?)```/.exec(doc)![1]!
   const config = parse(example)
   t.doesNotThrow(() => resolveConfig(config), 'it passes the schema and the checks after it')
-  t.same(Object.keys(CONFIG_SCHEMA.properties).filter((key) => !(key in config)), [], 'every section appears in it')
+  t.same(
+    Object.keys(CONFIG_SCHEMA.properties).filter((key) => !(key in config)),
+    [],
+    'every section appears in it',
+  )
 })

@@ -72,11 +72,7 @@ t.test('a wrong type names the key path', async (t) => {
 t.test('a bad size says what a size looks like', async (t) => {
   for (const bodySize of ['12 parsecs', -5, true, 'mb', '1 kilobyte']) {
     const error = configError(() => resolveConfig({ limits: { bodySize } }))
-    t.equal(
-      error.message,
-      "<config>: /limits/bodySize: must be a size: a number of bytes or a string like '512kb' or '1mb'",
-      JSON.stringify(bodySize),
-    )
+    t.equal(error.message, "<config>: /limits/bodySize: must be a size: a number of bytes or a string like '512kb' or '1mb'", JSON.stringify(bodySize))
   }
 })
 

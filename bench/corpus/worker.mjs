@@ -103,6 +103,10 @@ function safe(fn) {
 
 function describe(error) {
   if (!(error instanceof Error)) return String(error)
-  const frame = error.stack?.split('\n').find((line) => line.trim().startsWith('at '))?.trim() ?? ''
+  const frame =
+    error.stack
+      ?.split('\n')
+      .find((line) => line.trim().startsWith('at '))
+      ?.trim() ?? ''
   return `${error.name}: ${error.message.split('\n')[0]} ${frame}`.trim()
 }

@@ -51,7 +51,10 @@ describe('the orders client against doorman', () => {
     await assert.rejects(createOrder({ customerId: 'c-123', items: [] }, client), (error) => {
       assert.equal(error.status, 422)
       assert.equal(error.code, codes.BODY_INVALID)
-      assert.deepEqual(error.problem.errors.map((e) => `${e.pointer} ${e.keyword}`), ['/items minItems'])
+      assert.deepEqual(
+        error.problem.errors.map((e) => `${e.pointer} ${e.keyword}`),
+        ['/items minItems'],
+      )
       return true
     })
   })
@@ -60,7 +63,10 @@ describe('the orders client against doorman', () => {
     mock.faults.add({ operation: 'createOrder', kind: 'status', status: 503, retryAfter: 1, times: 1 })
     await createOrder(order, client)
     const attempts = mock.journal.entries({ operation: 'createOrder' })
-    assert.deepEqual(attempts.map((a) => a.status), [503, 201])
+    assert.deepEqual(
+      attempts.map((a) => a.status),
+      [503, 201],
+    )
     const report = mock.report().operations.find((op) => op.operation === 'createOrder')
     assert.equal(report.retryAfter.verdict, 'honoured', report.retryAfter.explain)
     assert.equal(report.idempotency.verdict, 'ok', report.idempotency.explain)

@@ -48,11 +48,7 @@ t.test('an invalid order lists every schema error with its JSON pointer', async 
   const error = (await createOrder({ customerId: 'bob', items: [{ sku: 'abc', qty: 0 }] }, client).catch((e: unknown) => e)) as OrdersApiError
   t.equal(error.status, 422)
   t.equal(error.code, codes.BODY_INVALID)
-  t.same(error.problem?.errors?.map((e) => `${e.pointer} ${e.keyword}`).sort(), [
-    '/customerId pattern',
-    '/items/0/qty minimum',
-    '/items/0/sku pattern',
-  ])
+  t.same(error.problem?.errors?.map((e) => `${e.pointer} ${e.keyword}`).sort(), ['/customerId pattern', '/items/0/qty minimum', '/items/0/sku pattern'])
 })
 
 t.test('a token without the orders:write scope gets 403', async (t) => {
@@ -68,7 +64,10 @@ t.test('retries once after a 503, waiting as long as Retry-After says', async (t
   t.match(created, { id: /^o-\d+$/ })
 
   const attempts = mock.journal.entries({ operation: 'createOrder' })
-  t.same(attempts.map((a) => a.status), [503, 201])
+  t.same(
+    attempts.map((a) => a.status),
+    [503, 201],
+  )
   t.equal(attempts[0]!.headers['idempotency-key'], attempts[1]!.headers['idempotency-key'], 'the retry reuses the key')
 
   // doorman's verdict on the client: it waited, and it retried the POST safely.

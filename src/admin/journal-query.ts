@@ -35,7 +35,8 @@ export function parseJournalQuery(raw: unknown, { wait, capacity }: { wait: bool
       const waitOnly = !wait && (WAIT as readonly string[]).includes(key) ? ` (${key} waits for requests: use GET /__doorman/journal)` : ''
       invalid(`unknown query parameter '${key}'${waitOnly}${guess && !waitOnly ? `; did you mean '${guess}'?` : ''} Known: ${known.join(', ')}.`)
     }
-    if (typeof value !== 'string') invalid(`the query parameter '${key}' is given ${Array.isArray(value) ? `${value.length} times` : 'without a value'}; give it once.`)
+    if (typeof value !== 'string')
+      invalid(`the query parameter '${key}' is given ${Array.isArray(value) ? `${value.length} times` : 'without a value'}; give it once.`)
     switch (key) {
       case 'operation':
       case 'path':
@@ -73,14 +74,16 @@ export function parseJournalQuery(raw: unknown, { wait, capacity }: { wait: bool
       case 'count':
         out.count = integer(key, value, 1, Number.MAX_SAFE_INTEGER)
         // The ring keeps only the newest `capacity` entries: more can never be there at once.
-        if (out.count > capacity) invalid(`count ${out.count} can never be reached: the journal keeps the newest ${capacity} entries (journal.size in the config).`)
+        if (out.count > capacity)
+          invalid(`count ${out.count} can never be reached: the journal keeps the newest ${capacity} entries (journal.size in the config).`)
         break
       case 'timeoutMs':
         out.timeoutMs = integer(key, value, 0, MAX_WAIT_MS)
         break
     }
   }
-  if (query.timeoutMs !== undefined && out.count === undefined) invalid('timeoutMs says how long to wait for count entries: give count too (GET /__doorman/journal?count=3&timeoutMs=2000).')
+  if (query.timeoutMs !== undefined && out.count === undefined)
+    invalid('timeoutMs says how long to wait for count entries: give count too (GET /__doorman/journal?count=3&timeoutMs=2000).')
   return out
 }
 
@@ -95,4 +98,3 @@ function integer(key: string, value: string, min: number, max: number): number {
 function invalid(detail: string): never {
   throw new ProblemError(new Problem('ADMIN_QUERY_INVALID', { detail }))
 }
-

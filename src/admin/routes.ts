@@ -78,7 +78,11 @@ export function registerAdminRoutes(app: FastifyInstance, { journal, state, faul
       const entries = select(journal, query)
       const waited = Math.round(performance.now() - started)
       const why = closing.signal.aborted ? ' The mock is closing.' : ''
-      return { entries, complete: false, detail: `Waited ${waited} ms for ${query.count} request(s)${describeFilter(query.filter)}; ${entries.length} arrived.${why}` }
+      return {
+        entries,
+        complete: false,
+        detail: `Waited ${waited} ms for ${query.count} request(s)${describeFilter(query.filter)}; ${entries.length} arrived.${why}`,
+      }
     } finally {
       closing.signal.removeEventListener('abort', stopWaiting)
     }

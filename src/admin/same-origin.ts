@@ -111,7 +111,15 @@ export function hostName(header: string): string | undefined {
 function hostAllowed(name: string, localAddress: string | undefined, boundHost: string | undefined, allowedHosts: readonly string[]): boolean {
   if (name === 'localhost' || name.endsWith('.localhost') || isLoopbackAddress(name)) return true
   if (localAddress !== undefined && sameAddress(name, localAddress)) return true
-  if (boundHost !== undefined && name === boundHost.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '')) return true
+  if (
+    boundHost !== undefined &&
+    name ===
+      boundHost
+        .toLowerCase()
+        .replace(/^\[(.*)\]$/, '$1')
+        .replace(/\.$/, '')
+  )
+    return true
   return allowedHosts.some((allowed) => (allowed.startsWith('.') ? name === allowed.slice(1) || name.endsWith(allowed) : name === allowed))
 }
 

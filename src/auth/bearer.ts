@@ -54,7 +54,9 @@ function readBearerToken(scheme: BearerScheme, creds: Credentials): string | Aut
   if (!B64TOKEN.test(token)) {
     const at = token.search(/[^A-Za-z0-9\-._~+/=]|=[^=]/)
     const char = token[at] === '=' ? `'=' before the end` : /\s/.test(token[at]!) ? 'a space' : `a ${shown(token[at])} character`
-    return malformed(`The token holds ${char} at position ${at + 1}; a bearer token is letters, digits and - . _ ~ + / with = only at the end (RFC 6750 section 2.1)`)
+    return malformed(
+      `The token holds ${char} at position ${at + 1}; a bearer token is letters, digits and - . _ ~ + / with = only at the end (RFC 6750 section 2.1)`,
+    )
   }
   return token
 }
@@ -176,7 +178,10 @@ export class BearerVerifier {
     if (!('material' in key)) return { ok: false, failure: key }
     const verify = this.#verifiers.get(key)
     if (!verify || !key.algorithms.includes(header.alg as never)) {
-      return fail('TOKEN_ALGORITHM_REJECTED', `The token is signed with ${shown(header.alg)}, which ${key.label} cannot check (it takes ${key.algorithms.join(', ') || 'none of the pinned algorithms'})`)
+      return fail(
+        'TOKEN_ALGORITHM_REJECTED',
+        `The token is signed with ${shown(header.alg)}, which ${key.label} cannot check (it takes ${key.algorithms.join(', ') || 'none of the pinned algorithms'})`,
+      )
     }
     try {
       return { ok: true, claims: verify(token) }
@@ -195,7 +200,13 @@ export class BearerVerifier {
       if (keys.length === 1) return keys[0]!
       return failure('TOKEN_KEY_UNKNOWN', `The token has no kid header, and the JWKS holds ${keys.length} keys (${kids.join(', ')})`)
     }
-    return keys.find((k) => k.kid === header.kid) ?? failure('TOKEN_KEY_UNKNOWN', `The token kid ${shown(header.kid)} names no key in the JWKS (kids: ${kids.join(', ')})`, { expected: kids, received: header.kid })
+    return (
+      keys.find((k) => k.kid === header.kid) ??
+      failure('TOKEN_KEY_UNKNOWN', `The token kid ${shown(header.kid)} names no key in the JWKS (kids: ${kids.join(', ')})`, {
+        expected: kids,
+        received: header.kid,
+      })
+    )
   }
 }
 
@@ -220,7 +231,10 @@ function checkDateClaims(payload: Claims): TokenCheck | undefined {
     if (value === undefined) continue
     if (typeof value !== 'number') return fail('TOKEN_INVALID', `The token ${claim} claim must be a number of seconds, not ${shown(value)}`)
     if (!Number.isFinite(value) || Math.abs(value) > MAX_NUMERIC_DATE) {
-      return fail('TOKEN_INVALID', `The token ${claim} claim ${value} is not a date: a NumericDate counts seconds since 1970 and must lie within ±${MAX_NUMERIC_DATE} (the year 275760)`)
+      return fail(
+        'TOKEN_INVALID',
+        `The token ${claim} claim ${value} is not a date: a NumericDate counts seconds since 1970 and must lie within ±${MAX_NUMERIC_DATE} (the year 275760)`,
+      )
     }
   }
   return undefined

@@ -27,9 +27,7 @@ export function quotable(text: string, max = 200): string {
 }
 
 export function renderChallenge(realm: string, challenge: Challenge): string {
-  const params = [['realm', realm], ...challenge.params]
-    .filter(([, value]) => value !== undefined)
-    .map(([name, value]) => `${name}="${quotable(value!)}"`)
+  const params = [['realm', realm], ...challenge.params].filter(([, value]) => value !== undefined).map(([name, value]) => `${name}="${quotable(value!)}"`)
   return `${challenge.scheme} ${params.join(', ')}`
 }
 

@@ -143,9 +143,10 @@ function resolveJwt(jwt: JwtInput, where: { file: string | undefined; baseDir: s
 
   const sources = (['secret', 'publicKey', 'jwks'] as const).filter((key) => jwt[key] !== undefined)
   if (sources.length !== 1) {
-    throw fail('', sources.length === 0
-      ? 'needs one of secret (HS*), publicKey (a PEM file) or jwks (a JWKS file)'
-      : `has both ${sources.join(' and ')}; keep one of them`)
+    throw fail(
+      '',
+      sources.length === 0 ? 'needs one of secret (HS*), publicKey (a PEM file) or jwks (a JWKS file)' : `has both ${sources.join(' and ')}; keep one of them`,
+    )
   }
   const source = sources[0]!
   if (source === 'secret' && jwt.privateKey !== undefined) {

@@ -71,7 +71,11 @@ function claimValue(ctx: JwtErrorContext): TokenFailure {
   const claim = claimIn(ctx.message)
   if (claim === 'iss') return issuerMismatch(ctx)
   if (claim === 'aud') return audienceMismatch(ctx)
-  return { code: 'TOKEN_INVALID', description: `The token ${claim ? `${claim} claim` : 'claims'} cannot be used: ${ctx.message.replace(/\.$/, '')}`, hint: FRESH }
+  return {
+    code: 'TOKEN_INVALID',
+    description: `The token ${claim ? `${claim} claim` : 'claims'} cannot be used: ${ctx.message.replace(/\.$/, '')}`,
+    hint: FRESH,
+  }
 }
 
 function missingClaim(ctx: JwtErrorContext): TokenFailure {
@@ -87,11 +91,13 @@ function missingClaim(ctx: JwtErrorContext): TokenFailure {
   }
 }
 
-const invalid = (what: string): Translate => (ctx) => ({
-  code: 'TOKEN_INVALID',
-  description: `The token ${what}: ${ctx.message.replace(/\.$/, '')}`,
-  hint: FRESH,
-})
+const invalid =
+  (what: string): Translate =>
+  (ctx) => ({
+    code: 'TOKEN_INVALID',
+    description: `The token ${what}: ${ctx.message.replace(/\.$/, '')}`,
+    hint: FRESH,
+  })
 
 /**
  * fast-jwt's error codes → doorman's, in one table. Every TokenError ends up

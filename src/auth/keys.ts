@@ -4,13 +4,7 @@ import path from 'node:path'
 import { SetupError } from '../setup-error.js'
 
 /** Every algorithm doorman verifies or signs with. `none` is deliberately absent: it never passes. */
-export const JWT_ALGORITHMS = [
-  'HS256', 'HS384', 'HS512',
-  'RS256', 'RS384', 'RS512',
-  'PS256', 'PS384', 'PS512',
-  'ES256', 'ES384', 'ES512',
-  'EdDSA',
-] as const
+export const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number]
 
 export const SECRET_ALGORITHMS: readonly JwtAlgorithm[] = ['HS256', 'HS384', 'HS512']
@@ -143,7 +137,5 @@ export function isPairOf(privateKey: KeyObject, publicKey: KeyObject): boolean {
 }
 
 export function pem(key: KeyObject): string {
-  return key.type === 'private'
-    ? (key.export({ type: 'pkcs8', format: 'pem' }) as string)
-    : (key.export({ type: 'spki', format: 'pem' }) as string)
+  return key.type === 'private' ? (key.export({ type: 'pkcs8', format: 'pem' }) as string) : (key.export({ type: 'spki', format: 'pem' }) as string)
 }

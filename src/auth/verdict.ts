@@ -45,6 +45,6 @@ export function furthest(a: AuthFailure | undefined, b: AuthFailure | undefined)
 
 /** Shown in messages: how long-lived values from the token appear (never the token itself). */
 export function shown(value: unknown, max = 60): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value)
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))
   return `'${text.length > max ? `${text.slice(0, max - 3)}...` : text}'`
 }

@@ -42,7 +42,10 @@ export function planBody(doc: object, op: Operation, rules: OperationRules): Bod
   let breaks: Break[] | undefined
   if (check && media.schema !== undefined && kind !== 'multipart' && kind !== 'binary') {
     const found = new Map<string, Break>()
-    const others = [...Object.keys(media.examples ?? {}).map((name) => chooseExample(doc, media, name)), chooseExample(doc, { ...media, examples: undefined }, undefined)]
+    const others = [
+      ...Object.keys(media.examples ?? {}).map((name) => chooseExample(doc, media, name)),
+      chooseExample(doc, { ...media, examples: undefined }, undefined),
+    ]
     for (const other of [value, ...others.map((c) => (c.found ? c.value : undefined))]) {
       if (other === undefined || check(parseBack(kind, serialize(other))) !== undefined) continue
       const refuses = (candidate: unknown, keyword: string) => errorsInclude(check(parseBack(kind, serialize(candidate))), keyword)
@@ -119,7 +122,9 @@ function serializer(kind: BodyKind, rule: MediaRule): (value: unknown) => string
 function fieldPairs(value: unknown): Array<[string, string]> {
   if (value === null || typeof value !== 'object') return []
   return Object.entries(value).flatMap(([name, v]): Array<[string, string]> =>
-    Array.isArray(v) ? v.map((item) => [name, String(item)]) : [[name, typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v === '' ? 'doorman' : v)]],
+    Array.isArray(v)
+      ? v.map((item) => [name, String(item)])
+      : [[name, typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v === '' ? 'doorman' : v)]],
   )
 }
 
@@ -143,8 +148,11 @@ export function wrongMediaType(contentType: string, media: MediaRule[]): string 
   const typo = `${type}/${subtype.slice(0, cut)}${subtype.slice(cut + 1)}`
   const accepted = (candidate: string) => {
     const [t, s = ''] = candidate.split('/')
-    return media.some((m) => (m.type === '*' && m.subtype === '*') || (m.type === t && (m.subtype === '*' || m.subtype === s || (m.subtype.startsWith('*+') && s.endsWith(m.subtype.slice(1))))))
+    return media.some(
+      (m) =>
+        (m.type === '*' && m.subtype === '*') ||
+        (m.type === t && (m.subtype === '*' || m.subtype === s || (m.subtype.startsWith('*+') && s.endsWith(m.subtype.slice(1))))),
+    )
   }
   return [typo, 'application/x-doorman-unknown', 'text/x-doorman-unknown', 'image/x-doorman-unknown'].find((c) => !accepted(c))
 }
-

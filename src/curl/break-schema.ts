@@ -94,10 +94,15 @@ export function breaksFor(doc: object, flat: FlatSchema, value: unknown, pointer
     }
   }
   if (Array.isArray(value)) {
-    if (flat.minItems !== undefined && flat.minItems > 0) add('minItems', value.slice(0, flat.minItems - 1), `${label} with fewer than minItems ${flat.minItems} items`)
+    if (flat.minItems !== undefined && flat.minItems > 0)
+      add('minItems', value.slice(0, flat.minItems - 1), `${label} with fewer than minItems ${flat.minItems} items`)
     if (flat.maxItems !== undefined && flat.maxItems < 1000) {
       const item = value[0] ?? (flat.items === undefined ? 'x' : generateValue(doc, flat.items))
-      add('maxItems', Array.from({ length: flat.maxItems + 1 }, () => item), `${label} with ${flat.maxItems + 1} items, over maxItems ${flat.maxItems}`)
+      add(
+        'maxItems',
+        Array.from({ length: flat.maxItems + 1 }, () => item),
+        `${label} with ${flat.maxItems + 1} items, over maxItems ${flat.maxItems}`,
+      )
     }
   }
   if (flat.enum !== undefined) {
@@ -113,7 +118,8 @@ export function breaksFor(doc: object, flat: FlatSchema, value: unknown, pointer
       const wrong = breakPattern(flat.pattern)
       if (wrong !== undefined) add('pattern', wrong, `${label} = ${show(wrong)}, against the pattern ${flat.pattern}`)
     }
-    if (flat.maxLength !== undefined && flat.maxLength < 100_000) add('maxLength', 'x'.repeat(flat.maxLength + 1), `${label} of ${flat.maxLength + 1} characters, over maxLength ${flat.maxLength}`)
+    if (flat.maxLength !== undefined && flat.maxLength < 100_000)
+      add('maxLength', 'x'.repeat(flat.maxLength + 1), `${label} of ${flat.maxLength + 1} characters, over maxLength ${flat.maxLength}`)
     if (flat.minLength !== undefined && flat.minLength > 0 && value.length >= flat.minLength) {
       add('minLength', value.slice(0, flat.minLength - 1), `${label} shorter than minLength ${flat.minLength}`)
     }
@@ -121,10 +127,13 @@ export function breaksFor(doc: object, flat: FlatSchema, value: unknown, pointer
   }
   if (typeof value === 'number') {
     if (flat.minimum !== undefined) add('minimum', flat.minimum - 1, `${label} = ${flat.minimum - 1}, below minimum ${flat.minimum}`)
-    if (flat.exclusiveMinimum !== undefined) add('exclusiveMinimum', flat.exclusiveMinimum, `${label} = ${flat.exclusiveMinimum}, not above exclusiveMinimum ${flat.exclusiveMinimum}`)
+    if (flat.exclusiveMinimum !== undefined)
+      add('exclusiveMinimum', flat.exclusiveMinimum, `${label} = ${flat.exclusiveMinimum}, not above exclusiveMinimum ${flat.exclusiveMinimum}`)
     if (flat.maximum !== undefined) add('maximum', flat.maximum + 1, `${label} = ${flat.maximum + 1}, above maximum ${flat.maximum}`)
-    if (flat.exclusiveMaximum !== undefined) add('exclusiveMaximum', flat.exclusiveMaximum, `${label} = ${flat.exclusiveMaximum}, not below exclusiveMaximum ${flat.exclusiveMaximum}`)
-    if (flat.multipleOf !== undefined) add('multipleOf', value + flat.multipleOf / 2, `${label} = ${value + flat.multipleOf / 2}, not a multiple of ${flat.multipleOf}`)
+    if (flat.exclusiveMaximum !== undefined)
+      add('exclusiveMaximum', flat.exclusiveMaximum, `${label} = ${flat.exclusiveMaximum}, not below exclusiveMaximum ${flat.exclusiveMaximum}`)
+    if (flat.multipleOf !== undefined)
+      add('multipleOf', value + flat.multipleOf / 2, `${label} = ${value + flat.multipleOf / 2}, not a multiple of ${flat.multipleOf}`)
   }
   const wrongType = wrongTypeFor(flat.types, options.wire)
   if (wrongType !== undefined) add('type', wrongType, `${label} = ${show(wrongType)}, not of type ${flat.types.join(' or ')}`)

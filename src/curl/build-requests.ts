@@ -41,7 +41,6 @@ export interface CurlOptions {
   operation?: string
 }
 
-
 export interface CurlPlan {
   operations: Array<{ id: string; method: string; path: string; summary: string | undefined; requests: CurlRequest[] }>
   /** Said once, before the commands (fault plans in force …). */
@@ -73,7 +72,10 @@ export function findOperation(state: MockState, name: string): Operation {
   const [method = '', ...path] = name.trim().split(/\s+/)
   const found = ops.find((op) => op.id === name || (op.method === method.toUpperCase() && op.path === path.join(' ')))
   if (found) return found
-  const guess = closest(name, ops.map((op) => op.id))
+  const guess = closest(
+    name,
+    ops.map((op) => op.id),
+  )
   throw new SetupError(`no operation '${name}' in the spec${guess ? ` (did you mean '${guess}'?)` : ''}; operations: ${ops.map((op) => op.id).join(', ')}`)
 }
 
@@ -97,7 +99,8 @@ function buildForOperation(state: MockState, op: Operation, baseUrl: string): Cu
   const body = planBody(doc, op, rules)
   const valid: Draft = { params, credentials: auth.valid, contentType: body?.contentType, body: body?.text, extra: [] }
   // Multipart needs CRLFs a person cannot type: printf writes them.
-  if (body?.kind === 'multipart') Object.assign(valid, { body: undefined, bodyFromCommand: `printf '%b' ${shellQuote(body.text!.replaceAll('\\', '\\\\').replaceAll('\r\n', '\\r\\n'))}` })
+  if (body?.kind === 'multipart')
+    Object.assign(valid, { body: undefined, bodyFromCommand: `printf '%b' ${shellQuote(body.text!.replaceAll('\\', '\\\\').replaceAll('\r\n', '\\r\\n'))}` })
 
   const out: CurlRequest[] = []
   const add = (title: string, status: number, code: ProblemCode | undefined, draft: Draft, exit?: number) =>
@@ -108,8 +111,10 @@ function buildForOperation(state: MockState, op: Operation, baseUrl: string): Cu
   // The valid request: valid as far as doorman can make it, and announced as it will really be answered.
   let answer: { status: number; code?: ProblemCode; why: string }
   if (auth.problem !== undefined) answer = { status: 401, code: 'AUTH_MISSING', why: `no credentials: ${auth.problem}` }
-  else if (!paramsValid) answer = { status: rules.parameterStatus, code: 'PARAMETER_INVALID', why: 'doorman cannot make valid parameters: give each parameter an example' }
-  else if (body && !body.valid) answer = { status: rules.bodyStatus, code: 'BODY_INVALID', why: 'doorman cannot make a valid body: give the request body an example that fits its schema' }
+  else if (!paramsValid)
+    answer = { status: rules.parameterStatus, code: 'PARAMETER_INVALID', why: 'doorman cannot make valid parameters: give each parameter an example' }
+  else if (body && !body.valid)
+    answer = { status: rules.bodyStatus, code: 'BODY_INVALID', why: 'doorman cannot make a valid body: give the request body an example that fits its schema' }
   else answer = { status: success.status, why: body?.example ? `a valid request (example '${body.example}')` : 'a valid request' }
   add(answer.why, answer.status, answer.code, valid)
   if (auth.problem !== undefined) return out
@@ -152,7 +157,13 @@ function buildForOperation(state: MockState, op: Operation, baseUrl: string): Cu
     const documented503 = ['503', '5XX', 'default'].some((key) => op.responses[key] !== undefined)
     add('Prefer: code=503, retry-after=1 (a flaky server; Retry-After: 1)', 503, documented503 ? undefined : 'FAULT_STATUS', prefer('code=503, retry-after=1'))
     add(`Prefer: delay=1000 (the same answer, one second late)`, answer.status, answer.code, prefer('delay=1000'))
-    add('Prefer: fault=hang (no byte comes back; curl gives up after --max-time 2, curl exits 28)', 0, undefined, { ...prefer('fault=hang'), maxTimeSeconds: 2 }, 28)
+    add(
+      'Prefer: fault=hang (no byte comes back; curl gives up after --max-time 2, curl exits 28)',
+      0,
+      undefined,
+      { ...prefer('fault=hang'), maxTimeSeconds: 2 },
+      28,
+    )
     add('Prefer: fault=reset (a TCP reset: "Connection reset by peer", curl exits 56)', 0, undefined, prefer('fault=reset'), 56)
     add('Prefer: fault=close (closed without an answer: "Empty reply from server", curl exits 52)', 0, undefined, prefer('fault=close'), 52)
     // partial sends the documented answer's status line; a body-less answer is stood in for by a 200 (src/faults/render.ts).
@@ -200,7 +211,10 @@ function parameterBreaks(doc: object, op: Operation, rules: OperationRules, vali
     for (const param of candidates) {
       const value = valid.params.has(param) ? valid.params.get(param) : parameterValue(doc, param)
       const label = (pointer: string) => `${location} parameter ${param.name}${pointer}`
-      const breaks = breakValue(doc, parameterSchema(param), value, (candidate, keyword) => refuses(new Map(valid.params).set(param, candidate), keyword), { wire: true, label })
+      const breaks = breakValue(doc, parameterSchema(param), value, (candidate, keyword) => refuses(new Map(valid.params).set(param, candidate), keyword), {
+        wire: true,
+        label,
+      })
       // An empty path segment would miss the route altogether (404), not break the parameter.
       const broken = breaks.find((b) => location !== 'path' || serializePath(param, b.value) !== '')
       if (broken) {
@@ -218,7 +232,13 @@ function parameterBreaks(doc: object, op: Operation, rules: OperationRules, vali
   return out
 }
 
-function toRequest(state: MockState, op: Operation, baseUrl: string, draft: Draft, expect: { title: string; status: number; code?: ProblemCode; exit?: number }): CurlRequest {
+function toRequest(
+  state: MockState,
+  op: Operation,
+  baseUrl: string,
+  draft: Draft,
+  expect: { title: string; status: number; code?: ProblemCode; exit?: number },
+): CurlRequest {
   const path = op.path.replace(/\{([^{}]+)\}/g, (whole, name: string) => {
     const entry = [...draft.params].find(([p]) => p.in === 'path' && p.name === name)
     return entry ? serializePath(entry[0], entry[1]) : whole

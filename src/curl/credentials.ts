@@ -124,7 +124,8 @@ function otherWaysIn(alternatives: Alternative[], chosen: Alternative, auth: Aut
     const shared = alternatives.some((other) => other !== alternative && other.some((r) => r.scheme.name === scheme.name))
     const credentials = shared ? undefined : satisfy(alternative, auth, config)
     if (credentials === undefined || typeof credentials === 'string') continue
-    for (const refusal of refusalsFor(alternative, credentials, auth, config).slice(1)) out.push({ ...refusal, title: `${refusal.title} (${scheme.name}, the other way in)` })
+    for (const refusal of refusalsFor(alternative, credentials, auth, config).slice(1))
+      out.push({ ...refusal, title: `${refusal.title} (${scheme.name}, the other way in)` })
   }
   return out
 }
@@ -153,7 +154,12 @@ function refusalsFor(alternative: Alternative, valid: CredentialsToSend, auth: A
       const [user] = Object.keys(config.basic)
       if (user !== undefined) {
         const wrong = Buffer.from(`${user}:wrong-password`).toString('base64')
-        refusals.push({ title: `a wrong password for ${user}`, status: 401, code: 'BASIC_CREDENTIALS_INVALID', credentials: withAuthorization(`Basic ${wrong}`) })
+        refusals.push({
+          title: `a wrong password for ${user}`,
+          status: 401,
+          code: 'BASIC_CREDENTIALS_INVALID',
+          credentials: withAuthorization(`Basic ${wrong}`),
+        })
       }
     }
     if (scheme.kind === 'apiKey' && scheme.keys !== undefined) {

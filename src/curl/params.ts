@@ -57,7 +57,14 @@ export function serializeQuery(param: ParameterObject, value: unknown): Array<[s
   }
   if (isObject(value)) {
     if (explode) return Object.entries(value).map(([k, v]) => [k, scalar(v)])
-    return [[param.name, Object.entries(value).flatMap(([k, v]) => [k, scalar(v)]).join(',')]]
+    return [
+      [
+        param.name,
+        Object.entries(value)
+          .flatMap(([k, v]) => [k, scalar(v)])
+          .join(','),
+      ],
+    ]
   }
   return [[param.name, scalar(value)]]
 }
@@ -66,7 +73,10 @@ export function serializeQuery(param: ParameterObject, value: unknown): Array<[s
 export function serializeHeader(param: ParameterObject, value: unknown): string {
   if (param.content) return JSON.stringify(value)
   if (Array.isArray(value)) return value.map(scalar).join(',')
-  if (isObject(value)) return Object.entries(value).flatMap(([k, v]) => (param.explode ? [`${k}=${scalar(v)}`] : [k, scalar(v)])).join(',')
+  if (isObject(value))
+    return Object.entries(value)
+      .flatMap(([k, v]) => (param.explode ? [`${k}=${scalar(v)}`] : [k, scalar(v)]))
+      .join(',')
   return scalar(value)
 }
 

@@ -8,7 +8,11 @@ import { FaultPlanError } from './plan.js'
 import type { FaultRuntime } from './runtime.js'
 
 /** `GET/POST/DELETE /__doorman/faults[/ID]` and `GET /__doorman/report`. */
-export function registerFaultRoutes(app: FastifyInstance, prefix: string, { journal, state, faults }: { journal: Journal; state: MockState; faults: FaultRuntime }): void {
+export function registerFaultRoutes(
+  app: FastifyInstance,
+  prefix: string,
+  { journal, state, faults }: { journal: Journal; state: MockState; faults: FaultRuntime },
+): void {
   // `state` reads the current state: a reload swaps the plans, and these routes see the new ones.
   app.get(`${prefix}/faults`, async () => ({ preferHeader: state.faults.preferHeader, plans: state.faults.registry.list() }))
 

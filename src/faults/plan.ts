@@ -107,7 +107,12 @@ const KIND_PROPERTIES: Record<FaultKind, { required: string[]; properties: Recor
     required: ['status'],
     properties: {
       status: { type: 'integer', minimum: 400, maximum: 599 },
-      retryAfter: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: HTTP_DATE_PATTERN }] },
+      retryAfter: {
+        anyOf: [
+          { type: 'integer', minimum: 0 },
+          { type: 'string', pattern: HTTP_DATE_PATTERN },
+        ],
+      },
       body: {},
       headers: { type: 'object', additionalProperties: { type: 'string' } },
     },
@@ -248,10 +253,7 @@ export function describeFaultErrors(errors: ErrorObject[], data: unknown): { mes
     if (kind === undefined) return at(`${path}/${extra}`, `unknown key '${extra}'`)
     const allowed = allowedKeys(kind)
     const guess = closest(extra, allowed)
-    return at(
-      `${path}/${extra}`,
-      `unknown key '${extra}' for a ${kind} fault${guess ? ` (did you mean '${guess}'?)` : ''}; allowed: ${allowed.join(', ')}`,
-    )
+    return at(`${path}/${extra}`, `unknown key '${extra}' for a ${kind} fault${guess ? ` (did you mean '${guess}'?)` : ''}; allowed: ${allowed.join(', ')}`)
   }
   if (deepest.keyword === 'required') {
     const missing = (deepest.params as { missingProperty: string }).missingProperty

@@ -28,7 +28,8 @@ export function preferredFault(prefs: Preferences): PreferredFault | Problem | u
   const retryAfter = prefs.get('retry-after')
   const status = code !== undefined && FAULT_STATUS.test(code) ? Number(code) : undefined
   if (fault === undefined && delay === undefined && status === undefined) {
-    if (retryAfter !== undefined) return invalid(`Prefer: retry-after=${retryAfter} goes with a status fault; add code=503 (or 429, 5xx).`, 'retry-after', retryAfter)
+    if (retryAfter !== undefined)
+      return invalid(`Prefer: retry-after=${retryAfter} goes with a status fault; add code=503 (or 429, 5xx).`, 'retry-after', retryAfter)
     return undefined
   }
   const applied: string[] = []
@@ -37,8 +38,7 @@ export function preferredFault(prefs: Preferences): PreferredFault | Problem | u
   if (fault !== undefined) {
     const kind = fault.toLowerCase()
     if (!SOCKET_FAULT_KINDS.includes(kind as SocketFaultKind)) {
-      const instead =
-        kind === 'delay' ? ' For a slow answer send delay=<ms>.' : kind === 'status' ? ' For an error status send code=503 (or 429, 5xx).' : ''
+      const instead = kind === 'delay' ? ' For a slow answer send delay=<ms>.' : kind === 'status' ? ' For an error status send code=503 (or 429, 5xx).' : ''
       const guess = instead ? undefined : closest(kind, SOCKET_FAULT_KINDS)
       return invalid(
         `Prefer: fault=${fault} is not a fault doorman knows${guess ? `; did you mean fault=${guess}?` : '.'}${instead} Faults: ${SOCKET_FAULT_KINDS.join(', ')}.`,
@@ -57,7 +57,8 @@ export function preferredFault(prefs: Preferences): PreferredFault | Problem | u
     let after: number | undefined
     if (retryAfter !== undefined) {
       after = Number(retryAfter)
-      if (!/^[0-9]{1,6}$/.test(retryAfter)) return invalid(`Prefer: retry-after=${retryAfter} must be a whole number of seconds, e.g. retry-after=2.`, 'retry-after', retryAfter)
+      if (!/^[0-9]{1,6}$/.test(retryAfter))
+        return invalid(`Prefer: retry-after=${retryAfter} must be a whole number of seconds, e.g. retry-after=2.`, 'retry-after', retryAfter)
       applied.push(`retry-after=${after}`)
     }
     plan = { kind: 'status', status, ...(after === undefined ? {} : { retryAfter: after }) }

@@ -38,7 +38,12 @@ export class ActivePlan {
 
   matches(operation: Operation): boolean {
     const { plan } = this
-    if (plan.operation !== undefined && plan.operation !== operation.id && plan.operation !== `${operation.method} ${operation.path}` && plan.operation !== operation.label) {
+    if (
+      plan.operation !== undefined &&
+      plan.operation !== operation.id &&
+      plan.operation !== `${operation.method} ${operation.path}` &&
+      plan.operation !== operation.label
+    ) {
       return false
     }
     if (plan.path !== undefined && plan.path !== operation.path) return false

@@ -16,7 +16,8 @@ export function renderStatusFault(ctx: RequestContext, request: FastifyRequest, 
   const headers: Record<string, string> = {}
   for (const [name, value] of Object.entries(plan.headers ?? {})) headers[name.toLowerCase()] = value
   if (plan.retryAfter !== undefined) headers['retry-after'] = String(plan.retryAfter)
-  const retry = plan.retryAfter === undefined ? '' : typeof plan.retryAfter === 'number' ? ` Retry after ${plan.retryAfter} s.` : ` Retry after ${plan.retryAfter}.`
+  const retry =
+    plan.retryAfter === undefined ? '' : typeof plan.retryAfter === 'number' ? ` Retry after ${plan.retryAfter} s.` : ` Retry after ${plan.retryAfter}.`
   const detail = `doorman answered ${plan.status} on purpose, whatever the request (${explain}).${retry}`
   ctx.verdict = { step: 'fault', code: 'FAULT_STATUS', detail }
 
@@ -52,6 +53,12 @@ export function renderForSocket(ctx: RequestContext, request: FastifyRequest, do
     return { status: outcome.status, headers: outcome.headers, body }
   }
   // A body-less answer cannot break off or trickle: stand in a small JSON body (and 200, since 204 forbids one).
-  const standIn = Buffer.from(JSON.stringify({ doorman: `The documented ${outcome.status} answer has no body; this one stands in for it so that it can break off or trickle.` }))
-  return { status: outcome.status === 204 || outcome.status === 304 ? 200 : outcome.status, headers: { ...outcome.headers, 'content-type': 'application/json' }, body: standIn }
+  const standIn = Buffer.from(
+    JSON.stringify({ doorman: `The documented ${outcome.status} answer has no body; this one stands in for it so that it can break off or trickle.` }),
+  )
+  return {
+    status: outcome.status === 204 || outcome.status === 304 ? 200 : outcome.status,
+    headers: { ...outcome.headers, 'content-type': 'application/json' },
+    body: standIn,
+  }
 }

@@ -10,7 +10,6 @@ import { FaultPlanError, validateFaultPlans, type FaultPlan } from './plan.js'
 import type { FaultPlans } from './plans.js'
 import type { FaultPlanStatus } from './registry.js'
 
-
 /** A request a fault is still holding (hung, dripping, delayed). */
 export interface InFlightRequest {
   requestId: string
@@ -88,7 +87,12 @@ export class FaultRuntime {
       const ctx = request.doorman
       if (!ctx) return done(null, payload)
       // A page on another origin may read the answer (src/cors/): here, where every answer passes, refusals included.
-      if (ctx.cors?.headers !== undefined) applyCorsHeaders((name, value) => reply.header(name, value), (name) => reply.getHeader(name), ctx.cors.headers)
+      if (ctx.cors?.headers !== undefined)
+        applyCorsHeaders(
+          (name, value) => reply.header(name, value),
+          (name) => reply.getHeader(name),
+          ctx.cors.headers,
+        )
       // Streams are not read (doorman sends none).
       if (typeof payload === 'string' || Buffer.isBuffer(payload)) ctx.responsePayload = payload
       const fault = ctx.fault
@@ -121,7 +125,12 @@ export class FaultRuntime {
     const fault = ctx.fault!
     reply.hijack()
     // A partial or dripping answer is still one a page on another origin may read: its CORS headers go first.
-    if (ctx.cors?.headers !== undefined) applyCorsHeaders((name, value) => reply.raw.setHeader(name, value), (name) => reply.raw.getHeader(name), ctx.cors.headers)
+    if (ctx.cors?.headers !== undefined)
+      applyCorsHeaders(
+        (name, value) => reply.raw.setHeader(name, value),
+        (name) => reply.raw.getHeader(name),
+        ctx.cors.headers,
+      )
     this.watch(request, reply)
     // A broken server reads nothing more: discard the body as it comes, so the client is not stuck uploading.
     request.raw.resume()
@@ -199,7 +208,12 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
 
 function appendPreferenceApplied(reply: FastifyReply, applied: string[]): void {
   const existing = String(reply.getHeader('preference-applied') ?? '')
-  const have = new Set(existing.split(',').map((token) => token.trim()).filter(Boolean))
+  const have = new Set(
+    existing
+      .split(',')
+      .map((token) => token.trim())
+      .filter(Boolean),
+  )
   const merged = [...have, ...applied.filter((token) => !have.has(token))]
   reply.header('preference-applied', merged.join(', '))
 }

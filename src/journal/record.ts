@@ -31,7 +31,12 @@ export function recordRequest({ ctx, request, reply, journal, redact, bodyBytes,
   // Only references and numbers here: the redacted copies and the body summaries are built when the journal is read.
   const sent = reply.raw.headersSent
   const body = ctx.body
-  const bodyText = body === undefined || body.length === 0 ? undefined : body.length <= bodyBytes && ctx.bodyText !== undefined ? ctx.bodyText : body.subarray(0, bodyBytes).toString('utf8')
+  const bodyText =
+    body === undefined || body.length === 0
+      ? undefined
+      : body.length <= bodyBytes && ctx.bodyText !== undefined
+        ? ctx.bodyText
+        : body.subarray(0, bodyBytes).toString('utf8')
   const entry = new PendingEntry(
     ctx.id,
     ctx.receivedAt.getTime(),
@@ -76,7 +81,10 @@ function responseBody(ctx: RequestContext, limit: number): string | JournalBody 
 }
 
 /** What a log line says: a journal entry has it all. */
-export type LogLineFields = Pick<JournalEntry, 'time' | 'requestId' | 'method' | 'path' | 'operation' | 'status' | 'step' | 'code' | 'detail' | 'durationMs' | 'fault'>
+export type LogLineFields = Pick<
+  JournalEntry,
+  'time' | 'requestId' | 'method' | 'path' | 'operation' | 'status' | 'step' | 'code' | 'detail' | 'durationMs' | 'fault'
+>
 
 export interface LogLineOptions {
   /** ANSI colours for a terminal (pretty mode only). Default false. */

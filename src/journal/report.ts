@@ -188,7 +188,12 @@ function judgeRetryAfter(attempts: AttemptReport[]): OperationReport['retryAfter
     advertised++
     const next = attempts[i + 1]
     if (next?.waitedMs === undefined) return
-    checks.push({ requestId: next.requestId, advertisedMs: attempt.retryAfterMs, waitedMs: next.waitedMs, honoured: next.waitedMs >= attempt.retryAfterMs - TOLERANCE_MS })
+    checks.push({
+      requestId: next.requestId,
+      advertisedMs: attempt.retryAfterMs,
+      waitedMs: next.waitedMs,
+      honoured: next.waitedMs >= attempt.retryAfterMs - TOLERANCE_MS,
+    })
   })
   if (checks.length === 0) {
     return advertised === 0
@@ -209,7 +214,12 @@ function judgeTimeout(entries: JournalEntry[]): OperationReport['timeout'] {
   const gaveUpMs = gaveUp.map((e) => Math.round(e.clientGaveUpMs!))
   if (gaveUp.length === 0) {
     return hangs.length > 0
-      ? { verdict: 'no-timeout', effectiveMs: undefined, gaveUpMs, explain: `never gave up on ${times(hangs.length, 'hung request')}: the client seems to have no read timeout` }
+      ? {
+          verdict: 'no-timeout',
+          effectiveMs: undefined,
+          gaveUpMs,
+          explain: `never gave up on ${times(hangs.length, 'hung request')}: the client seems to have no read timeout`,
+        }
       : { verdict: 'not-observed', effectiveMs: undefined, gaveUpMs, explain: 'never gave up on a request' }
   }
   const basis = onHangs.length > 0 ? onHangs : gaveUp
@@ -229,7 +239,9 @@ function judgeIdempotency(method: string, attempts: AttemptReport[]): OperationR
     return { verdict: 'not-applicable', retriesWithoutKey: 0, keyChanged: 0, explain: `${method} retries need no Idempotency-Key` }
   }
   const withoutKey = retries.filter(({ a }) => a.idempotencyKey === undefined).length
-  const keyChanged = retries.filter(({ a, previous }) => a.idempotencyKey !== undefined && previous?.idempotencyKey !== undefined && a.idempotencyKey !== previous.idempotencyKey).length
+  const keyChanged = retries.filter(
+    ({ a, previous }) => a.idempotencyKey !== undefined && previous?.idempotencyKey !== undefined && a.idempotencyKey !== previous.idempotencyKey,
+  ).length
   if (withoutKey > 0) {
     return {
       verdict: 'unsafe',
@@ -239,7 +251,12 @@ function judgeIdempotency(method: string, attempts: AttemptReport[]): OperationR
     }
   }
   if (keyChanged > 0) {
-    return { verdict: 'unsafe', retriesWithoutKey: 0, keyChanged, explain: `changed the Idempotency-Key on ${times(keyChanged, 'retry', 'retries')}: the server cannot tell it is the same request` }
+    return {
+      verdict: 'unsafe',
+      retriesWithoutKey: 0,
+      keyChanged,
+      explain: `changed the Idempotency-Key on ${times(keyChanged, 'retry', 'retries')}: the server cannot tell it is the same request`,
+    }
   }
   return { verdict: 'ok', retriesWithoutKey: 0, keyChanged: 0, explain: `every ${method} retry kept its Idempotency-Key` }
 }
@@ -316,7 +333,9 @@ function times(n: number, one = 'time', many = `${one}s`): string {
 
 /** The report for people: `Accept: text/plain`. */
 export function formatReport(report: ClientReport): string {
-  const lines = [`doorman client report, ${report.generatedAt}: ${report.requests} requests, ${report.operations.length} operations, ${report.inFlight.length} in flight`]
+  const lines = [
+    `doorman client report, ${report.generatedAt}: ${report.requests} requests, ${report.operations.length} operations, ${report.inFlight.length} in flight`,
+  ]
   for (const op of report.operations) {
     lines.push('', `${op.operation} (${op.method} ${op.path}): ${op.attempts.length} attempts, ${op.retries} retries`)
     op.attempts.forEach((a, i) => {

@@ -28,7 +28,13 @@ export const decideFault: Stage = {
     const preferred = faults.preferHeader ? preferredFault(ctx.prefer) : undefined
     if (preferred instanceof Problem) return preferred
     if (preferred !== undefined) {
-      const fault = { source: 'prefer' as const, plans: [], delayMs: preferred.delayMs, applied: preferred.applied, explain: `Prefer: ${preferred.applied.join(', ')}` }
+      const fault = {
+        source: 'prefer' as const,
+        plans: [],
+        delayMs: preferred.delayMs,
+        applied: preferred.applied,
+        explain: `Prefer: ${preferred.applied.join(', ')}`,
+      }
       return act(ctx, request, faults, fault, preferred.plan)
     }
     return plannedFault(ctx, request, faults, faults.registry.decide(ctx.operation!))

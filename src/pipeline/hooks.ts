@@ -17,7 +17,6 @@ import { runStages } from './run.js'
 import { refuseEarly, sendOutcome } from './send.js'
 import { BODY_STAGES, HEADER_STAGES } from './stages.js'
 
-
 export interface HookDeps {
   /** The state a new request starts with; a reload swaps it, a request in flight keeps its own (`ctx.state`). */
   current: () => MockState

@@ -28,7 +28,8 @@ export const matchRoute: Stage = {
       }
     }
     // HEAD follows GET unless the spec documents HEAD itself (RFC 9110 §9.3.2).
-    const operation = pickOperation(route, method, request) ?? (method === 'HEAD' && !route.operations.has('HEAD') ? pickOperation(route, 'GET', request) : undefined)
+    const operation =
+      pickOperation(route, method, request) ?? (method === 'HEAD' && !route.operations.has('HEAD') ? pickOperation(route, 'GET', request) : undefined)
     const params = request.params as Record<string, string>
     // Templates that differ only in parameter names share a route: the operation's own names apply.
     const names = operation?.templateParams ?? route.paramNames

@@ -176,7 +176,13 @@ function deserialize(rule: ParamRule, raw: string, location: ParamLocation, deco
   } else if (style === 'matrix') {
     const prefix = `;${param.name}=`
     if (shape === 'array' && explode) return raw.split(prefix).slice(1).map(decode)
-    if (shape === 'object' && explode) return collect(raw.slice(1).split(';').map((kv) => decodePair(splitOnce(kv, '='), decode)))
+    if (shape === 'object' && explode)
+      return collect(
+        raw
+          .slice(1)
+          .split(';')
+          .map((kv) => decodePair(splitOnce(kv, '='), decode)),
+      )
     text = raw.startsWith(prefix) ? raw.slice(prefix.length) : raw.replace(/^;/, '')
   }
   if (shape === 'array') return text === '' ? [] : text.split(separator).map(decode)

@@ -22,12 +22,7 @@ function decoder(coding: string): Transform {
  * bytes of output, not inflated). A body that stalls short of its
  * Content-Length is refused after `bodyIdleTimeoutMs` instead of hanging.
  */
-export function readBody(
-  request: FastifyRequest,
-  payload: IncomingMessage,
-  config: ResolvedConfig,
-  done: (error: Error | null, body?: Buffer) => void,
-): void {
+export function readBody(request: FastifyRequest, payload: IncomingMessage, config: ResolvedConfig, done: (error: Error | null, body?: Buffer) => void): void {
   // Admin routes have no request context: they get the server-wide limit and no decoding.
   const ctx = request.doorman
   const limit = ctx?.rules?.bodyLimitBytes ?? config.limits.bodySizeBytes
@@ -121,4 +116,3 @@ export function readBody(
   })
   armIdle()
 }
-

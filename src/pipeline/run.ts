@@ -10,7 +10,14 @@ export type Settle = (reply: FastifyReply, ctx: RequestContext, outcome: NonNull
  * microtask hop, so only a stage that decides later makes one. Returns true
  * when a stage answered, false when all passed, or a promise of either.
  */
-export function runStages(stages: readonly Stage[], request: FastifyRequest, reply: FastifyReply, ctx: RequestContext, settle: Settle, from = 0): boolean | Promise<boolean> {
+export function runStages(
+  stages: readonly Stage[],
+  request: FastifyRequest,
+  reply: FastifyReply,
+  ctx: RequestContext,
+  settle: Settle,
+  from = 0,
+): boolean | Promise<boolean> {
   for (let i = from; i < stages.length; i++) {
     const outcome = stages[i]!.run(ctx, request, ctx.state)
     if (outcome instanceof Promise) {

@@ -35,7 +35,7 @@ const catalog = {
   TLS_CLIENT_CERT_MISSING: {
     status: 403,
     step: 'tls',
-    meaning: "The client-cert-optional listener let the handshake complete without a client certificate, and refuses every request on such a connection.",
+    meaning: 'The client-cert-optional listener let the handshake complete without a client certificate, and refuses every request on such a connection.',
     fix: "Present a client certificate issued by doorman's CA (`doorman tls client-cert` mints one: curl --cert client.crt --key client.key).",
   },
   TLS_CLIENT_CERT_UNTRUSTED: {
@@ -60,26 +60,28 @@ const catalog = {
   CORS_PREFLIGHT_REFUSED: {
     status: 403,
     step: 'route',
-    meaning: 'A browser\'s CORS preflight (OPTIONS with Access-Control-Request-Method) asks to send a method the path does not document.',
+    meaning: "A browser's CORS preflight (OPTIONS with Access-Control-Request-Method) asks to send a method the path does not document.",
     fix: 'Call the path with one of the methods in expected (documented in the spec); mind that fetch() sends a lower-case `patch` as written.',
   },
   CORS_ORIGIN_NOT_ALLOWED: {
     status: 403,
     step: 'route',
-    meaning: 'A browser\'s CORS preflight comes from a page whose origin the cors config does not allow (by default only loopback origins are).',
-    fix: 'Add the page\'s origin to cors.origins in the config, or start the mock with --cors (any origin).',
+    meaning: "A browser's CORS preflight comes from a page whose origin the cors config does not allow (by default only loopback origins are).",
+    fix: "Add the page's origin to cors.origins in the config, or start the mock with --cors (any origin).",
   },
   // faults (step 2): the mock misbehaving on purpose; docs/faults.md has the details.
   FAULT_STATUS: {
     status: 503,
     step: 'fault',
-    meaning: 'A fault plan (or Prefer: code=429/5xx) made the mock answer this error status on purpose, whatever the request; the status is the plan\'s (503 is only the usual one).',
+    meaning:
+      "A fault plan (or Prefer: code=429/5xx) made the mock answer this error status on purpose, whatever the request; the status is the plan's (503 is only the usual one).",
     fix: 'Nothing to fix in the request: retry as a client should (honouring Retry-After), or remove the plan (DELETE /__doorman/faults) or the Prefer header.',
   },
   FAULT_PREFER_INVALID: {
     status: 400,
     step: 'fault',
-    meaning: 'A Prefer header asked for a fault doorman cannot honour: an unknown fault=, a delay= that is not a number of milliseconds, retry-after= without code=, or two faults at once.',
+    meaning:
+      'A Prefer header asked for a fault doorman cannot honour: an unknown fault=, a delay= that is not a number of milliseconds, retry-after= without code=, or two faults at once.',
     fix: 'Send Prefer: fault=hang (or reset, close, partial, garbage, drip), delay=<ms>, or code=<429 or 5xx> (with retry-after=<seconds>); delay= combines with the others.',
   },
   FAULT_PLAN_INVALID: {
@@ -97,20 +99,23 @@ const catalog = {
   HELD_REQUESTS_LIMIT: {
     status: 503,
     step: 'fault',
-    meaning: 'A fault would hold this request (hang, drip or a delay) while the mock already holds limits.heldRequests of them: the request is answered at once instead.',
+    meaning:
+      'A fault would hold this request (hang, drip or a delay) while the mock already holds limits.heldRequests of them: the request is answered at once instead.',
     fix: 'Retry after the Retry-After seconds, let the clients of held requests time out, call POST /__doorman/reset (which ends them), or raise limits.heldRequests.',
   },
   // auth (step 3): statuses and WWW-Authenticate challenges follow RFC 6750 §3; docs/auth.md has the details.
   AUTH_MISSING: {
     status: 401,
     step: 'auth',
-    meaning: 'The operation needs credentials and the request carries none for any of its security schemes (no Authorization header, another auth scheme than the one required, no API key).',
+    meaning:
+      'The operation needs credentials and the request carries none for any of its security schemes (no Authorization header, another auth scheme than the one required, no API key).',
     fix: 'Send the credentials the WWW-Authenticate header and the detail name; `doorman token` mints a bearer token.',
   },
   AUTH_MALFORMED: {
     status: 400,
     step: 'auth',
-    meaning: "Credentials are there but malformed: 'Bearer' with no token, characters a token cannot hold, a token in both the header and the query, basic credentials that are not base64 'user:password', an empty API key.",
+    meaning:
+      "Credentials are there but malformed: 'Bearer' with no token, characters a token cannot hold, a token in both the header and the query, basic credentials that are not base64 'user:password', an empty API key.",
     fix: "Send one well-formed credential, e.g. 'Authorization: Bearer <token>' with nothing else after the token.",
   },
   TOKEN_INVALID: {
@@ -194,7 +199,8 @@ const catalog = {
   ADMIN_FORBIDDEN: {
     status: 403,
     step: 'auth',
-    meaning: 'A request to the admin API (/__doorman/*) came from another machine, and no admin.token is configured: the admin API answers only loopback clients by default.',
+    meaning:
+      'A request to the admin API (/__doorman/*) came from another machine, and no admin.token is configured: the admin API answers only loopback clients by default.',
     fix: "Call the admin API from the mock's own machine, or set admin.token in the config and send it as 'Authorization: Bearer <token>' or 'X-Doorman-Admin-Token'.",
   },
   ADMIN_TOKEN_INVALID: {
@@ -206,13 +212,15 @@ const catalog = {
   MUTUAL_TLS_CERT_MISSING: {
     status: 403,
     step: 'auth',
-    meaning: 'The operation requires an OpenAPI mutualTLS security scheme, and the request came over TLS without a client certificate (and offers no other scheme to challenge for).',
+    meaning:
+      'The operation requires an OpenAPI mutualTLS security scheme, and the request came over TLS without a client certificate (and offers no other scheme to challenge for).',
     fix: "Present a client certificate issued by doorman's CA (`doorman tls client-cert` mints one: curl --cert client.crt --key client.key).",
   },
   MUTUAL_TLS_CERT_UNTRUSTED: {
     status: 403,
     step: 'auth',
-    meaning: "The operation requires an OpenAPI mutualTLS security scheme, and the client certificate was not issued by doorman's CA, or is expired or not yet valid.",
+    meaning:
+      "The operation requires an OpenAPI mutualTLS security scheme, and the client certificate was not issued by doorman's CA, or is expired or not yet valid.",
     fix: "Present a client certificate issued by doorman's CA (`doorman tls client-cert` mints one); the detail says why this one was refused.",
   },
   PREFER_UNSATISFIABLE: {
@@ -326,7 +334,8 @@ const catalog = {
   BODY_TOO_DEEP: {
     status: 400,
     step: 'parse',
-    meaning: 'The JSON body nests arrays and objects deeper than limits.jsonDepth (default 1000), as a hostile or runaway client would, or deeper than its recursive schema can be checked.',
+    meaning:
+      'The JSON body nests arrays and objects deeper than limits.jsonDepth (default 1000), as a hostile or runaway client would, or deeper than its recursive schema can be checked.',
     fix: 'Flatten the structure (the detail names where the limit was crossed), or raise limits.jsonDepth if the API really takes such bodies.',
   },
   PARAMETER_INVALID: {
@@ -345,25 +354,29 @@ const catalog = {
   ADMIN_QUERY_INVALID: {
     status: 400,
     step: 'admin',
-    meaning: 'A query parameter of GET /__doorman/journal (or journal.har) is unknown, given twice, or has a value of the wrong kind, so the filter would silently match nothing.',
+    meaning:
+      'A query parameter of GET /__doorman/journal (or journal.har) is unknown, given twice, or has a value of the wrong kind, so the filter would silently match nothing.',
     fix: 'Use the parameters and value kinds the detail lists (the detail names the closest parameter for a typo).',
   },
   ADMIN_HOST_REFUSED: {
     status: 403,
     step: 'admin',
-    meaning: "A request to the admin API (/__doorman/*) named a host in its Host header that is not this mock: not a loopback name or address, not the address it was reached on, not one of admin.allowedHosts. A web page using DNS rebinding looks like this.",
+    meaning:
+      'A request to the admin API (/__doorman/*) named a host in its Host header that is not this mock: not a loopback name or address, not the address it was reached on, not one of admin.allowedHosts. A web page using DNS rebinding looks like this.',
     fix: "Call the admin API by the mock's address (http://127.0.0.1:PORT or http://localhost:PORT), or add the name you use to admin.allowedHosts.",
   },
   ADMIN_CROSS_SITE: {
     status: 403,
     step: 'admin',
-    meaning: 'A request to the admin API (/__doorman/*) came from a web page of another origin (its Origin header, or Sec-Fetch-Site: cross-site, says so): no web page may drive the mock.',
+    meaning:
+      'A request to the admin API (/__doorman/*) came from a web page of another origin (its Origin header, or Sec-Fetch-Site: cross-site, says so): no web page may drive the mock.',
     fix: 'Call the admin API from a test suite, curl or a script, not from a page in a browser; a page served by the mock itself may.',
   },
   ADMIN_CONTENT_TYPE_UNSUPPORTED: {
     status: 415,
     step: 'admin',
-    meaning: 'A state-changing request to the admin API (POST or DELETE under /__doorman/) carried a body that is not declared as application/json (a browser form or a simple fetch sends text/plain, form or multipart bodies).',
+    meaning:
+      'A state-changing request to the admin API (POST or DELETE under /__doorman/) carried a body that is not declared as application/json (a browser form or a simple fetch sends text/plain, form or multipart bodies).',
     fix: "Send the body with 'Content-Type: application/json' (curl: -H 'content-type: application/json'), or send no body.",
   },
   INTERNAL_ERROR: {
@@ -379,9 +392,7 @@ export type ProblemCode = keyof typeof catalog
 export const CATALOG: Readonly<Record<ProblemCode, CatalogEntry>> = catalog
 
 /** `codes.ROUTE_NOT_FOUND === 'ROUTE_NOT_FOUND'`: for test suites to compare with `problem.code`. */
-export const codes = Object.freeze(
-  Object.fromEntries(Object.keys(catalog).map((code) => [code, code])),
-) as { readonly [K in ProblemCode]: K }
+export const codes = Object.freeze(Object.fromEntries(Object.keys(catalog).map((code) => [code, code]))) as { readonly [K in ProblemCode]: K }
 
 export function isProblemCode(value: string): value is ProblemCode {
   return Object.hasOwn(catalog, value)

@@ -72,7 +72,11 @@ function render(ctx: RequestContext, request: FastifyRequest, doc: object, cache
   const contentType = concreteMediaType(mediaType, example.value, request.headers.accept)
   headers['content-type'] = contentType
   // Serialising the same example on every request cost as much as validating the request: it is done once per type.
-  const body = cached(cache, `body ${status} ${mediaType} ${example.name ?? ''} ${wanted ?? ''} ${contentType}`, () => placeholderImage(example.value, contentType) ?? serialize(example.value, contentType))
+  const body = cached(
+    cache,
+    `body ${status} ${mediaType} ${example.name ?? ''} ${wanted ?? ''} ${contentType}`,
+    () => placeholderImage(example.value, contentType) ?? serialize(example.value, contentType),
+  )
   return withApplied(new Answer(status, headers, body), headers, applied)
 }
 

@@ -31,7 +31,9 @@ export function addRequestKeywords(ajv: Ajv): void {
     errors: true,
     validate: function multipleOf(step: number, data: number) {
       if (isMultipleOf(data, step)) return true
-      ;(multipleOf as unknown as { errors: unknown[] }).errors = [{ keyword: 'multipleOf', message: `must be multiple of ${step}`, params: { multipleOf: step } }]
+      ;(multipleOf as unknown as { errors: unknown[] }).errors = [
+        { keyword: 'multipleOf', message: `must be multiple of ${step}`, params: { multipleOf: step } },
+      ]
       return false
     },
   })

@@ -172,25 +172,26 @@ function mediaRule(
   } else if (media.schema !== undefined) {
     // Form fields are strings on the wire: coerce them to the schema's types, as a server framework would.
     const schema = `${pointer}/schema`
-    validate = lazy.wrap(() => (kind === 'form' || kind === 'multipart' ? compiler.coerced(schema) : compiler.body(schema)), schema, `the ${mediaType} body schema`)
+    validate = lazy.wrap(
+      () => (kind === 'form' || kind === 'multipart' ? compiler.coerced(schema) : compiler.body(schema)),
+      schema,
+      `the ${mediaType} body schema`,
+    )
   }
   const partTypes: Record<string, string[]> = {}
   for (const [part, encoding] of Object.entries(media.encoding ?? {})) {
     const contentType = (encoding as { contentType?: unknown })?.contentType
     if (typeof contentType === 'string') {
-      partTypes[part] = contentType.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean)
+      partTypes[part] = contentType
+        .split(',')
+        .map((t) => t.trim().toLowerCase())
+        .filter(Boolean)
     }
   }
   return { mediaType, type, subtype, kind, validate, partTypes }
 }
 
-function paramRules(
-  compiler: SchemaCompiler,
-  lazy: LazyValidators,
-  spec: LoadedSpec,
-  op: Operation,
-  noted: Set<string>,
-): OperationRules['params'] {
+function paramRules(compiler: SchemaCompiler, lazy: LazyValidators, spec: LoadedSpec, op: Operation, noted: Set<string>): OperationRules['params'] {
   const out: OperationRules['params'] = []
   for (const location of ['path', 'query', 'header', 'cookie'] as const) {
     const params = op.parameters.filter((p) => p.in === location && !ignoredHeader(spec, p, noted))
@@ -200,9 +201,7 @@ function paramRules(
     const rules: ParamRule[] = []
     for (const param of params) {
       const contentType = param.content ? Object.keys(param.content)[0] : undefined
-      const schemaPointer = contentType
-        ? `${param.pointer}/content/${encodePointerToken(contentType)}/schema`
-        : `${param.pointer}/schema`
+      const schemaPointer = contentType ? `${param.pointer}/content/${encodePointerToken(contentType)}/schema` : `${param.pointer}/schema`
       const key = location === 'header' ? param.name.toLowerCase() : param.name
       const schema = resolvePointer(spec.document, `#${schemaPointer}`)
       if (schema !== undefined) properties[key] = schemaPointer
@@ -210,7 +209,11 @@ function paramRules(
       rules.push({ param, shape: shapeOf(spec.document, schema), json: contentType !== undefined })
     }
     if (location === 'query') spreadObjects(spec, rules)
-    const validate = lazy.wrap(() => compiler.coercedObject(properties, required, `${op.pointer} (${location} parameters)`), op.pointer, `the schema of its ${location} parameters`)
+    const validate = lazy.wrap(
+      () => compiler.coercedObject(properties, required, `${op.pointer} (${location} parameters)`),
+      op.pointer,
+      `the schema of its ${location} parameters`,
+    )
     out.push({ location, rules, validate })
   }
   return out
@@ -225,7 +228,14 @@ function spreadObjects(spec: LoadedSpec, rules: ParamRule[]): void {
   const keys = spread.map((r) => objectKeys(spec.document, resolvePointer(spec.document, `#${r.param.pointer}/schema`)))
   const params = rules.map((r) => r.param)
   spread.forEach((rule, i) => {
-    rule.spread = { ...keys[i]!, reserved: reservedQueryKeys(spec, params, keys.filter((_, j) => j !== i)) }
+    rule.spread = {
+      ...keys[i]!,
+      reserved: reservedQueryKeys(
+        spec,
+        params,
+        keys.filter((_, j) => j !== i),
+      ),
+    }
   })
 }
 

@@ -105,7 +105,6 @@ export class LazyValidators {
       timer = undefined
     }
   }
-
 }
 
 /** The rules of each operation (src/spec/compile-rules.ts), whose validators compile on first use. */

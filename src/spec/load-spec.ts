@@ -206,11 +206,18 @@ function fillRequiredFields(doc: Record<string, unknown>, format: Format, notes:
   const title = path.basename(file) === INLINE_NAME ? 'untitled' : path.basename(file)
   const info = doc.info
   if (info === null || typeof info !== 'object' || Array.isArray(info)) {
-    notes.add('document', '/info', `the required 'info' object is ${info === undefined ? 'missing' : 'not a mapping'}; doorman calls the API "${title}", version 0.`)
+    notes.add(
+      'document',
+      '/info',
+      `the required 'info' object is ${info === undefined ? 'missing' : 'not a mapping'}; doorman calls the API "${title}", version 0.`,
+    )
     doc.info = { title, version: '0' }
   } else {
     const fields = info as Record<string, unknown>
-    for (const [key, fallback] of [['title', title], ['version', '0']] as const) {
+    for (const [key, fallback] of [
+      ['title', title],
+      ['version', '0'],
+    ] as const) {
       const value = fields[key]
       if (typeof value === 'string') continue
       // YAML reads `version: 1.0` as a number: the author meant the text.
@@ -246,7 +253,10 @@ function refError(error: unknown, file: string): SetupError {
     .replace(/^Error (resolving|opening) \$ref pointer/, 'cannot resolve $ref')
     .replace(/^Missing \$ref pointer "([^"]+)"\. Token "([^"]+)" does not exist\./, "cannot resolve $ref '$1': there is no '$2'")
     // http: false: a spec must not depend on the network to start a mock.
-    .replace(/^Could not find resolver for "(https?:[^"]+)"$/, "cannot resolve $ref '$1': doorman does not fetch $refs over the network; download the file and $ref it by its path")
+    .replace(
+      /^Could not find resolver for "(https?:[^"]+)"$/,
+      "cannot resolve $ref '$1': doorman does not fetch $refs over the network; download the file and $ref it by its path",
+    )
   if (/ENOENT|no such file/i.test(message)) {
     const target = /"([^"]+)"/.exec(message)?.[1] ?? /open '([^']+)'/.exec(message)?.[1]
     message = `cannot resolve $ref: file not found${target ? ` (${displayPath(target)})` : ''}`

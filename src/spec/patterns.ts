@@ -9,17 +9,14 @@
  * left (inline flags, possessive quantifiers, Unicode blocks) is reported
  * as untranslatable, and its schema is checked without it.
  */
-export type PatternReading =
-  | { kind: 'valid' }
-  | { kind: 'translated'; pattern: string; changes: string[] }
-  | { kind: 'untranslatable'; reason: string }
+export type PatternReading = { kind: 'valid' } | { kind: 'translated'; pattern: string; changes: string[] } | { kind: 'untranslatable'; reason: string }
 
 export function readPattern(source: string): PatternReading {
   const literal = regexLiteral(source)
   if (literal === undefined && compiles(source)) return { kind: 'valid' }
   let translated: { pattern: string; changes: Set<string> }
   try {
-    translated = literal ? literal.flags.includes('i') ? translate(`(?i)${literal.body}`) : translate(literal.body) : translate(source)
+    translated = literal ? (literal.flags.includes('i') ? translate(`(?i)${literal.body}`) : translate(literal.body)) : translate(source)
   } catch (error) {
     if (!(error instanceof Untranslatable)) throw error
     return { kind: 'untranslatable', reason: error.message }

@@ -226,7 +226,10 @@ function requestView(doc: Record<string, unknown>): Record<string, unknown> {
     const { examples: _examples, schemas, ...components } = doc.components
     // Component schemas come in as the requests' schemas $ref them (graft): most of GitHub's 969 only responses use.
     // One with an $id or anchor comes in whole: ajv may be asked for it by that name rather than by its place.
-    if (isObject(schemas)) components.schemas = Object.fromEntries(Object.entries(schemas).filter(([, schema]) => isObject(schema) && NAMES.some((key) => typeof schema[key] === 'string')))
+    if (isObject(schemas))
+      components.schemas = Object.fromEntries(
+        Object.entries(schemas).filter(([, schema]) => isObject(schema) && NAMES.some((key) => typeof schema[key] === 'string')),
+      )
     view.components = components
   }
   if (isObject(doc.paths)) {
@@ -286,4 +289,17 @@ const NAMES = ['$id', '$anchor', '$dynamicAnchor', '$recursiveAnchor']
 const OPERATION_KEYS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace', 'query'])
 const SUBSCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas', 'dependencies']
 const SUBSCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems']
-const SUBSCHEMA_SINGLE = ['additionalProperties', 'items', 'not', 'if', 'then', 'else', 'contains', 'propertyNames', 'unevaluatedItems', 'unevaluatedProperties', 'additionalItems', 'contentSchema']
+const SUBSCHEMA_SINGLE = [
+  'additionalProperties',
+  'items',
+  'not',
+  'if',
+  'then',
+  'else',
+  'contains',
+  'propertyNames',
+  'unevaluatedItems',
+  'unevaluatedProperties',
+  'additionalItems',
+  'contentSchema',
+]

@@ -59,7 +59,10 @@ export async function replaceUnresolvableRefs(
     try {
       text = await readFile(file, 'utf8')
     } catch (error) {
-      failed.set(file, (error as NodeJS.ErrnoException).code === 'ENOENT' ? `there is no file ${show(file)}` : `${show(file)} cannot be read (${(error as Error).message})`)
+      failed.set(
+        file,
+        (error as NodeJS.ErrnoException).code === 'ENOENT' ? `there is no file ${show(file)}` : `${show(file)} cannot be read (${(error as Error).message})`,
+      )
       return
     }
     try {

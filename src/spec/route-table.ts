@@ -159,7 +159,12 @@ export function compileRouteTable(spec: LoadedSpec): RouteTable {
       }
       const op = raw as Record<string, unknown>
       const bases = basePathsOf(op.servers, `${pointer}/servers`, notes) ?? itemBases
-      const parameters = pathParameters(mergeParameters(shared, parameterObjects(doc, op.parameters, `${pointer}/parameters`, notes)), parsed.params, pointer, notes)
+      const parameters = pathParameters(
+        mergeParameters(shared, parameterObjects(doc, op.parameters, `${pointer}/parameters`, notes)),
+        parsed.params,
+        pointer,
+        notes,
+      )
       const operation: Operation = {
         id: operationId(op.operationId, `${method} ${key}`, pointer, ids, notes),
         method,
@@ -205,7 +210,11 @@ function place(placing: Placing, base: string, operation: Operation, quiet: bool
     templates.add(operation.path)
     if (!quiet) {
       const itemPointer = operation.pointer.slice(0, operation.pointer.lastIndexOf('/'))
-      notes.add('route', itemPointer, `'${key}' matches the same requests as '${route.template}' (only the parameter names differ); doorman routes them as one path, with the methods of both`)
+      notes.add(
+        'route',
+        itemPointer,
+        `'${key}' matches the same requests as '${route.template}' (only the parameter names differ); doorman routes them as one path, with the methods of both`,
+      )
     }
   }
   const first = route.operations.get(operation.method)
@@ -217,7 +226,12 @@ function place(placing: Placing, base: string, operation: Operation, quiet: bool
   const candidates = route.candidates?.get(operation.method) ?? [{ operation: first, conditions: placing.conditions.get(first)! }]
   const conditions = placing.conditions.get(operation)!
   // Candidates for the same requests (the query and headers aside from media types).
-  const twins = candidates.filter((c) => sameConditions(c.conditions.filter((k) => k.in !== 'content-type'), conditions))
+  const twins = candidates.filter((c) =>
+    sameConditions(
+      c.conditions.filter((k) => k.in !== 'content-type'),
+      conditions,
+    ),
+  )
   if (twins.length === 0) candidates.push({ operation, conditions })
   else {
     const ours = bodyTypes(operation)
@@ -227,12 +241,18 @@ function place(placing: Placing, base: string, operation: Operation, quiet: bool
     })
     if (clash) {
       if (!quiet) {
-        notes.add('route', operation.pointer, `'${placing.keys.get(clash.operation)}' also has ${operation.method} for the same requests; the first one documented wins, so doorman never routes to this operation`)
+        notes.add(
+          'route',
+          operation.pointer,
+          `'${placing.keys.get(clash.operation)}' also has ${operation.method} for the same requests; the first one documented wins, so doorman never routes to this operation`,
+        )
       }
       return
     }
     // The same requests but for their media types (Azure's `#overload=stream`): the Content-Type picks.
-    for (const twin of twins) if (!twin.conditions.some((k) => k.in === 'content-type')) twin.conditions = [...twin.conditions, { in: 'content-type', types: bodyTypes(twin.operation)! }]
+    for (const twin of twins)
+      if (!twin.conditions.some((k) => k.in === 'content-type'))
+        twin.conditions = [...twin.conditions, { in: 'content-type', types: bodyTypes(twin.operation)! }]
     candidates.push({ operation, conditions: [...conditions, { in: 'content-type', types: ours! }] })
   }
   candidates.sort((a, b) => b.conditions.length - a.conditions.length) // stable: equals keep the document's order
@@ -267,7 +287,11 @@ function pathParameters(parameters: ParameterObject[], templateNames: string[], 
   if (undeclared.length === 0) return out
   const names = undeclared.map((name) => `'{${name}}'`).join(', ')
   const one = undeclared.length === 1
-  notes.add('parameter', pointer, `path parameter${one ? '' : 's'} ${names} ${one ? 'is' : 'are'} in the template but not declared in 'parameters'; doorman reads ${one ? 'it as a required string' : 'them as required strings'}`)
+  notes.add(
+    'parameter',
+    pointer,
+    `path parameter${one ? '' : 's'} ${names} ${one ? 'is' : 'are'} in the template but not declared in 'parameters'; doorman reads ${one ? 'it as a required string' : 'them as required strings'}`,
+  )
   // Nothing at `pointer`/schema: the validator requires the value and takes any string.
   for (const name of undeclared) out.push({ name, in: 'path', required: true, schema: { type: 'string' }, pointer: `${pointer}/parameters/{${name}}` })
   return out

@@ -55,7 +55,11 @@ function serverBasePaths(server: ServerObject, at: string, notes: NoteSink): str
     if (variable === undefined || typeof variable !== 'object' || variable === null) {
       notes.add('server', `${at}/url`, `server variable '{${name}}' is not defined in 'variables'; it is not in the base path, so routing is unaffected`)
     } else if (typeof variable.default !== 'string') {
-      notes.add('server', `${at}/variables/${encodePointerToken(name)}`, `server variable '${name}' has no default (OpenAPI requires one); it is not in the base path, so routing is unaffected`)
+      notes.add(
+        'server',
+        `${at}/variables/${encodePointerToken(name)}`,
+        `server variable '${name}' has no default (OpenAPI requires one); it is not in the base path, so routing is unaffected`,
+      )
     }
   }
   // Each path variable's values: its enum (default first), or its default, or itself (a template parameter).
@@ -84,10 +88,18 @@ function variableValues(name: string, variable: { default?: unknown; enum?: unkn
     return [`{${name}}`]
   }
   if (values.length > 0) {
-    notes.add('server', `${at}/variables/${encodePointerToken(name)}`, `server variable '${name}' has no default (OpenAPI requires one); doorman routes each of its enum values`)
+    notes.add(
+      'server',
+      `${at}/variables/${encodePointerToken(name)}`,
+      `server variable '${name}' has no default (OpenAPI requires one); doorman routes each of its enum values`,
+    )
     return values
   }
-  notes.add('server', `${at}/variables/${encodePointerToken(name)}`, `server variable '${name}' has no default and no enum; doorman accepts any value for it in the path`)
+  notes.add(
+    'server',
+    `${at}/variables/${encodePointerToken(name)}`,
+    `server variable '${name}' has no default and no enum; doorman accepts any value for it in the path`,
+  )
   return [`{${name}}`]
 }
 
@@ -110,7 +122,11 @@ function splitUrl(url: string, at: string, notes: NoteSink): { path: string; hos
     const slash = rest.indexOf('/')
     authority = slash === -1 ? rest : rest.slice(0, slash)
     rest = slash === -1 ? '' : rest.slice(slash)
-    notes.add('server', `${at}/url`, `'${url}' looks like a host without a scheme (https://); doorman takes '${authority}' as the host and routes under '${normalize(rest) || '/'}'`)
+    notes.add(
+      'server',
+      `${at}/url`,
+      `'${url}' looks like a host without a scheme (https://); doorman takes '${authority}' as the host and routes under '${normalize(rest) || '/'}'`,
+    )
   }
   const hostVariables = [...authority.matchAll(/\{([^{}]+)\}/g)].map((m) => m[1]!)
   return { path: rest, hostVariables }

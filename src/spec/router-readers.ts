@@ -79,7 +79,10 @@ export function readResponses(doc: object, raw: unknown, pointer: string, notes:
     let status = key
     if (!/^([1-5]([0-9]{2}|XX)|default)$/.test(status)) {
       // `2xx` and ` 200`: the meaning is clear; `2OO` is not.
-      const meant = key.trim().toUpperCase().replace(/^DEFAULT$/, 'default')
+      const meant = key
+        .trim()
+        .toUpperCase()
+        .replace(/^DEFAULT$/, 'default')
       if (/^([1-5]([0-9]{2}|XX)|default)$/.test(meant) && !(meant in raw)) {
         status = meant
         notes.add('response', at, `'${key}' is not a status code as OpenAPI writes them; doorman reads it as '${status}'`)

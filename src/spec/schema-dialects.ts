@@ -81,7 +81,12 @@ function repairPatterns(s: Record<string, unknown>, pointer: string, ctx: Repair
       ctx.note('pattern', `pattern ${s.pattern}`, `${pointer}/pattern`, translatedMessage('pattern', s.pattern, reading.pattern, reading.changes))
       s.pattern = reading.pattern
     } else if (reading.kind === 'untranslatable') {
-      ctx.note('pattern', `pattern ${s.pattern}`, `${pointer}/pattern`, `pattern '${s.pattern}' is not a valid ECMAScript regular expression (${reading.reason}): it is not checked; the rest of the schema is.`)
+      ctx.note(
+        'pattern',
+        `pattern ${s.pattern}`,
+        `${pointer}/pattern`,
+        `pattern '${s.pattern}' is not a valid ECMAScript regular expression (${reading.reason}): it is not checked; the rest of the schema is.`,
+      )
       delete s.pattern
     }
   }
@@ -100,7 +105,12 @@ function repairPatterns(s: Record<string, unknown>, pointer: string, ctx: Repair
     } else {
       // Properties the key would have named now meet additionalProperties instead: it must not refuse them.
       const also = s.additionalProperties !== undefined && s.additionalProperties !== true ? ", nor is this schema's additionalProperties" : ''
-      ctx.note('pattern', `patternProperties ${key}`, at, `the patternProperties key '${key}' is not a valid ECMAScript regular expression (${reading.reason}): the properties it would name are not checked${also}.`)
+      ctx.note(
+        'pattern',
+        `patternProperties ${key}`,
+        at,
+        `the patternProperties key '${key}' is not a valid ECMAScript regular expression (${reading.reason}): the properties it would name are not checked${also}.`,
+      )
       dropped = true
     }
   }
@@ -119,7 +129,7 @@ function repairType(s: Record<string, unknown>, pointer: string, ctx: RepairCont
   const at = `${pointer}/type`
   if (Array.isArray(s.type)) {
     if (ctx.version === '3.0') {
-      ctx.note('schema', 'type list in 3.0', at, "a list of types is OpenAPI 3.1 (3.0 has one type, plus nullable): read as in 3.1, any of them.")
+      ctx.note('schema', 'type list in 3.0', at, 'a list of types is OpenAPI 3.1 (3.0 has one type, plus nullable): read as in 3.1, any of them.')
     }
     const types = [...new Set(s.type.map((t) => typeName(t, s, at, ctx)).filter((t): t is string => t !== undefined))]
     if (types.length === 0) delete s.type
@@ -143,14 +153,24 @@ function typeName(written: unknown, s: Record<string, unknown>, at: string, ctx:
   if (alias) {
     const withFormat = alias.format !== undefined && s.format === undefined
     if (withFormat) s.format = alias.format
-    ctx.note('schema', `type ${String(written)}`, at, `type ${JSON.stringify(written)} is not a JSON Schema type: read as '${alias.type}'${alias.format ? ` with format '${alias.format}'` : ''}.`)
+    ctx.note(
+      'schema',
+      `type ${String(written)}`,
+      at,
+      `type ${JSON.stringify(written)} is not a JSON Schema type: read as '${alias.type}'${alias.format ? ` with format '${alias.format}'` : ''}.`,
+    )
     return alias.type
   }
   if (plain === 'any') {
     ctx.note('schema', 'type any', at, "type 'any' is not a JSON Schema type: read as no type (any value).")
     return undefined
   }
-  ctx.note('schema', `type ${JSON.stringify(written)}`, at, `type ${short(written)} is not a JSON Schema type (string, number, integer, boolean, array, object or null): this schema's type is not checked.`)
+  ctx.note(
+    'schema',
+    `type ${JSON.stringify(written)}`,
+    at,
+    `type ${short(written)} is not a JSON Schema type (string, number, integer, boolean, array, object or null): this schema's type is not checked.`,
+  )
   return undefined
 }
 
@@ -163,7 +183,12 @@ function repairBounds(s: Record<string, unknown>, pointer: string, ctx: RepairCo
     const value = s[exclusive]
     if (typeof value === 'boolean') {
       if (ctx.version === '3.1') {
-        ctx.note('schema', `boolean ${exclusive} in 3.1`, `${pointer}/${exclusive}`, `a boolean ${exclusive} is OpenAPI 3.0 (3.1 writes the bound itself, ${exclusive}: 5): read as in 3.0.`)
+        ctx.note(
+          'schema',
+          `boolean ${exclusive} in 3.1`,
+          `${pointer}/${exclusive}`,
+          `a boolean ${exclusive} is OpenAPI 3.0 (3.1 writes the bound itself, ${exclusive}: 5): read as in 3.0.`,
+        )
       }
       if (value && typeof s[bound] === 'number') {
         s[exclusive] = s[bound]
@@ -172,7 +197,12 @@ function repairBounds(s: Record<string, unknown>, pointer: string, ctx: RepairCo
         delete s[exclusive]
       }
     } else if (typeof value === 'number' && ctx.version === '3.0') {
-      ctx.note('schema', `numeric ${exclusive} in 3.0`, `${pointer}/${exclusive}`, `a numeric ${exclusive} is OpenAPI 3.1 (3.0 writes ${bound}: 5, ${exclusive}: true): read as in 3.1.`)
+      ctx.note(
+        'schema',
+        `numeric ${exclusive} in 3.0`,
+        `${pointer}/${exclusive}`,
+        `a numeric ${exclusive} is OpenAPI 3.1 (3.0 writes ${bound}: 5, ${exclusive}: true): read as in 3.1.`,
+      )
     }
   }
 }
@@ -216,7 +246,12 @@ function allowNull(s: Record<string, unknown>): void {
 /** draft-04's tuples (`items: [A, B]`) are 2020-12's `prefixItems`, and its `additionalItems` is `items`. */
 function repairTuple(s: Record<string, unknown>, pointer: string, ctx: RepairContext): void {
   if (!Array.isArray(s.items) || ctx.valueTypes('items')?.includes('array')) return
-  ctx.note('schema', 'items list in 3.1', `${pointer}/items`, 'a list of schemas under items is a draft-04 tuple (2020-12 writes prefixItems): read as prefixItems.')
+  ctx.note(
+    'schema',
+    'items list in 3.1',
+    `${pointer}/items`,
+    'a list of schemas under items is a draft-04 tuple (2020-12 writes prefixItems): read as prefixItems.',
+  )
   s.prefixItems = s.items
   delete s.items
   if (s.additionalItems !== undefined) {
@@ -261,7 +296,12 @@ function repairKeywordValues(s: Record<string, unknown>, pointer: string, ctx: R
     const types = STRING_KEYWORDS.has(keyword) ? ['string'] : ctx.valueTypes(keyword)
     if (types === undefined) {
       const guess = guessKeyword(keyword, ctx.keywords)
-      ctx.note('schema', `unknown ${keyword}`, at, `'${keyword}' is not a JSON Schema or OpenAPI keyword: it checks nothing${guess ? ` (did you mean '${guess}'?)` : ''}.`)
+      ctx.note(
+        'schema',
+        `unknown ${keyword}`,
+        at,
+        `'${keyword}' is not a JSON Schema or OpenAPI keyword: it checks nothing${guess ? ` (did you mean '${guess}'?)` : ''}.`,
+      )
       continue
     }
     if (types.length === 0 || types.some((type) => hasType(value, type))) {

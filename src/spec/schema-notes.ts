@@ -49,7 +49,11 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
     else if (ref === undefined && typeof s.ref === 'string') push(misdirected, `ref: ${s.ref}`, pointerOf(place))
     for (const key of ['minItems', 'minLength'] as const) {
       if (typeof s[key] === 'number' && (s[key] as number) > GENERATION_BUDGET) {
-        notes.add('generation', `${pointerOf(place)}/${key}`, `${s[key]} is more than doorman generates in one answer (${GENERATION_BUDGET} values and characters): an answer generated from this schema is cut short.`)
+        notes.add(
+          'generation',
+          `${pointerOf(place)}/${key}`,
+          `${s[key]} is more than doorman generates in one answer (${GENERATION_BUDGET} values and characters): an answer generated from this schema is cut short.`,
+        )
       }
     }
     if (typeof s.$schema === 'string' && !knownDialect(s.$schema, spec.version)) push(unknownDialects, s.$schema, `${pointerOf(place)}/$schema`)
@@ -97,10 +101,18 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
   each(components.responses, '/components/responses', response)
 
   if (typeof doc.jsonSchemaDialect === 'string' && !knownDialect(doc.jsonSchemaDialect, spec.version)) {
-    notes.add('dialect', '/jsonSchemaDialect', `doorman does not know the dialect ${doc.jsonSchemaDialect}; schemas are validated as JSON Schema 2020-12 (the OpenAPI 3.1 default).`)
+    notes.add(
+      'dialect',
+      '/jsonSchemaDialect',
+      `doorman does not know the dialect ${doc.jsonSchemaDialect}; schemas are validated as JSON Schema 2020-12 (the OpenAPI 3.1 default).`,
+    )
   }
   for (const [dialect, pointers] of unknownDialects) {
-    notes.add('dialect', places(pointers), `doorman does not know the $schema ${dialect}; ${spec.version === '3.1' ? 'validated as JSON Schema 2020-12 (the OpenAPI 3.1 default)' : 'OpenAPI 3.0 schemas have no $schema: ignored'}.`)
+    notes.add(
+      'dialect',
+      places(pointers),
+      `doorman does not know the $schema ${dialect}; ${spec.version === '3.1' ? 'validated as JSON Schema 2020-12 (the OpenAPI 3.1 default)' : 'OpenAPI 3.0 schemas have no $schema: ignored'}.`,
+    )
   }
   for (const [ref, pointers] of misdirected) {
     notes.add(
@@ -112,7 +124,11 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
     )
   }
   for (const [value, pointers] of notSchemas) {
-    notes.add('schema', places(pointers), `a schema must be an object (or true/false), got ${value}: it accepts anything, and an answer generated from it is null.`)
+    notes.add(
+      'schema',
+      places(pointers),
+      `a schema must be an object (or true/false), got ${value}: it accepts anything, and an answer generated from it is null.`,
+    )
   }
   for (const [shape, pointers] of examples30) {
     notes.add(
@@ -227,7 +243,19 @@ function isObject(value: unknown): value is Record<string, unknown> {
 const OPERATION_KEYS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'])
 const SUBSCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']
 const SUBSCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems']
-const SUBSCHEMA_SINGLE = ['additionalProperties', 'items', 'not', 'if', 'then', 'else', 'contains', 'propertyNames', 'unevaluatedItems', 'unevaluatedProperties', 'additionalItems']
+const SUBSCHEMA_SINGLE = [
+  'additionalProperties',
+  'items',
+  'not',
+  'if',
+  'then',
+  'else',
+  'contains',
+  'propertyNames',
+  'unevaluatedItems',
+  'unevaluatedProperties',
+  'additionalItems',
+]
 
 /** Where a schema sits: a JSON pointer, or a token below another place (made into a pointer only when a note needs it). */
 type Place = string | { parent: Place; token: string }

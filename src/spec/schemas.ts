@@ -9,8 +9,7 @@ import { prepareRequestDocument } from './request-document.js'
 import { eitherReading } from './string-readings.js'
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ??
-  addFormatsModule) as unknown as (ajv: Ajv) => void
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => void
 
 /** The id under which the (request-adjusted) document is known to ajv: `doorman:spec#/components/schemas/Order`. */
 export const SPEC_ID = 'doorman:spec'
@@ -157,7 +156,13 @@ export class SchemaCompiler {
     let target = pointer
     for (let hops = 0; hops < 16; hops++) {
       const schema = resolvePointer(this.#doc, `#${target}`) as Record<string, unknown> | boolean | undefined
-      if (schema !== null && typeof schema === 'object' && typeof schema.$ref === 'string' && schema.$ref.startsWith('#/') && Object.keys(schema).length === 1) {
+      if (
+        schema !== null &&
+        typeof schema === 'object' &&
+        typeof schema.$ref === 'string' &&
+        schema.$ref.startsWith('#/') &&
+        Object.keys(schema).length === 1
+      ) {
         target = schema.$ref.slice(1)
         continue
       }
@@ -225,12 +230,17 @@ export class SchemaCompiler {
     const branches = e.schema as unknown[]
     const value = (e.data as Record<string, unknown> | null)?.[String(property)]
     if (typeof property !== 'string' || typeof value !== 'string' || !Array.isArray(branches)) return undefined
-    const refs = branches.map((b) => (b !== null && typeof b === 'object' && typeof (b as { $ref?: unknown }).$ref === 'string' ? (b as { $ref: string }).$ref : undefined))
+    const refs = branches.map((b) =>
+      b !== null && typeof b === 'object' && typeof (b as { $ref?: unknown }).$ref === 'string' ? (b as { $ref: string }).$ref : undefined,
+    )
     // OAS: a discriminator picks among $ref'd branches; inline ones have no name to be picked by.
     if (refs.some((ref) => ref === undefined)) return undefined
     // Mapping values are $refs or bare schema names.
     const mapping = Object.fromEntries(
-      Object.entries(parent!.discriminator!.mapping ?? {}).map(([name, target]) => [name, String(target).startsWith('#') ? String(target) : `#/components/schemas/${String(target)}`]),
+      Object.entries(parent!.discriminator!.mapping ?? {}).map(([name, target]) => [
+        name,
+        String(target).startsWith('#') ? String(target) : `#/components/schemas/${String(target)}`,
+      ]),
     )
     const wanted = mapping[value] ?? refs.find((ref) => ref!.split('/').pop() === value)
     const chosen = refs.findIndex((ref) => ref === wanted)
@@ -300,8 +310,7 @@ export class SchemaCompiler {
       this.#compiled.set(key, validate)
       return validate
     } catch (error) {
-      this.#lastError =
-        error instanceof RangeError ? 'its $refs go round in a circle, or it nests too deeply, for the validator to compile' : firstLine(error)
+      this.#lastError = error instanceof RangeError ? 'its $refs go round in a circle, or it nests too deeply, for the validator to compile' : firstLine(error)
       return undefined
     } finally {
       this.#compiling = ''
@@ -310,7 +319,10 @@ export class SchemaCompiler {
 
   /** ajv's warnings (strict mode, logged): a note each, once, at what was being compiled. */
   #warn(args: unknown[]): void {
-    const message = args.map(String).join(' ').replace(/^strict mode: /, '')
+    const message = args
+      .map(String)
+      .join(' ')
+      .replace(/^strict mode: /, '')
     // Unknown keywords are noted with their own pointers (src/spec/schema-dialects.ts), unknown formats by scanSchemas.
     if (/^unknown (keyword|format)/.test(message) || this.#warned.has(message)) return
     this.#warned.add(message)
@@ -337,7 +349,6 @@ function removeIds(document: unknown): void {
 function cacheKey(strict: boolean, schema: object | boolean): string {
   return `${strict ? 'strict' : 'coercing'} ${JSON.stringify(schema)}`
 }
-
 
 /** Past this many errors a validation is not narrowed by discriminators (each error would be looked at against each verdict). */
 const MAX_NARROWED_ERRORS = 1000

@@ -83,11 +83,17 @@ const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'pat
 
 /** The place in the user's 2.0 document that a pointer into the upgraded 3.0 document came from. */
 export function sourcePointer(pointer: string, original: unknown): string {
-  const tokens = pointer.split('/').slice(1).map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'))
+  const tokens = pointer
+    .split('/')
+    .slice(1)
+    .map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'))
   const mapped = mapTokens(tokens, original)
   // What has no counterpart in 2.0 (`nullable` from `x-nullable`, a sanitised name) points at the nearest place that does.
   for (let n = mapped.length; n > 0; n--) {
-    const candidate = mapped.slice(0, n).map((t) => '/' + encodePointerToken(t)).join('')
+    const candidate = mapped
+      .slice(0, n)
+      .map((t) => '/' + encodePointerToken(t))
+      .join('')
     if (resolvePointer(original, `#${candidate}`) !== undefined) return candidate
   }
   return ''
@@ -132,7 +138,10 @@ function pathItemInner(original: unknown, path: string, tokens: string[]): strin
   if (field === 'responses') return [head, 'responses', ...(inner.length ? [inner[0]!, ...responseInner(inner.slice(1))] : [])]
   if (field === 'requestBody') {
     // The body came from an `in: body` or `in: formData` parameter of the operation, or of its path item.
-    for (const [prefix, list] of [[[head], operation?.parameters], [[], item?.parameters]] as const) {
+    for (const [prefix, list] of [
+      [[head], operation?.parameters],
+      [[], item?.parameters],
+    ] as const) {
       const found = bodyParameter(original, list, inner)
       if (found) return [...prefix, ...found]
     }

@@ -21,7 +21,10 @@ export function parseMediaType(header: string): MediaType | undefined {
   const slash = head!.indexOf('/')
   if (slash === -1) return undefined
   const type = head!.slice(0, slash).trim().toLowerCase()
-  const subtype = head!.slice(slash + 1).trim().toLowerCase()
+  const subtype = head!
+    .slice(slash + 1)
+    .trim()
+    .toLowerCase()
   if (!TOKEN.test(type) || !TOKEN.test(subtype)) return undefined
   const params: Record<string, string> = {}
   for (const part of rest) {

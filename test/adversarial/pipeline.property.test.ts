@@ -62,7 +62,11 @@ const HOSTILE_BODIES: Record<string, string | Buffer> = {
 const validOrder = fc.record({
   customerId: fc.stringMatching(/^c-[0-9]{3,6}$/),
   items: fc.array(
-    fc.record({ sku: fc.stringMatching(/^[A-Z]{3}-[0-9]{4}$/), qty: fc.integer({ min: 1, max: 999 }), unitPrice: fc.option(fc.double({ min: 0, max: 1e6, noNaN: true }), { nil: undefined }) }),
+    fc.record({
+      sku: fc.stringMatching(/^[A-Z]{3}-[0-9]{4}$/),
+      qty: fc.integer({ min: 1, max: 999 }),
+      unitPrice: fc.option(fc.double({ min: 0, max: 1e6, noNaN: true }), { nil: undefined }),
+    }),
     { minLength: 1, maxLength: 5 },
   ),
   currency: fc.option(fc.constantFrom('EUR', 'USD', 'GBP'), { nil: undefined }),
@@ -147,7 +151,20 @@ const contentType = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...CONTENT_TYPES) },
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme-ascii', maxLength: 40 }) },
 )
-const contentEncoding = fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'x-gzip', 'gzip, gzip', 'compress', 'zstd', 'gzip, br, deflate', 'GZIP', ',,,', 'gzip;q=1')
+const contentEncoding = fc.constantFrom(
+  'gzip',
+  'deflate',
+  'br',
+  'identity',
+  'x-gzip',
+  'gzip, gzip',
+  'compress',
+  'zstd',
+  'gzip, br, deflate',
+  'GZIP',
+  ',,,',
+  'gzip;q=1',
+)
 
 const token = (server: DoormanServer, claims: Record<string, unknown>, expiresIn: string | number = '5m') => server.tokens.sign(claims, { expiresIn })
 
@@ -164,17 +181,32 @@ const craftedToken = fc
     exp: fc.option(dateClaim, { nil: undefined }),
     nbf: fc.option(dateClaim, { nil: undefined }),
     iat: fc.option(dateClaim, { nil: undefined }),
-    scope: fc.oneof(fc.constantFrom('"orders:write"', '"orders:read"', '["orders:write"]', '""', '5', '{"__proto__":1}', '"' + 'x '.repeat(2000) + '"'), fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v) ?? 'null')),
-    other: fc.dictionary(fc.constantFrom('iss', 'aud', 'sub', '__proto__', 'constructor', 'scp'), fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v) ?? 'null'), { maxKeys: 3 }),
+    scope: fc.oneof(
+      fc.constantFrom('"orders:write"', '"orders:read"', '["orders:write"]', '""', '5', '{"__proto__":1}', '"' + 'x '.repeat(2000) + '"'),
+      fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v) ?? 'null'),
+    ),
+    other: fc.dictionary(
+      fc.constantFrom('iss', 'aud', 'sub', '__proto__', 'constructor', 'scp'),
+      fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v) ?? 'null'),
+      { maxKeys: 3 },
+    ),
     key: fc.constantFrom(JWT_SECRET, JWT_SECRET, 'not-the-secret'),
   })
   .map((c) => {
     const header = JSON.stringify({ alg: c.alg, typ: 'JWT', ...(c.kid === undefined ? {} : { kid: c.kid }) })
     const claims = { exp: c.exp, nbf: c.nbf, iat: c.iat, scope: c.scope, ...c.other }
     // Written by hand: JSON.stringify cannot write 1e999.
-    const payload = `{${Object.entries(claims).filter(([, v]) => v !== undefined).map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`
+    const payload = `{${Object.entries(claims)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${JSON.stringify(k)}:${v}`)
+      .join(',')}}`
     const data = `${Buffer.from(header).toString('base64url')}.${Buffer.from(payload).toString('base64url')}`
-    const signature = c.alg === 'none' ? '' : createHmac(c.alg === 'HS512' ? 'sha512' : 'sha256', c.key).update(data).digest('base64url')
+    const signature =
+      c.alg === 'none'
+        ? ''
+        : createHmac(c.alg === 'HS512' ? 'sha512' : 'sha256', c.key)
+            .update(data)
+            .digest('base64url')
     return `${data}.${signature}`
   })
 
@@ -205,15 +237,39 @@ const headerName = fc
   .filter((n) => !/^(host|content-length|transfer-encoding|connection|upgrade|expect)$/i.test(n))
 const randomHeader: fc.Arbitrary<[string, string]> = fc.oneof(
   { weight: 3, arbitrary: fc.tuple(headerName, fc.string({ unit: 'grapheme-ascii', maxLength: 40 })) },
-  { weight: 3, arbitrary: fc.tuple(fc.constantFrom('Accept', 'Prefer', 'Cookie', 'X-Trace-Id', 'Idempotency-Key', 'Accept-Encoding'), fc.string({ unit: 'grapheme-ascii', maxLength: 60 })) },
+  {
+    weight: 3,
+    arbitrary: fc.tuple(
+      fc.constantFrom('Accept', 'Prefer', 'Cookie', 'X-Trace-Id', 'Idempotency-Key', 'Accept-Encoding'),
+      fc.string({ unit: 'grapheme-ascii', maxLength: 60 }),
+    ),
+  },
   {
     weight: 2,
     arbitrary: fc.tuple(
       fc.constant('Prefer'),
-      fc.constantFrom('code=500', 'code=503, retry-after=1', 'fault=reset', 'fault=hang', 'delay=10', 'code=404', 'code=400', 'example=nope', 'example=created', 'code=999', 'respond-async, wait=5'),
+      fc.constantFrom(
+        'code=500',
+        'code=503, retry-after=1',
+        'fault=reset',
+        'fault=hang',
+        'delay=10',
+        'code=404',
+        'code=400',
+        'example=nope',
+        'example=created',
+        'code=999',
+        'respond-async, wait=5',
+      ),
     ),
   },
-  { weight: 2, arbitrary: fc.tuple(fc.constant('Accept'), fc.constantFrom('*/*', 'application/xml', 'text/html', 'application/json;q=0', 'nope', ';;,,q=', 'application/*')) },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(
+      fc.constant('Accept'),
+      fc.constantFrom('*/*', 'application/xml', 'text/html', 'application/json;q=0', 'nope', ';;,,q=', 'application/*'),
+    ),
+  },
   { weight: 2, arbitrary: fc.tuple(fc.constant('X-Trace-Id'), fc.constantFrom('00000000-0000-4000-8000-000000000000', 'not-a-uuid')) },
   { weight: 1, arbitrary: fc.tuple(fc.constant('Cookie'), fc.constantFrom('session=abcd', 'session=%', 'session=a', '%%%%;;;=')) },
   { weight: 1, arbitrary: fc.tuple(fc.constant('Expect'), fc.constantFrom('100-continue', 'nothing')) },
@@ -223,16 +279,53 @@ const randomHeader: fc.Arbitrary<[string, string]> = fc.oneof(
 
 // ---- methods, paths and operations -------------------------------------------------------------
 
-const ODD_METHODS = fc.constantFrom('HEAD', 'OPTIONS', 'TRACE', 'QUERY', 'GET', 'POST', 'DELETE', 'PROPFIND', 'SEARCH', 'MKCOL', 'LOCK', 'PURGE', 'FOO', 'get', 'CONNECT')
+const ODD_METHODS = fc.constantFrom(
+  'HEAD',
+  'OPTIONS',
+  'TRACE',
+  'QUERY',
+  'GET',
+  'POST',
+  'DELETE',
+  'PROPFIND',
+  'SEARCH',
+  'MKCOL',
+  'LOCK',
+  'PURGE',
+  'FOO',
+  'get',
+  'CONNECT',
+)
 const hostileSegment = fc.oneof(
-  { weight: 3, arbitrary: fc.constantFrom('..', '.', '%00', '%2F', '%2e%2e', '%', '%zz', '%ff', '__doorman', '__proto__', 'constructor', '', '*', '?', '#', ' ') },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom('..', '.', '%00', '%2F', '%2e%2e', '%', '%zz', '%ff', '__doorman', '__proto__', 'constructor', '', '*', '?', '#', ' '),
+  },
   { weight: 2, arbitrary: fc.string({ unit: 'grapheme', maxLength: 8 }).map(encodeURIComponent) },
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 3 }) }, // raw, not percent-encoded
   { weight: 1, arbitrary: fc.integer({ min: 900, max: 6000 }).map((n) => 'a'.repeat(n)) },
 )
 const query = fc.array(
   fc.tuple(
-    fc.constantFrom('limit', 'status', 'tags', 'expand', 'q', 'ids', 'tag', 'words', 'pipes', 'filter[status]', 'filter[min]', 'active', 'json', 'access_token', 'api_key', '__proto__', '%zz'),
+    fc.constantFrom(
+      'limit',
+      'status',
+      'tags',
+      'expand',
+      'q',
+      'ids',
+      'tag',
+      'words',
+      'pipes',
+      'filter[status]',
+      'filter[min]',
+      'active',
+      'json',
+      'access_token',
+      'api_key',
+      '__proto__',
+      '%zz',
+    ),
     fc.oneof(
       fc.string({ unit: 'grapheme-ascii', maxLength: 20 }).map(encodeURIComponent),
       fc.constantFrom('5', '-1', '1e999', 'true', 'a,b', 'a%20b', 'open', '%7B%22x%22%3A1%7D', '[[[[', '%5B'.repeat(2000), 'a'.repeat(3000)),
@@ -291,21 +384,31 @@ function multipart(fileType: string, file: Uint8Array, description: string): Buf
   return Buffer.concat([
     Buffer.from(`--xyz\r\nContent-Disposition: form-data; name="file"; filename="f"\r\nContent-Type: ${fileType}\r\n\r\n`),
     Buffer.from(file),
-    Buffer.from(`\r\n--xyz\r\nContent-Disposition: form-data; name="description"\r\n\r\n${description}\r\n--xyz\r\nContent-Disposition: form-data; name="count"\r\n\r\n3\r\n--xyz--\r\n`),
+    Buffer.from(
+      `\r\n--xyz\r\nContent-Disposition: form-data; name="description"\r\n\r\n${description}\r\n--xyz\r\nContent-Disposition: form-data; name="count"\r\n\r\n3\r\n--xyz--\r\n`,
+    ),
   ])
 }
 
 /** A body of the kind the operation documents: valid, or near it. */
 function bodyFor(kind: BodyKind): fc.Arbitrary<Buffer> {
   const json = (value: fc.Arbitrary<unknown>) => value.map((v) => JSON.stringify(v))
-  const fromJson = (text: fc.Arbitrary<string>) => fc.oneof({ weight: 3, arbitrary: text }, { weight: 2, arbitrary: nearValid(text) }).map((t) => Buffer.from(t))
+  const fromJson = (text: fc.Arbitrary<string>) =>
+    fc.oneof({ weight: 3, arbitrary: text }, { weight: 2, arbitrary: nearValid(text) }).map((t) => Buffer.from(t))
   switch (kind) {
     case 'order':
       return fromJson(json(validOrder))
     case 'thing':
       return fromJson(json(validThing))
     case 'patch':
-      return fromJson(json(fc.record({ status: fc.option(fc.constantFrom('pending', 'shipped', 'cancelled', 'lost'), { nil: undefined }), note: fc.option(fc.string({ maxLength: 250 }), { nil: undefined }) })))
+      return fromJson(
+        json(
+          fc.record({
+            status: fc.option(fc.constantFrom('pending', 'shipped', 'cancelled', 'lost'), { nil: undefined }),
+            note: fc.option(fc.string({ maxLength: 250 }), { nil: undefined }),
+          }),
+        ),
+      )
     case 'name-patch':
       return fromJson(json(fc.record({ name: fc.option(fc.string({ maxLength: 14 }), { nil: undefined }) })))
     case 'json':
@@ -318,7 +421,13 @@ function bodyFor(kind: BodyKind): fc.Arbitrary<Buffer> {
         .map(([name, count, url]) => Buffer.from(`name=${encodeURIComponent(name)}&count=${count}&tags=a&tags=b&url=${encodeURIComponent(url)}`))
     case 'multipart':
       return fc
-        .tuple(fc.constantFrom('image/png', 'application/pdf', 'text/html'), fc.uint8Array({ maxLength: 80 }), fc.string({ unit: 'grapheme-ascii', maxLength: 14 }), fc.nat({ max: 400 }), fc.boolean())
+        .tuple(
+          fc.constantFrom('image/png', 'application/pdf', 'text/html'),
+          fc.uint8Array({ maxLength: 80 }),
+          fc.string({ unit: 'grapheme-ascii', maxLength: 14 }),
+          fc.nat({ max: 400 }),
+          fc.boolean(),
+        )
         .map(([type, file, description, cut, truncate]) => {
           const whole = multipart(type, file, description.replace(/[\r\n]/g, ''))
           return truncate ? whole.subarray(0, cut % whole.length) : whole
@@ -335,34 +444,42 @@ function bodyFor(kind: BodyKind): fc.Arbitrary<Buffer> {
  * gets requests that pass the steps before it and break it.
  */
 function requestArbitrary(server: DoormanServer, ops: Op[]): fc.Arbitrary<WireRequest> {
-  return fc.constantFrom(...ops).chain((op) => {
-    const value = fc.oneof({ weight: 4, arbitrary: op.good.length ? fc.constantFrom(...op.good) : fc.constant('x') }, { weight: 1, arbitrary: hostileSegment })
-    const path = fc.oneof(
-      { weight: 6, arbitrary: fc.array(value, { minLength: 2, maxLength: 2 }).map((values) => op.template.replace(/\{[^}]+\}/g, () => values.shift()!)) },
-      { weight: 1, arbitrary: fc.array(fc.oneof(fc.constant(op.template.split('/')[1]!), hostileSegment), { maxLength: 4 }).map((s) => '/' + s.join('/')) },
-    )
-    const goodBody = op.kind ? fc.option(bodyFor(op.kind), { nil: undefined, freq: 8 }) : fc.constant(undefined)
-    return fc.record({
-      method: fc.oneof({ weight: 6, arbitrary: fc.constant(op.method) }, { weight: 1, arbitrary: ODD_METHODS }),
-      target: fc.tuple(path, query).map(([p, pairs]) => p + (pairs.length ? '?' + pairs.map(([k, v]) => `${k}=${v}`).join('&') : '')),
-      auth: credentials(server),
-      contentType: op.type ? fc.oneof({ weight: 3, arbitrary: fc.constant(op.type) }, { weight: 2, arbitrary: fc.option(contentType, { nil: undefined }) }) : fc.option(contentType, { nil: undefined, freq: 4 }),
-      encoding: fc.option(contentEncoding, { nil: undefined, freq: 4 }),
-      compress: fc.boolean(),
-      headers: fc.array(randomHeader, { maxLength: 2 }),
-      body: fc.oneof({ weight: 3, arbitrary: goodBody }, { weight: 2, arbitrary: body }),
-      chunked: fc.boolean(),
+  return fc
+    .constantFrom(...ops)
+    .chain((op) => {
+      const value = fc.oneof(
+        { weight: 4, arbitrary: op.good.length ? fc.constantFrom(...op.good) : fc.constant('x') },
+        { weight: 1, arbitrary: hostileSegment },
+      )
+      const path = fc.oneof(
+        { weight: 6, arbitrary: fc.array(value, { minLength: 2, maxLength: 2 }).map((values) => op.template.replace(/\{[^}]+\}/g, () => values.shift()!)) },
+        { weight: 1, arbitrary: fc.array(fc.oneof(fc.constant(op.template.split('/')[1]!), hostileSegment), { maxLength: 4 }).map((s) => '/' + s.join('/')) },
+      )
+      const goodBody = op.kind ? fc.option(bodyFor(op.kind), { nil: undefined, freq: 8 }) : fc.constant(undefined)
+      return fc.record({
+        method: fc.oneof({ weight: 6, arbitrary: fc.constant(op.method) }, { weight: 1, arbitrary: ODD_METHODS }),
+        target: fc.tuple(path, query).map(([p, pairs]) => p + (pairs.length ? '?' + pairs.map(([k, v]) => `${k}=${v}`).join('&') : '')),
+        auth: credentials(server),
+        contentType: op.type
+          ? fc.oneof({ weight: 3, arbitrary: fc.constant(op.type) }, { weight: 2, arbitrary: fc.option(contentType, { nil: undefined }) })
+          : fc.option(contentType, { nil: undefined, freq: 4 }),
+        encoding: fc.option(contentEncoding, { nil: undefined, freq: 4 }),
+        compress: fc.boolean(),
+        headers: fc.array(randomHeader, { maxLength: 2 }),
+        body: fc.oneof({ weight: 3, arbitrary: goodBody }, { weight: 2, arbitrary: body }),
+        chunked: fc.boolean(),
+      })
     })
-  }).map((r) => {
-    const headers: Array<[string, string]> = [...r.auth, ...r.headers]
-    if (r.contentType !== undefined) headers.push(['Content-Type', r.contentType])
-    let bytes = r.body
-    if (r.encoding !== undefined) {
-      headers.push(['Content-Encoding', r.encoding])
-      if (bytes !== undefined && r.compress) bytes = compress(r.encoding, bytes)
-    }
-    return { method: r.method, target: r.target, headers, body: bytes, chunked: r.chunked && bytes !== undefined }
-  })
+    .map((r) => {
+      const headers: Array<[string, string]> = [...r.auth, ...r.headers]
+      if (r.contentType !== undefined) headers.push(['Content-Type', r.contentType])
+      let bytes = r.body
+      if (r.encoding !== undefined) {
+        headers.push(['Content-Encoding', r.encoding])
+        if (bytes !== undefined && r.compress) bytes = compress(r.encoding, bytes)
+      }
+      return { method: r.method, target: r.target, headers, body: bytes, chunked: r.chunked && bytes !== undefined }
+    })
 }
 
 function compress(encoding: string, bytes: Buffer): Buffer {
@@ -411,7 +528,8 @@ for (const { name, spec, config, ops, runs } of [
     )
     t.comment(`${server.journal.entries().at(-1)?.requestId ?? 'no'} requests reached fastify`)
     const seen = new Map<string, number>()
-    for (const entry of server.journal.entries()) seen.set(`${entry.status} ${entry.code ?? ''}`.trim(), (seen.get(`${entry.status} ${entry.code ?? ''}`.trim()) ?? 0) + 1)
+    for (const entry of server.journal.entries())
+      seen.set(`${entry.status} ${entry.code ?? ''}`.trim(), (seen.get(`${entry.status} ${entry.code ?? ''}`.trim()) ?? 0) + 1)
     t.comment(`last ${server.journal.size} answers: ${[...seen].map(([k, n]) => `${k} ×${n}`).join(', ')}`)
     // Still up and serving.
     const health = await fetch(`${server.url}/__doorman/health`)
@@ -440,26 +558,56 @@ t.test('every hostile body, to every operation that takes JSON: a 4xx problem, n
   t.equal(JSON.parse(deep!.body).code, codes.BODY_TOO_DEEP, '10k nested objects: BODY_TOO_DEEP')
   const arrays = await send(server, { method: 'POST', target: '/any', headers: [['Content-Type', 'application/json']], body: Buffer.from(DEEP_ARRAYS) })
   t.equal(JSON.parse(arrays!.body).code, codes.BODY_TOO_DEEP, '10k nested arrays: BODY_TOO_DEEP')
-  for (const [text, pointer] of [['1e999999', 'its root'], ['{"a":[1,2,-1e400]}', '/a/2'], [`{"n":${'9'.repeat(400)}}`, '/n']]) {
+  for (const [text, pointer] of [
+    ['1e999999', 'its root'],
+    ['{"a":[1,2,-1e400]}', '/a/2'],
+    [`{"n":${'9'.repeat(400)}}`, '/n'],
+  ]) {
     const huge = await send(server, { method: 'POST', target: '/small', headers: [['Content-Type', 'application/json']], body: Buffer.from(text!) })
     t.equal(huge!.status, 400, `${text!.slice(0, 20)}: a number no 64-bit float holds is refused`)
     t.equal(JSON.parse(huge!.body).code, codes.BODY_MALFORMED)
     t.match(JSON.parse(huge!.body).detail, `at ${pointer}`, 'the detail says where')
   }
   // A body of many bad items: every error counted, a bounded number described.
-  const many = await send(server, { method: 'POST', target: '/things', headers: [['Content-Type', 'application/json']], body: Buffer.from(`{"name":"a","parts":[${Array(50_000).fill('{"qty":0}').join(',')}]}`) })
+  const many = await send(server, {
+    method: 'POST',
+    target: '/things',
+    headers: [['Content-Type', 'application/json']],
+    body: Buffer.from(`{"name":"a","parts":[${Array(50_000).fill('{"qty":0}').join(',')}]}`),
+  })
   const manyProblem = JSON.parse(many!.body)
   t.equal(many!.status, 422)
   t.equal(manyProblem.errors.length, 100, '100 errors listed')
   t.equal(manyProblem.errorCount, 50_000, 'errorCount says how many there are')
   t.ok(many!.body.length < 50_000, `the answer stays small (${many!.body.length} bytes for a 450 KB body)`)
   // Every content coding is a decompressor in a chain: a header naming thousands is refused before one is built.
-  const stacked = await send(server, { method: 'POST', target: '/note', headers: [['Content-Type', 'text/plain'], ['Content-Encoding', Array(2500).fill('gzip').join(',')]], body: Buffer.from('abc') })
+  const stacked = await send(server, {
+    method: 'POST',
+    target: '/note',
+    headers: [
+      ['Content-Type', 'text/plain'],
+      ['Content-Encoding', Array(2500).fill('gzip').join(',')],
+    ],
+    body: Buffer.from('abc'),
+  })
   t.equal(stacked!.status, 415, '2500 stacked gzip codings: 415')
   t.equal(JSON.parse(stacked!.body).code, codes.CONTENT_ENCODING_UNSUPPORTED)
-  const twice = await send(server, { method: 'POST', target: '/note', headers: [['Content-Type', 'text/plain'], ['Content-Encoding', 'gzip, br']], body: brotliCompressSync(gzipSync('hello')) })
+  const twice = await send(server, {
+    method: 'POST',
+    target: '/note',
+    headers: [
+      ['Content-Type', 'text/plain'],
+      ['Content-Encoding', 'gzip, br'],
+    ],
+    body: brotliCompressSync(gzipSync('hello')),
+  })
   t.equal(twice!.status, 200, 'two real codings still decode')
-  const fine = await send(server, { method: 'POST', target: '/small', headers: [['Content-Type', 'application/json']], body: Buffer.from('{"id":"3e456789-aaaa","n":1e308, "m": [1E+300]}') })
+  const fine = await send(server, {
+    method: 'POST',
+    target: '/small',
+    headers: [['Content-Type', 'application/json']],
+    body: Buffer.from('{"id":"3e456789-aaaa","n":1e308, "m": [1E+300]}'),
+  })
   t.equal(fine!.status, 200, 'large but finite numbers, and exponent-like text in strings, pass')
 })
 
@@ -474,7 +622,13 @@ t.test('a signed token whose dates no calendar holds: 401 TOKEN_INVALID, with a 
     ['no config (signatures unchecked)', {}],
   ] as const) {
     const server = await startMock(t, { spec: DEFAULT_SPEC, ...options })
-    for (const payload of [`{"exp":${exp},"nbf":1e308}`, '{"exp":-1e308}', '{"exp":1e999}', `{"exp":${exp},"iat":"yesterday"}`, `{"exp":${exp},"nbf":-8640000000001}`]) {
+    for (const payload of [
+      `{"exp":${exp},"nbf":1e308}`,
+      '{"exp":-1e308}',
+      '{"exp":1e999}',
+      `{"exp":${exp},"iat":"yesterday"}`,
+      `{"exp":${exp},"nbf":-8640000000001}`,
+    ]) {
       const response = await send(server, { method: 'GET', target: '/orders', headers: [['Authorization', `Bearer ${sign(JWT_SECRET, payload)}`]] })
       t.equal(response?.status, 401, `${name}: ${payload}`)
       t.equal(response && JSON.parse(response.body).code, codes.TOKEN_INVALID)
@@ -486,17 +640,25 @@ t.test('valid requests get their documented 2xx', async (t) => {
   const server = await startMock(t, { spec: DEFAULT_SPEC, config: ORDERS_CONFIG })
   const writer = token(server, { sub: 'alice', scope: 'orders:write' })
   await fc.assert(
-    fc.asyncProperty(validOrder, fc.boolean(), fc.constantFrom('application/json', 'application/json; charset=utf-8', 'Application/JSON'), async (order, chunked, type) => {
-      const request: WireRequest = {
-        method: 'POST',
-        target: '/orders',
-        headers: [['Authorization', `Bearer ${writer}`], ['Content-Type', type]],
-        body: Buffer.from(JSON.stringify(order)),
-        chunked,
-      }
-      const response = await send(server, request)
-      if (response?.status !== 201) throw new Error(`expected 201, got ${response?.status} ${response?.body}\n  request: ${describe(request)}`)
-    }),
+    fc.asyncProperty(
+      validOrder,
+      fc.boolean(),
+      fc.constantFrom('application/json', 'application/json; charset=utf-8', 'Application/JSON'),
+      async (order, chunked, type) => {
+        const request: WireRequest = {
+          method: 'POST',
+          target: '/orders',
+          headers: [
+            ['Authorization', `Bearer ${writer}`],
+            ['Content-Type', type],
+          ],
+          body: Buffer.from(JSON.stringify(order)),
+          chunked,
+        }
+        const response = await send(server, request)
+        if (response?.status !== 201) throw new Error(`expected 201, got ${response?.status} ${response?.body}\n  request: ${describe(request)}`)
+      },
+    ),
     { seed: SEED, numRuns: Math.round(100 * RUNS) },
   )
   t.pass('every valid order was created')

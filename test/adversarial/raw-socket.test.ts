@@ -43,7 +43,12 @@ const MALFORMED: Array<{ name: string; bytes: string | Buffer; code: keyof typeo
   { name: 'a space inside the target', bytes: 'GET /a b HTTP/1.1\r\nHost: x\r\n\r\n', code: 'REQUEST_MALFORMED', status: 400 },
   { name: 'raw UTF-8 in the target', bytes: Buffer.from('GET /things/é HTTP/1.1\r\nHost: x\r\n\r\n', 'utf8'), code: 'REQUEST_MALFORMED', status: 400 },
   { name: 'CONNECT (a tunnel)', bytes: 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', code: 'REQUEST_MALFORMED', status: 400 },
-  { name: 'a method fastify does not route, on a documented path', bytes: 'PROPFIND /things HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', code: 'METHOD_NOT_ALLOWED', status: 405 },
+  {
+    name: 'a method fastify does not route, on a documented path',
+    bytes: 'PROPFIND /things HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    code: 'METHOD_NOT_ALLOWED',
+    status: 405,
+  },
   // headers
   { name: 'a header without a colon', bytes: 'GET /search HTTP/1.1\r\nHost x\r\n\r\n', code: 'REQUEST_MALFORMED', status: 400 },
   { name: 'a space before the colon', bytes: 'GET /search HTTP/1.1\r\nHost : x\r\n\r\n', code: 'REQUEST_MALFORMED', status: 400 },
@@ -52,21 +57,61 @@ const MALFORMED: Array<{ name: string; bytes: string | Buffer; code: keyof typeo
   { name: 'bare LF line ends', bytes: 'GET /search HTTP/1.1\nHost: x\n\n', code: 'REQUEST_MALFORMED', status: 400 },
   { name: 'no Host header', bytes: 'GET /search HTTP/1.1\r\n\r\n', code: 'REQUEST_MALFORMED', status: 400 },
   { name: 'one 20 KiB header', bytes: `GET /search HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, code: 'HEADERS_TOO_LARGE', status: 431 },
-  { name: '3000 small headers', bytes: `GET /search HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 3000 }, (_, i) => `X-${i}: 1\r\n`).join('')}\r\n`, code: 'HEADERS_TOO_LARGE', status: 431 },
+  {
+    name: '3000 small headers',
+    bytes: `GET /search HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 3000 }, (_, i) => `X-${i}: 1\r\n`).join('')}\r\n`,
+    code: 'HEADERS_TOO_LARGE',
+    status: 431,
+  },
   // framing
-  { name: 'Content-Length twice (same value)', bytes: post('/note', 'Content-Length: 3\r\nContent-Length: 3\r\n', 'abc'), code: 'REQUEST_MALFORMED', status: 400 },
-  { name: 'Content-Length twice (conflicting)', bytes: post('/note', 'Content-Length: 3\r\nContent-Length: 4\r\n', 'abcd'), code: 'REQUEST_MALFORMED', status: 400 },
+  {
+    name: 'Content-Length twice (same value)',
+    bytes: post('/note', 'Content-Length: 3\r\nContent-Length: 3\r\n', 'abc'),
+    code: 'REQUEST_MALFORMED',
+    status: 400,
+  },
+  {
+    name: 'Content-Length twice (conflicting)',
+    bytes: post('/note', 'Content-Length: 3\r\nContent-Length: 4\r\n', 'abcd'),
+    code: 'REQUEST_MALFORMED',
+    status: 400,
+  },
   { name: 'Content-Length as a list', bytes: post('/note', 'Content-Length: 3, 3\r\n', 'abc'), code: 'REQUEST_MALFORMED', status: 400 },
   { name: 'a negative Content-Length', bytes: post('/note', 'Content-Length: -3\r\n', 'abc'), code: 'REQUEST_MALFORMED', status: 400 },
   { name: 'a 23-digit Content-Length', bytes: post('/note', 'Content-Length: 99999999999999999999999\r\n', 'abc'), code: 'REQUEST_MALFORMED', status: 400 },
-  { name: 'Content-Length and Transfer-Encoding', bytes: post('/note', 'Content-Length: 3\r\nTransfer-Encoding: chunked\r\n', '3\r\nabc\r\n0\r\n\r\n'), code: 'REQUEST_MALFORMED', status: 400 },
+  {
+    name: 'Content-Length and Transfer-Encoding',
+    bytes: post('/note', 'Content-Length: 3\r\nTransfer-Encoding: chunked\r\n', '3\r\nabc\r\n0\r\n\r\n'),
+    code: 'REQUEST_MALFORMED',
+    status: 400,
+  },
   { name: 'Transfer-Encoding without chunked last', bytes: post('/note', 'Transfer-Encoding: gzip\r\n', 'abc'), code: 'REQUEST_MALFORMED', status: 400 },
   { name: 'chunked twice', bytes: post('/note', 'Transfer-Encoding: chunked, chunked\r\n', '3\r\nabc\r\n0\r\n\r\n'), code: 'REQUEST_MALFORMED', status: 400 },
-  { name: 'a chunk size that is not hex', bytes: post('/note', 'Transfer-Encoding: chunked\r\n', 'zz\r\nabc\r\n0\r\n\r\n'), code: 'REQUEST_MALFORMED', status: 400 },
+  {
+    name: 'a chunk size that is not hex',
+    bytes: post('/note', 'Transfer-Encoding: chunked\r\n', 'zz\r\nabc\r\n0\r\n\r\n'),
+    code: 'REQUEST_MALFORMED',
+    status: 400,
+  },
   { name: 'a negative chunk size', bytes: post('/note', 'Transfer-Encoding: chunked\r\n', '-1\r\nabc\r\n0\r\n\r\n'), code: 'REQUEST_MALFORMED', status: 400 },
-  { name: 'a chunk size past 2^64', bytes: post('/note', 'Transfer-Encoding: chunked\r\n', 'ffffffffffffffffffff\r\nabc\r\n0\r\n\r\n'), code: 'REQUEST_MALFORMED', status: 400 },
-  { name: 'a chunk longer than its size', bytes: post('/note', 'Transfer-Encoding: chunked\r\n', '3\r\nabcdef\r\n0\r\n\r\n'), code: 'REQUEST_MALFORMED', status: 400 },
-  { name: 'a control character in a chunk extension', bytes: post('/note', 'Transfer-Encoding: chunked\r\n', '3;x="\x01"\r\nabc\r\n0\r\n\r\n'), code: 'REQUEST_MALFORMED', status: 400 },
+  {
+    name: 'a chunk size past 2^64',
+    bytes: post('/note', 'Transfer-Encoding: chunked\r\n', 'ffffffffffffffffffff\r\nabc\r\n0\r\n\r\n'),
+    code: 'REQUEST_MALFORMED',
+    status: 400,
+  },
+  {
+    name: 'a chunk longer than its size',
+    bytes: post('/note', 'Transfer-Encoding: chunked\r\n', '3\r\nabcdef\r\n0\r\n\r\n'),
+    code: 'REQUEST_MALFORMED',
+    status: 400,
+  },
+  {
+    name: 'a control character in a chunk extension',
+    bytes: post('/note', 'Transfer-Encoding: chunked\r\n', '3;x="\x01"\r\nabc\r\n0\r\n\r\n'),
+    code: 'REQUEST_MALFORMED',
+    status: 400,
+  },
   // bodies that stop short (the client keeps the connection open)
   { name: 'a body shorter than its Content-Length', bytes: post('/note', 'Content-Length: 100\r\n', 'abc'), code: 'BODY_INCOMPLETE', status: 400 },
   { name: 'a chunked body with no last chunk', bytes: post('/note', 'Transfer-Encoding: chunked\r\n', '3\r\nabc\r\n'), code: 'BODY_INCOMPLETE', status: 400 },
@@ -94,9 +139,18 @@ t.test('malformed requests: each a clean 4xx problem and a closed connection', a
   }
   // The requests Node handed over before they broke are journaled with what the client got.
   const journaled = await mock.journal.waitFor({ count: 5 })
-  t.ok(journaled.some((e) => e.code === codes.REQUEST_MALFORMED && e.path === '/search' && e.status === 400), 'no Host: journaled')
-  t.ok(journaled.some((e) => e.code === codes.REQUEST_MALFORMED && e.path === '/note' && e.status === 400), 'a bad chunk mid-body: journaled as the 400 the client got')
-  t.ok(journaled.some((e) => e.code === codes.BODY_INCOMPLETE && e.path === '/note'), 'a short body: journaled')
+  t.ok(
+    journaled.some((e) => e.code === codes.REQUEST_MALFORMED && e.path === '/search' && e.status === 400),
+    'no Host: journaled',
+  )
+  t.ok(
+    journaled.some((e) => e.code === codes.REQUEST_MALFORMED && e.path === '/note' && e.status === 400),
+    'a bad chunk mid-body: journaled as the 400 the client got',
+  )
+  t.ok(
+    journaled.some((e) => e.code === codes.BODY_INCOMPLETE && e.path === '/note'),
+    'a short body: journaled',
+  )
 })
 
 t.test('clients that leave mid-body are journaled, and get what can still be sent', async (t) => {
@@ -125,7 +179,9 @@ t.test('clients that leave mid-body are journaled, and get what can still be sen
 
 t.test('slowloris: headers a byte at a time get a 408 when headersTimeoutMs passes, and others are served meanwhile', async (t) => {
   const mock = await startMock(t, { spec: fixture('specs', 'rules.yaml'), config: CONFIG })
-  const request = Buffer.from('GET /search?q=x HTTP/1.1\r\nHost: x\r\nX-Trace-Id: 00000000-0000-4000-8000-000000000000\r\nX-Padding: ' + 'p'.repeat(200) + '\r\n\r\n')
+  const request = Buffer.from(
+    'GET /search?q=x HTTP/1.1\r\nHost: x\r\nX-Trace-Id: 00000000-0000-4000-8000-000000000000\r\nX-Padding: ' + 'p'.repeat(200) + '\r\n\r\n',
+  )
   const attackers = Array.from({ length: 20 }, async () => {
     const socket = net.connect({ port: mock.port, host: '127.0.0.1', allowHalfOpen: true })
     socket.on('error', () => {})

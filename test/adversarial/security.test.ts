@@ -46,13 +46,20 @@ async function asRemote(mock: DoormanServer, method: string, path: string, body?
     return { status: res.status, type: res.headers.get('content-type') ?? '', text, header: (name: string) => res.headers.get(name) }
   }
   const res = await mock.inject({ method: method as 'GET', url: path, headers: allHeaders, payload, remoteAddress: '192.0.2.77' })
-  return { status: res.statusCode, type: String(res.headers['content-type'] ?? ''), text: res.body, header: (name: string) => (res.headers[name] as string | undefined) ?? null }
+  return {
+    status: res.statusCode,
+    type: String(res.headers['content-type'] ?? ''),
+    text: res.body,
+    header: (name: string) => (res.headers[name] as string | undefined) ?? null,
+  }
 }
 
 t.test('on a non-loopback host, the admin API refuses other machines with a 403 problem', async (t) => {
   const mock = await startMock(t, { host: '0.0.0.0' })
   t.comment(externalAddress() ? `calling from ${externalAddress()}` : 'no external interface: calling through inject() with a non-loopback remote address')
-  t.match(mock.warnings, [/^listening on 0\.0\.0\.0: other machines can reach the mock; the admin API \(\/__doorman\/\*\) still answers only this machine \(set admin\.token/])
+  t.match(mock.warnings, [
+    /^listening on 0\.0\.0\.0: other machines can reach the mock; the admin API \(\/__doorman\/\*\) still answers only this machine \(set admin\.token/,
+  ])
   for (const [method, path, body] of ADMIN_CALLS) {
     const res = await asRemote(mock, method, path, body)
     t.equal(res.status, 403, `${method} ${path} from another machine: 403`)
@@ -68,7 +75,11 @@ t.test('on a non-loopback host, the admin API refuses other machines with a 403 
   t.equal((await asRemote(mock, 'GET', '/__doorman/problems')).status, 200)
   // This machine still may.
   for (const [method, path, body] of ADMIN_CALLS) {
-    const res = await fetch(`http://127.0.0.1:${mock.port}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined })
+    const res = await fetch(`http://127.0.0.1:${mock.port}${path}`, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    })
     await res.arrayBuffer()
     t.ok(res.status < 300, `${method} ${path} from loopback: ${res.status}`)
   }
@@ -95,7 +106,11 @@ t.test('admin.token: required from every client, loopback too, and never repeate
   t.equal((await local('/__doorman/journal', { 'x-doorman-admin-token': TOKEN })).status, 200, 'X-Doorman-Admin-Token: 200')
   t.equal((await local('/__doorman/problems/BODY_INVALID')).status, 200, 'problem pages need no token')
   t.equal((await asRemote(mock, 'GET', '/__doorman/health')).status, 401, 'another machine without the token: 401')
-  t.equal((await asRemote(mock, 'GET', '/__doorman/health', undefined, { authorization: `Bearer ${TOKEN}` })).status, 200, 'another machine with the token: 200')
+  t.equal(
+    (await asRemote(mock, 'GET', '/__doorman/health', undefined, { authorization: `Bearer ${TOKEN}` })).status,
+    200,
+    'another machine with the token: 200',
+  )
   // The admin bearer token is not the API's: the API still wants its own credentials.
   const api = await fetchJson(`http://127.0.0.1:${mock.port}/orders`, { headers: { authorization: `Bearer ${TOKEN}` } })
   t.equal(api.status, 401, 'the admin token opens no API operation')
@@ -109,7 +124,10 @@ t.test('doorman serve --host 0.0.0.0 warns on stderr', async (t) => {
     stderr.on('line', (line) => /warning/.test(line) && resolve(line))
     child.once('exit', (code) => reject(new Error(`exited with ${code} before warning`)))
   })
-  t.match(warning, /^doorman: warning: listening on 0\.0\.0\.0: other machines can reach the mock; the admin API \(\/__doorman\/\*\) still answers only this machine/)
+  t.match(
+    warning,
+    /^doorman: warning: listening on 0\.0\.0\.0: other machines can reach the mock; the admin API \(\/__doorman\/\*\) still answers only this machine/,
+  )
   const ready = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve))
   t.match(ready, /^doorman listening on http:\/\/0\.0\.0\.0:\d+$/, 'and it still serves')
   child.kill('SIGTERM')
@@ -127,15 +145,24 @@ t.test('no refusal shows a configured secret, even to a near miss', async (t) =>
   const ADMIN_TOKEN = 'admin-token-Qc57hT2'
   const SECRETS = [JWT_SECRET, API_KEY, PASSWORD, ADMIN_TOKEN]
   const mock = await startMock(t, {
-    config: { auth: { bearer: { jwt: { secret: JWT_SECRET } }, apiKeys: { apiKeyAuth: [API_KEY] }, basic: { alice: PASSWORD } }, admin: { token: ADMIN_TOKEN } },
+    config: {
+      auth: { bearer: { jwt: { secret: JWT_SECRET } }, apiKeys: { apiKeyAuth: [API_KEY] }, basic: { alice: PASSWORD } },
+      admin: { token: ADMIN_TOKEN },
+    },
   })
   const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
   // One character off each secret: a "did you mean" over the configured values would give them away.
   const attempts: Array<[string, RequestInit]> = [
     ['/orders/o-1', { method: 'DELETE', headers: { 'x-api-key': 'api-key-Zp41mW9' } }],
     ['/orders/o-1', { method: 'DELETE', headers: { 'x-api-key': '' } }],
-    ['/orders/o-1001/attachments', { method: 'POST', headers: { authorization: basic('alice', 'basic-pw-Lr63vN6'), 'content-type': 'application/x-www-form-urlencoded' }, body: 'url=x' }],
-    ['/orders/o-1001/attachments', { method: 'POST', headers: { authorization: basic('alicia', PASSWORD), 'content-type': 'application/x-www-form-urlencoded' }, body: 'url=x' }],
+    [
+      '/orders/o-1001/attachments',
+      { method: 'POST', headers: { authorization: basic('alice', 'basic-pw-Lr63vN6'), 'content-type': 'application/x-www-form-urlencoded' }, body: 'url=x' },
+    ],
+    [
+      '/orders/o-1001/attachments',
+      { method: 'POST', headers: { authorization: basic('alicia', PASSWORD), 'content-type': 'application/x-www-form-urlencoded' }, body: 'url=x' },
+    ],
     ['/orders', { headers: { authorization: `Bearer ${mock.tokens.sign({ sub: 'x' }).slice(0, -2)}xx` } }],
     ['/orders', { headers: { authorization: 'Bearer jwt-secret-Xk29fQ8' } }],
     ['/__doorman/journal', { headers: { authorization: 'Bearer admin-token-Qc57hT3' } }],
@@ -179,7 +206,11 @@ t.test('the journal never grows past its cap', async (t) => {
 t.test('admin bodies nested past the stack are refused, and poison nothing', async (t) => {
   const mock = await startMock(t)
   const deep = '['.repeat(20_000) + ']'.repeat(20_000)
-  const plan = await fetchJson(`${mock.url}/__doorman/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"kind":"status","status":503,"body":${deep}}` })
+  const plan = await fetchJson(`${mock.url}/__doorman/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: `{"kind":"status","status":503,"body":${deep}}`,
+  })
   t.equal(plan.status, 400, 'a status fault whose body is 20,000 levels deep: 400')
   t.equal(plan.body.code, codes.FAULT_PLAN_INVALID)
   t.equal(plan.body.pointer, '/body')
@@ -188,5 +219,9 @@ t.test('admin bodies nested past the stack are refused, and poison nothing', asy
   const token = await fetchJson(`${mock.url}/__doorman/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"sub":${deep}}` })
   t.equal(token.status, 400, 'claims 20,000 levels deep: 400')
   t.equal(token.body.code, codes.TOKEN_MINT_REFUSED)
-  t.throws(() => mock.faults.add({ kind: 'status', status: 503, body: JSON.parse(deep) }), { name: 'FaultPlanError', message: /\/body: nests deeper than 1000 levels/ }, 'the library refuses it too')
+  t.throws(
+    () => mock.faults.add({ kind: 'status', status: 503, body: JSON.parse(deep) }),
+    { name: 'FaultPlanError', message: /\/body: nests deeper than 1000 levels/ },
+    'the library refuses it too',
+  )
 })

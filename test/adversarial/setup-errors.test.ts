@@ -99,7 +99,11 @@ t.test('config: every key with a wrong type, and an unknown key at every level â
   wrongType.push({ pointer: '/faults/preferHeader', config: { faults: { preferHeader: 'no' } } })
   wrongType.push({ pointer: '/', config: ['not', 'an', 'object'] })
   t.ok(wrongType.length > 60, `${wrongType.length} wrong types, ${unknownKey.length} unknown keys`)
-  t.same(new Set(FAULT_KINDS), new Set(unknownKey.filter((c) => c.pointer === '/faults/0').map((c) => (c.config as { faults: Array<{ kind: string }> }).faults[0]!.kind)), 'a plan of every kind')
+  t.same(
+    new Set(FAULT_KINDS),
+    new Set(unknownKey.filter((c) => c.pointer === '/faults/0').map((c) => (c.config as { faults: Array<{ kind: string }> }).faults[0]!.kind)),
+    'a plan of every kind',
+  )
 
   for (const c of wrongType) {
     const error = await setupError({ config: c.config })
@@ -121,8 +125,16 @@ t.test('config values the schema cannot judge alone', async (t) => {
   ]
   for (const [config, message] of cases) t.match((await setupError({ config })).message, message, JSON.stringify(config))
   // One timeout given: the other default follows it rather than contradict it.
-  t.match(resolveConfig({ server: { requestTimeoutMs: 3000 } }).server, { headersTimeoutMs: 3000, requestTimeoutMs: 3000 }, 'a short requestTimeoutMs takes the headers timeout down with it')
-  t.match(resolveConfig({ server: { headersTimeoutMs: 200_000 } }).server, { headersTimeoutMs: 200_000, requestTimeoutMs: 200_000 }, 'a long headersTimeoutMs takes the request timeout up with it')
+  t.match(
+    resolveConfig({ server: { requestTimeoutMs: 3000 } }).server,
+    { headersTimeoutMs: 3000, requestTimeoutMs: 3000 },
+    'a short requestTimeoutMs takes the headers timeout down with it',
+  )
+  t.match(
+    resolveConfig({ server: { headersTimeoutMs: 200_000 } }).server,
+    { headersTimeoutMs: 200_000, requestTimeoutMs: 200_000 },
+    'a long headersTimeoutMs takes the request timeout up with it',
+  )
   t.same(resolveConfig({}).server, { headersTimeoutMs: 10_000, requestTimeoutMs: 120_000, keepAliveTimeoutMs: 5000 }, 'the defaults')
   const mock = await startMock(t, { config: { server: { requestTimeoutMs: 3000 } } })
   t.equal((await fetch(`${mock.url}/health`)).status, 200, 'and the server starts with it')
@@ -131,7 +143,11 @@ t.test('config values the schema cannot judge alone', async (t) => {
 t.test('specs: only what is not OpenAPI is a SetupError, named like any file', async (t) => {
   // A schema that is not one, a pattern that is not ECMAScript and a $ref that does not resolve are notes now
   // (test/spec/schema-tolerance.test.ts, test/spec/tolerant-loading.test.ts); what is not OpenAPI still stops.
-  t.match((await setupError({ spec: { info: { title: 't', version: '1' }, paths: {} } })).message, /^<inline spec>: \/openapi: not an OpenAPI document/, 'an inline spec is named the same way in every message')
+  t.match(
+    (await setupError({ spec: { info: { title: 't', version: '1' }, paths: {} } })).message,
+    /^<inline spec>: \/openapi: not an OpenAPI document/,
+    'an inline spec is named the same way in every message',
+  )
 })
 
 function assertExit2(t: Test, result: { code: number | null; stdout: string; stderr: string }, message: RegExp, what: string) {
@@ -171,8 +187,14 @@ t.test('through the CLI, on temp files: exit 2 and one pointed line', async (t) 
 
 t.test('fallback: an unresolvable or remote $ref: that schema accepts anything, with a note', async (t) => {
   for (const [name, message] of [
-    ['missing-ref.yaml', /missing-ref\.yaml: \/paths\/~1items\/post\/requestBody\/content\/application~1json\/schema: cannot resolve \$ref '#\/components\/schemas\/Itme': there is no 'Itme'; that schema accepts any value\.$/],
-    ['remote-ref.yaml', /remote-ref\.yaml: .*\/schema: cannot resolve \$ref 'https:\/\/schemas\.example\.com\/item\.json': doorman does not fetch \$refs over the network/],
+    [
+      'missing-ref.yaml',
+      /missing-ref\.yaml: \/paths\/~1items\/post\/requestBody\/content\/application~1json\/schema: cannot resolve \$ref '#\/components\/schemas\/Itme': there is no 'Itme'; that schema accepts any value\.$/,
+    ],
+    [
+      'remote-ref.yaml',
+      /remote-ref\.yaml: .*\/schema: cannot resolve \$ref 'https:\/\/schemas\.example\.com\/item\.json': doorman does not fetch \$refs over the network/,
+    ],
   ] as const) {
     const mock = await startMock(t, { spec: fixture('adversarial', name) })
     t.match(mock.notes.join('\n'), message, name)
@@ -184,7 +206,10 @@ t.test('fallback: an unresolvable or remote $ref: that schema accepts anything, 
 t.test('fallback: a format doorman does not know is not checked, and start-up says so', async (t) => {
   const report = await runCli(['check', fixture('adversarial', 'unknown-format.yaml')])
   t.equal(report.code, 0, 'doorman check accepts the spec')
-  t.match(report.stdout, /^note: .*unknown-format\.yaml: \/paths\/~1payments\/post\/requestBody\/content\/application~1json\/schema\/properties\/amount \(and 1 more place\): format 'decimal' is not one doorman knows, so requests are not checked against it/m)
+  t.match(
+    report.stdout,
+    /^note: .*unknown-format\.yaml: \/paths\/~1payments\/post\/requestBody\/content\/application~1json\/schema\/properties\/amount \(and 1 more place\): format 'decimal' is not one doorman knows, so requests are not checked against it/m,
+  )
   t.match(report.stdout, /^note: .*properties\/account: format 'iban' is not one doorman knows/m)
   t.notMatch(report.stdout, /date-time/, 'known formats are not mentioned')
 
@@ -199,7 +224,10 @@ t.test('fallback: a format doorman does not know is not checked, and start-up sa
 
 t.test('fallback: a $schema or jsonSchemaDialect doorman does not know: validated as 2020-12, with a note', async (t) => {
   const mock = await startMock(t, { spec: fixture('adversarial', 'unknown-dialect.yaml') })
-  t.match(mock.notes.join('\n'), /\/jsonSchemaDialect: doorman does not know the dialect https:\/\/example\.com\/schemas\/our-dialect; schemas are validated as JSON Schema 2020-12/)
+  t.match(
+    mock.notes.join('\n'),
+    /\/jsonSchemaDialect: doorman does not know the dialect https:\/\/example\.com\/schemas\/our-dialect; schemas are validated as JSON Schema 2020-12/,
+  )
   t.match(mock.notes.join('\n'), /\/components\/schemas\/Note\/\$schema: doorman does not know the \$schema https:\/\/example\.com\/schemas\/our-dialect/)
   const post = (body: unknown) => fetch(`${mock.url}/notes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
   t.equal((await post({ text: 'short' })).status, 204)
@@ -280,7 +308,11 @@ t.test('a recursive schema deeper than the stack allows: 400, never a 500', asyn
 })
 
 t.test('a response schema whose minimums no answer can hold: generated cut short, with a note, never out of memory', async (t) => {
-  const spec = (schema: object) => ({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/x': { get: { responses: { 200: { description: 'ok', content: { 'application/json': { schema } } } } } } } })
+  const spec = (schema: object) => ({
+    openapi: '3.1.0',
+    info: { title: 't', version: '1' },
+    paths: { '/x': { get: { responses: { 200: { description: 'ok', content: { 'application/json': { schema } } } } } } },
+  })
   for (const [what, schema, noted] of [
     ['minItems 1e9', { type: 'array', minItems: 1e9, items: { type: 'string' } }, true],
     ['minLength 1e9', { type: 'string', minLength: 1e9 }, true],
@@ -288,7 +320,11 @@ t.test('a response schema whose minimums no answer can hold: generated cut short
   ] as const) {
     const mock = await startServer({ spec: spec(schema), port: 0 })
     t.teardown(() => mock.close())
-    t.equal(mock.notes.some((note) => /is more than doorman generates in one answer/.test(note)), noted, `${what}: ${noted ? 'noted' : 'no single minimum to note'}`)
+    t.equal(
+      mock.notes.some((note) => /is more than doorman generates in one answer/.test(note)),
+      noted,
+      `${what}: ${noted ? 'noted' : 'no single minimum to note'}`,
+    )
     const res = await fetch(`${mock.url}/x`)
     const text = await res.text()
     t.equal(res.status, 200, `${what}: answered`)

@@ -45,7 +45,11 @@ t.test('an RSA key pins RS256 unless told otherwise: PS256 is refused', async (t
 t.test('a JWKS: the kid picks the key', async (t) => {
   const mock = await startMock(t, { config: fixture('configs', 'auth-jwks.yaml') })
   const orders = `${mock.url}/orders`
-  for (const [kid, alg] of [['rs256', 'RS256'], ['es256', 'ES256'], ['eddsa', 'EdDSA']] as const) {
+  for (const [kid, alg] of [
+    ['rs256', 'RS256'],
+    ['es256', 'ES256'],
+    ['eddsa', 'EdDSA'],
+  ] as const) {
     t.equal((await call(orders, bearer(signWithKey(kid, alg, { sub: 'alice' }, kid)))).status, 200, kid)
   }
   const minted = mock.tokens.sign({ sub: 'alice' })

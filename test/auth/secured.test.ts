@@ -33,7 +33,10 @@ t.test('secured.yaml with auth-secured.yaml', async (t) => {
     t.equal((await call(url('/oauth'), bearer(token('things:read')))).status, 200)
     const none = await call(url('/oauth'), bearer(token('')))
     t.equal(none.status, 403)
-    t.equal(none.challenge, 'Bearer realm="secured", error="insufficient_scope", error_description="The token lacks the scope things:read", scope="things:read"')
+    t.equal(
+      none.challenge,
+      'Bearer realm="secured", error="insufficient_scope", error_description="The token lacks the scope things:read", scope="things:read"',
+    )
     const partial = await call(url('/oauth'), { method: 'POST', ...bearer(token('things:read')) })
     t.equal(partial.status, 403)
     t.equal(
@@ -108,7 +111,10 @@ t.test('secured.yaml with auth-secured.yaml', async (t) => {
     t.equal(half.status, 401)
     t.equal(half.code, codes.AUTH_MISSING)
     t.equal(half.challenge, `${HEADER_KEY}, ${QUERY_KEY}`)
-    t.match(half.body.detail, 'needs an API key in the X-API-Key header (headerKey) together with an API key in the api_key query parameter (queryKey); the request carries no API key in the api_key query parameter.')
+    t.match(
+      half.body.detail,
+      'needs an API key in the X-API-Key header (headerKey) together with an API key in the api_key query parameter (queryKey); the request carries no API key in the api_key query parameter.',
+    )
     t.same(half.body.expected, ['headerKey + queryKey'])
     const wrong = await call(url('/both?api_key=query-key-9'), { headers: { 'x-api-key': 'header-key-1' } })
     t.equal(wrong.code, codes.API_KEY_INVALID)

@@ -24,7 +24,10 @@ t.test('mock.tokens.sign fills in what the config checks', async (t) => {
   const expired = mock.tokens.sign({ sub: 'alice' }, { expiresIn: '-5m' })
   t.equal(decode(expired).exp - decode(expired).iat, -300, 'negative lifetimes mint expired tokens')
   t.equal((await call(`${mock.url}/orders`, bearer(expired))).code, codes.TOKEN_EXPIRED)
-  t.throws(() => mock.tokens.sign({}, { expiresIn: 'soon' }), { name: 'SetupError', message: "expiresIn must be a number of seconds or a duration like '30s', '15m', '1h', '2d', not 'soon'" })
+  t.throws(() => mock.tokens.sign({}, { expiresIn: 'soon' }), {
+    name: 'SetupError',
+    message: "expiresIn must be a number of seconds or a duration like '30s', '15m', '1h', '2d', not 'soon'",
+  })
 })
 
 t.test('signToken (doorman token) signs what a mock with the same config accepts', async (t) => {

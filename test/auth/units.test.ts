@@ -12,7 +12,14 @@ import { CATALOG } from '../../src/index.js'
 t.test('challenges', async (t) => {
   t.equal(renderChallenge('Orders API', { scheme: 'Bearer', params: [] }), 'Bearer realm="Orders API"')
   t.equal(
-    renderChallenge('r', { scheme: 'Bearer', params: [['error', 'invalid_token'], ['error_description', undefined], ['scope', 'a b']] }),
+    renderChallenge('r', {
+      scheme: 'Bearer',
+      params: [
+        ['error', 'invalid_token'],
+        ['error_description', undefined],
+        ['scope', 'a b'],
+      ],
+    }),
     'Bearer realm="r", error="invalid_token", scope="a b"',
     'undefined attributes are left out',
   )

@@ -46,7 +46,10 @@ t.test('every refusal keeps the rest of the request valid', async (t) => {
   t.equal(big.bodyFromCommand, "head -c 1048577 /dev/zero | tr '\\0' a", 'one byte over the default 1 MiB')
   t.equal(big.body, undefined)
   t.same(big.headers, valid.headers)
-  t.ok(requests.find((r) => r.title.includes('/currency')), "rules only a fuller example shows (currency in 'full') are broken too")
+  t.ok(
+    requests.find((r) => r.title.includes('/currency')),
+    "rules only a fuller example shows (currency in 'full') are broken too",
+  )
 })
 
 t.test('an operation without security, parameters or body: no auth refusals, a body is refused', async (t) => {
@@ -59,7 +62,10 @@ t.test('an operation without security, parameters or body: no auth refusals, a b
 
 t.test('the body limit is the operation’s own', async (t) => {
   const { operations } = await plan(DEFAULT_SPEC, 'createFeedback')
-  t.match(operations[0]!.requests.find((r) => r.expectCode === 'BODY_TOO_LARGE'), { bodyFromCommand: /^head -c 16385 / })
+  t.match(
+    operations[0]!.requests.find((r) => r.expectCode === 'BODY_TOO_LARGE'),
+    { bodyFromCommand: /^head -c 16385 / },
+  )
 })
 
 t.test('with Prefer faults off, no fault commands; with plans in force, a note', async (t) => {
@@ -93,7 +99,10 @@ t.test('bearer tokens from the config: opaque tokens as they are, no token when 
   const opaque = await plan(DEFAULT_SPEC, 'listOrders', { auth: { bearer: { tokens: ['opaque-1'] } } })
   const requests = opaque.operations[0]!.requests
   t.same(requests[0]!.headers[0], ['Authorization', 'Bearer opaque-1'])
-  t.notOk(requests.some((r) => r.expectCode === 'TOKEN_EXPIRED'), 'an opaque token cannot expire')
+  t.notOk(
+    requests.some((r) => r.expectCode === 'TOKEN_EXPIRED'),
+    'an opaque token cannot expire',
+  )
 
   const verifyOnly = await plan(DEFAULT_SPEC, 'listOrders', fixture('configs', 'auth-public-only.yaml'))
   const [only, ...rest] = verifyOnly.operations[0]!.requests

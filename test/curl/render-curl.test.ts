@@ -26,7 +26,11 @@ t.test('shellQuote: sh reads back exactly what was quoted', async (t) => {
 t.test('the comment line is stable and parseable', async (t) => {
   t.equal(renderComment(request()), '# 415 CONTENT_TYPE_UNSUPPORTED — wrong content type')
   t.equal(renderComment(request({ expectStatus: 201, expectCode: undefined, title: 'a valid request' })), '# 201 — a valid request')
-  t.equal(renderComment(request({ expectStatus: 0, expectCode: undefined, title: 'Prefer: fault=hang' })), '# 000 — Prefer: fault=hang', 'no answer reads like curl’s %{http_code}')
+  t.equal(
+    renderComment(request({ expectStatus: 0, expectCode: undefined, title: 'Prefer: fault=hang' })),
+    '# 000 — Prefer: fault=hang',
+    'no answer reads like curl’s %{http_code}',
+  )
   const [, status, code, title] = COMMENT_PATTERN.exec(renderComment(request({ title: 'a — dash inside' })))!
   t.same([status, code, title], ['415', 'CONTENT_TYPE_UNSUPPORTED', 'a — dash inside'])
   t.same(COMMENT_PATTERN.exec('# 201 — ok')!.slice(1), ['201', undefined, 'ok'])
@@ -50,7 +54,7 @@ t.test('a body from a command is piped in, and the command still ends with curl�
 
 t.test('a rendered command runs, and appended options reach curl', async (t) => {
   // No server: curl fails to connect (exit 7), which proves sh parsed the command and curl got the appended -w.
-  const text = renderCommand(request({ url: 'http://127.0.0.1:9/never', body: "it's \"quoted\"\nand two lines" }))
+  const text = renderCommand(request({ url: 'http://127.0.0.1:9/never', body: 'it\'s "quoted"\nand two lines' }))
   const ran = spawnSync('sh', ['-c', `${text} -s -o /dev/null -w 'code=%{http_code}'`], { encoding: 'utf8' })
   t.equal(ran.status, 7)
   t.equal(ran.stdout, 'code=000')

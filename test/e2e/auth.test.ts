@@ -30,10 +30,14 @@ t.test('no config: the README round trip with curl', async (t) => {
   const server = await startCli(t, ['--log', 'silent'])
   const orders = `${server.url}/orders`
   const post = (jwt?: string) => [
-    '-X', 'POST', orders,
-    '-H', 'Content-Type: application/json',
+    '-X',
+    'POST',
+    orders,
+    '-H',
+    'Content-Type: application/json',
     ...(jwt ? ['-H', `Authorization: Bearer ${jwt}`] : []),
-    '--data', ORDER,
+    '--data',
+    ORDER,
   ]
 
   const none = await curl(post())
@@ -46,7 +50,10 @@ t.test('no config: the README round trip with curl', async (t) => {
 
   const expired = await curl(post(await token('--scope', 'orders:write', '--expires-in=-5m')))
   t.equal(expired.status, 401, 'expired token → 401')
-  t.match(expired.headers['www-authenticate'], /^Bearer realm="Orders API", error="invalid_token", error_description="The token expired at \d{4}-\d\d-\d\dT[\d:.]+Z"$/)
+  t.match(
+    expired.headers['www-authenticate'],
+    /^Bearer realm="Orders API", error="invalid_token", error_description="The token expired at \d{4}-\d\d-\d\dT[\d:.]+Z"$/,
+  )
   t.equal(expired.body.code, 'TOKEN_EXPIRED')
 
   const scopeless = await curl(post(await token('--scope', 'orders:read')))
@@ -98,7 +105,10 @@ t.test('setup mistakes exit 2 with a message that names what to fix', async (t) 
 
   const missingKey = await runCli(['serve', '--port', '0', '--config', fixture('configs', 'auth-missing-key.yaml')])
   t.equal(missingKey.code, 2)
-  t.match(missingKey.stderr, /auth-missing-key\.yaml: \/auth\/bearer\/jwt\/publicKey: cannot read the public key file 'fixtures\/keys\/no-such-key\.pem': no such file/)
+  t.match(
+    missingKey.stderr,
+    /auth-missing-key\.yaml: \/auth\/bearer\/jwt\/publicKey: cannot read the public key file 'fixtures\/keys\/no-such-key\.pem': no such file/,
+  )
   t.notMatch(missingKey.stderr, /\n\s+at /, 'no stack trace')
 
   const dash = await runCli(['token', '--expires-in', '-5m'])

@@ -11,7 +11,6 @@ const READY = /^doorman listening on http:\/\/127\.0\.0\.1:(\d+)$/
 // many at once only makes each one slower. Two at a time, and room for a loaded CI box.
 t.setTimeout(180_000)
 
-
 /** A setup failure: exit 2, one line on stderr, never a stack trace. */
 function assertSetupFailure(t: Test, result: { code: number | null; stdout: string; stderr: string }, what: string) {
   t.equal(result.code, 2, `${what}: exit code 2`)
@@ -60,7 +59,10 @@ t.test('serve --log json: a JSON ready line, then one JSON line per request', as
   t.ok(!Number.isNaN(Date.parse(refused.time)))
   t.equal(typeof refused.durationMs, 'number')
   t.match(answered, { path: '/health', operation: 'getHealth', status: 200, step: 'respond', code: null, detail: null })
-  t.ok(cli.lines.every((line) => line.startsWith('{')), 'nothing but JSON lines')
+  t.ok(
+    cli.lines.every((line) => line.startsWith('{')),
+    'nothing but JSON lines',
+  )
   const started = Date.now()
   t.equal(await cli.stop('SIGINT'), 0, 'SIGINT: exit code 0')
   t.ok(Date.now() - started < 5000, `SIGINT: within 5 s (${Date.now() - started} ms)`)
@@ -133,8 +135,22 @@ t.test('check lists the operations and their rules', async (t) => {
   t.equal(orders.stderr, '')
   const lines = orders.stdout.trimEnd().split('\n')
   t.match(lines[0], /^openapi\.yaml: OpenAPI 3\.1\.0, "Orders API" 1\.0\.0; 10 operation\(s\)$/)
-  for (const id of ['getHealth', 'listOrders', 'createOrder', 'listMyOrders', 'getOrder', 'replaceOrder', 'deleteOrder', 'updateOrder', 'uploadAttachment', 'createFeedback']) {
-    t.ok(lines.some((line) => new RegExp(`\\b${id}\\b`).test(line)), `lists ${id}`)
+  for (const id of [
+    'getHealth',
+    'listOrders',
+    'createOrder',
+    'listMyOrders',
+    'getOrder',
+    'replaceOrder',
+    'deleteOrder',
+    'updateOrder',
+    'uploadAttachment',
+    'createFeedback',
+  ]) {
+    t.ok(
+      lines.some((line) => new RegExp(`\\b${id}\\b`).test(line)),
+      `lists ${id}`,
+    )
   }
   t.match(orders.stdout, /POST\s+\/orders\s+createOrder\s+auth: bearerAuth\s+body: application\/json \(required, ≤ 1 MiB\)/)
 
@@ -184,7 +200,10 @@ t.test('a document with mistakes: serve starts and notes them on stderr, check l
   const noteLines = check!.stdout.split('\n').filter((line) => line.startsWith('note: '))
   t.match(check!.stdout, /^6 notes: 6 ref$/m, 'a count of each kind')
   t.equal(noteLines.length, 6, 'the first five of the kind, then a count of the rest')
-  t.match(noteLines[0], /^note: fixtures\/specs\/real-world-cases\/load-unresolvable-refs\.yaml: \/paths\/~1notes\/post\/parameters\/0: cannot resolve \$ref '#\/components\/parameters\/Missing'/)
+  t.match(
+    noteLines[0],
+    /^note: fixtures\/specs\/real-world-cases\/load-unresolvable-refs\.yaml: \/paths\/~1notes\/post\/parameters\/0: cannot resolve \$ref '#\/components\/parameters\/Missing'/,
+  )
   t.equal(noteLines[5], "note: … and 1 more 'ref' note (--verbose lists them all)")
   t.equal(verbose!.stdout.split('\n').filter((line) => line.startsWith('note: ')).length, 6, '--verbose: every note, no count line')
   t.match(verbose!.stdout, /^note: fixtures\/specs\/real-world-cases\/parts\/refs-part\.yaml: \/Meta\/properties\/owner: /m)
@@ -215,7 +234,10 @@ t.test('a missing spec file', async (t) => {
 
 t.test('config errors through --config', async (t) => {
   const cases: Array<[string, RegExp]> = [
-    ['unknown-key.yaml', /^doorman: fixtures\/configs\/broken\/unknown-key\.yaml: \/journal\/sise: unknown key 'sise' \(allowed here: size, redact, redactDefaults, redactBodyFields, bodyBytes\)$/m],
+    [
+      'unknown-key.yaml',
+      /^doorman: fixtures\/configs\/broken\/unknown-key\.yaml: \/journal\/sise: unknown key 'sise' \(allowed here: size, redact, redactDefaults, redactBodyFields, bodyBytes\)$/m,
+    ],
     ['wrong-type.yaml', /^doorman: fixtures\/configs\/broken\/wrong-type\.yaml: \/journal\/size: must be integer$/m],
     ['bad-size.yaml', /^doorman: fixtures\/configs\/broken\/bad-size\.yaml: \/limits\/bodySize: must be a size/],
     ['nope.yaml', /^doorman: fixtures\/configs\/broken\/nope\.yaml: cannot read the config file: no such file$/m],

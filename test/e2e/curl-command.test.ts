@@ -62,7 +62,11 @@ async function checkEveryCommand(t: Test, spec: string, options: { config?: stri
   commands.forEach((announced, i) => {
     const got = results[i]!
     const name = `${announced.operation}: ${announced.title}`
-    t.equal(got.status, announced.status, `${name}: status (got ${got.status})`, { stderr: got.stderr, body: got.body.slice(0, 300), command: announced.command.slice(0, 300) })
+    t.equal(got.status, announced.status, `${name}: status (got ${got.status})`, {
+      stderr: got.stderr,
+      body: got.body.slice(0, 300),
+      command: announced.command.slice(0, 300),
+    })
     t.equal(got.exit, announced.exit, `${name}: curl exit`, { stderr: got.stderr })
     if (announced.code !== undefined) {
       let code: unknown
@@ -80,10 +84,31 @@ async function checkEveryCommand(t: Test, spec: string, options: { config?: stri
 t.test('openapi.yaml: every operation, every command announces its answer', async (t) => {
   const commands = await checkEveryCommand(t, DEFAULT_SPEC, { faults: true })
   const operations = [...new Set(commands.map((c) => c.operation))].sort()
-  const all = ['createFeedback', 'createOrder', 'deleteOrder', 'getHealth', 'getOrder', 'listMyOrders', 'listOrders', 'replaceOrder', 'updateOrder', 'uploadAttachment']
+  const all = [
+    'createFeedback',
+    'createOrder',
+    'deleteOrder',
+    'getHealth',
+    'getOrder',
+    'listMyOrders',
+    'listOrders',
+    'replaceOrder',
+    'updateOrder',
+    'uploadAttachment',
+  ]
   t.same(operations, all, 'every operation of openapi.yaml has commands')
   const codes = new Set(commands.map((c) => c.code))
-  for (const code of ['AUTH_MISSING', 'TOKEN_EXPIRED', 'SCOPE_INSUFFICIENT', 'CONTENT_TYPE_UNSUPPORTED', 'BODY_TOO_LARGE', 'BODY_MALFORMED', 'BODY_INVALID', 'PARAMETER_INVALID', 'FAULT_STATUS']) {
+  for (const code of [
+    'AUTH_MISSING',
+    'TOKEN_EXPIRED',
+    'SCOPE_INSUFFICIENT',
+    'CONTENT_TYPE_UNSUPPORTED',
+    'BODY_TOO_LARGE',
+    'BODY_MALFORMED',
+    'BODY_INVALID',
+    'PARAMETER_INVALID',
+    'FAULT_STATUS',
+  ]) {
     t.ok(codes.has(code), `some command earns ${code}`)
   }
 })
@@ -96,7 +121,8 @@ t.test('rules.yaml: parameters in every style, form and text bodies, wildcard me
 t.test('secured.yaml with keys, users and a JWT secret configured: alternatives, AND, query and cookie keys', async (t) => {
   const commands = await checkEveryCommand(t, fixture('specs', 'secured.yaml'), { config: fixture('configs', 'auth-secured.yaml'), faults: false })
   const codes = new Set(commands.map((c) => c.code))
-  for (const code of ['API_KEY_INVALID', 'BASIC_CREDENTIALS_INVALID', 'AUTH_MALFORMED', 'SCOPE_INSUFFICIENT']) t.ok(codes.has(code), `some command earns ${code}`)
+  for (const code of ['API_KEY_INVALID', 'BASIC_CREDENTIALS_INVALID', 'AUTH_MALFORMED', 'SCOPE_INSUFFICIENT'])
+    t.ok(codes.has(code), `some command earns ${code}`)
 })
 
 t.test('doorman curl: an unknown operation is a one-line error naming the closest one', async (t) => {

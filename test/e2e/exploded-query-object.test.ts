@@ -24,7 +24,9 @@ t.test('a closed exploded object (additionalProperties: false) beside an API key
   t.test('any other key is the object’s, by the style table: the closed object refuses it, naming what it declares', async (t) => {
     const typo = await get('statsu=open&api_key=k1')
     t.equal(typo.status, 400)
-    t.match(typo.body.errors, [{ location: 'query', pointer: '/filter/statsu', keyword: 'additionalProperties', message: "is not a declared property (did you mean 'status'?)" }])
+    t.match(typo.body.errors, [
+      { location: 'query', pointer: '/filter/statsu', keyword: 'additionalProperties', message: "is not a declared property (did you mean 'status'?)" },
+    ])
   })
 
   t.test('bad values are still refused, each under its own parameter', async (t) => {
@@ -84,7 +86,11 @@ t.test('an object that declares properties and says nothing of others takes any 
 })
 
 t.test('two exploded objects share the query string by what each declares', async (t) => {
-  const object = (properties: string[]) => ({ type: 'object', additionalProperties: false, properties: Object.fromEntries(properties.map((p) => [p, { type: 'integer' }])) })
+  const object = (properties: string[]) => ({
+    type: 'object',
+    additionalProperties: false,
+    properties: Object.fromEntries(properties.map((p) => [p, { type: 'integer' }])),
+  })
   const doc = {
     openapi: '3.1.0',
     info: { title: 'two objects', version: '1' },

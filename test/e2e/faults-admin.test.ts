@@ -12,7 +12,11 @@ t.test('admin API: GET/POST/DELETE /__doorman/faults', async (t) => {
   const mock = await startMock(t)
   const admin = `${mock.url}/__doorman/faults`
 
-  const added = await fetchJson(admin, { method: 'POST', headers: json, body: JSON.stringify({ operation: 'getHealth', kind: 'status', status: 503, times: 1, id: 'flaky' }) })
+  const added = await fetchJson(admin, {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ operation: 'getHealth', kind: 'status', status: 503, times: 1, id: 'flaky' }),
+  })
   t.equal(added.status, 201)
   t.match(added.body.plans, [{ id: 'flaky', source: 'admin', attempts: 0, remaining: 1, explain: 'status 503 on getHealth, 1 time' }])
   t.equal((await fetchJson(`${mock.url}/health`)).status, 503)
@@ -22,9 +26,19 @@ t.test('admin API: GET/POST/DELETE /__doorman/faults', async (t) => {
   t.equal(listed.body.preferHeader, true)
   t.match(listed.body.plans, [{ id: 'flaky', attempts: 2, applied: 1, remaining: 0 }])
 
-  const several = await fetchJson(admin, { method: 'POST', headers: json, body: JSON.stringify([{ kind: 'hang', path: '/orders/{orderId}' }, { kind: 'reset', method: 'DELETE' }]) })
+  const several = await fetchJson(admin, {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify([
+      { kind: 'hang', path: '/orders/{orderId}' },
+      { kind: 'reset', method: 'DELETE' },
+    ]),
+  })
   t.equal(several.status, 201)
-  t.same(several.body.plans.map((p: { id: string }) => p.id), ['f1', 'f2'])
+  t.same(
+    several.body.plans.map((p: { id: string }) => p.id),
+    ['f1', 'f2'],
+  )
 
   t.equal((await fetch(`${admin}/f1`, { method: 'DELETE' })).status, 204)
   const missing = await fetchJson(`${admin}/f1`, { method: 'DELETE' })
@@ -63,7 +77,10 @@ t.test('config file: a list of plans; reset() restores them with fresh counters'
   mock.reset()
   t.same(
     mock.faults.list().map((p) => [p.id, p.source, p.attempts]),
-    [['f1', 'config', 0], ['f2', 'config', 0]],
+    [
+      ['f1', 'config', 0],
+      ['f2', 'config', 0],
+    ],
     'run-time plans gone, config plans back at zero',
   )
   t.equal((await post()).status, 503)

@@ -37,8 +37,15 @@ t.test('exponential backoff against 503 × 2 with Retry-After 1', async (t) => {
   await mock.journal.waitFor({ operation: 'createOrder', count: 3 })
 
   const op = mock.report().operations.find((o) => o.operation === 'createOrder')!
-  t.same(op.attempts.map((a) => a.status), [503, 503, 201])
-  t.same(op.attempts.map((a) => a.fault?.attempt), [1, 2, undefined], 'which attempt of the plan each was')
+  t.same(
+    op.attempts.map((a) => a.status),
+    [503, 503, 201],
+  )
+  t.same(
+    op.attempts.map((a) => a.fault?.attempt),
+    [1, 2, undefined],
+    'which attempt of the plan each was',
+  )
   t.equal(op.retries, 2)
   const [first, second] = op.gapsMs
   t.ok(first! >= 990 && first! < 1400, `waited ~1 s before the first retry (${first} ms)`)
@@ -46,7 +53,13 @@ t.test('exponential backoff against 503 × 2 with Retry-After 1', async (t) => {
   t.equal(op.backoff.shape, 'exponential')
   t.ok(op.backoff.factor! > 1.7 && op.backoff.factor! < 2.3, `factor ~2 (${op.backoff.factor})`)
   t.equal(op.retryAfter.verdict, 'honoured')
-  t.same(op.retryAfter.checks.map((c) => [c.advertisedMs, c.honoured]), [[1000, true], [1000, true]])
+  t.same(
+    op.retryAfter.checks.map((c) => [c.advertisedMs, c.honoured]),
+    [
+      [1000, true],
+      [1000, true],
+    ],
+  )
   t.equal(op.idempotency.verdict, 'ok', 'the POST kept its Idempotency-Key')
   t.equal(op.timeout.verdict, 'not-observed')
 
@@ -59,7 +72,8 @@ t.test('exponential backoff against 503 × 2 with Retry-After 1', async (t) => {
 t.test('a naive client: immediate retries, Retry-After ignored, POST retried without a key', async (t) => {
   const mock = await startMock(t)
   mock.faults.add({ operation: 'createOrder', kind: 'status', status: 503, retryAfter: 1, times: 3 })
-  for (let i = 0; i < 4; i++) await (await fetch(`${mock.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: order })).arrayBuffer()
+  for (let i = 0; i < 4; i++)
+    await (await fetch(`${mock.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: order })).arrayBuffer()
   await mock.journal.waitFor({ operation: 'createOrder', count: 4 })
   const report = await fetchJson(`${mock.url}/__doorman/report`)
   t.match(report.headers.get('content-type'), /^application\/json/, 'JSON by default')

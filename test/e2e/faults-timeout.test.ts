@@ -20,7 +20,10 @@ t.test('a client with a 2 s timeout against hang is reported as giving up after 
   // The client's clock starts before the request reaches the mock: on a loaded machine the connection and the
   // request take a while, and the mock can only count from the request's arrival.
   const lagMs = Date.parse(entry!.time) - sentAt
-  t.ok(op.timeout.effectiveMs! >= 1800 - lagMs && op.timeout.effectiveMs! <= 2300, `effective timeout ~2000 ms (${op.timeout.effectiveMs}; the request took ${lagMs} ms to arrive)`)
+  t.ok(
+    op.timeout.effectiveMs! >= 1800 - lagMs && op.timeout.effectiveMs! <= 2300,
+    `effective timeout ~2000 ms (${op.timeout.effectiveMs}; the request took ${lagMs} ms to arrive)`,
+  )
   t.match(op.attempts[0], { status: 0, failed: true, outcome: /^hang; the client gave up after \d+ ms$/ })
   const text = await (await fetch(`${mock.url}/__doorman/report`, { headers: { accept: 'text/plain' } })).text()
   const said = /gave up on a hung request after about (\d+\.\d) s/.exec(text)

@@ -87,7 +87,10 @@ t.test('delay', async (t) => {
       return (await m.journal.waitFor({ count: 3 })).map((e) => e.fault!.delayMs)
     }
     const first = await waits()
-    t.ok(first.every((ms) => ms >= 10 && ms <= 60), String(first))
+    t.ok(
+      first.every((ms) => ms >= 10 && ms <= 60),
+      String(first),
+    )
     t.same(await waits(), first)
   })
 })
@@ -109,7 +112,14 @@ t.test('status', async (t) => {
     t.equal((await fetchJson(`${mock.url}/health`)).status, 200)
     t.match(mock.faults.list()[0], { attempts: 3, applied: 2, remaining: 0 })
     const entries = await mock.journal.waitFor({ operation: 'getHealth', count: 3 })
-    t.same(entries.map((e) => [e.status, e.code, e.retryAfter]), [[503, 'FAULT_STATUS', '1'], [503, 'FAULT_STATUS', '1'], [200, undefined, undefined]])
+    t.same(
+      entries.map((e) => [e.status, e.code, e.retryAfter]),
+      [
+        [503, 'FAULT_STATUS', '1'],
+        [503, 'FAULT_STATUS', '1'],
+        [200, undefined, undefined],
+      ],
+    )
     mock.reset()
   })
 
@@ -176,7 +186,10 @@ t.test('a documented status uses the documented body; x-doorman.faults plans it'
 
   const bad = structuredClone(spec)
   bad.paths['/things'].get['x-doorman'] = { faults: [{ kind: 'status', status: 503, operation: 'other' }] } as never
-  await t.rejects(startMock(t, { spec: bad }), { name: 'SetupError', message: /\/paths\/~1things\/get\/x-doorman\/faults\/0\/operation: a fault in x-doorman applies to its own operation/ })
+  await t.rejects(startMock(t, { spec: bad }), {
+    name: 'SetupError',
+    message: /\/paths\/~1things\/get\/x-doorman\/faults\/0\/operation: a fault in x-doorman applies to its own operation/,
+  })
 })
 
 t.test('hang: no byte ever, until the client gives up', async (t) => {

@@ -14,11 +14,23 @@ const within = () => AbortSignal.timeout(5000)
 
 t.test('operations that document only 1xx get a final answer', async (t) => {
   const mock = await startMock(t, { spec: SPEC })
-  for (const [op, pointer] of [['GET /socket', '/paths/~1socket/get/responses'], ['POST /uploads', '/paths/~1uploads/post/responses']]) {
-    t.match(mock.notes.find((n) => n.includes(`${pointer}:`)), new RegExp(`${op} documents only informational success .* gets 204 No Content instead`))
+  for (const [op, pointer] of [
+    ['GET /socket', '/paths/~1socket/get/responses'],
+    ['POST /uploads', '/paths/~1uploads/post/responses'],
+  ]) {
+    t.match(
+      mock.notes.find((n) => n.includes(`${pointer}:`)),
+      new RegExp(`${op} documents only informational success .* gets 204 No Content instead`),
+    )
   }
-  t.notOk(mock.notes.some((n) => n.includes('/paths/~1things/')), 'an operation with a 200 beside its 100 needs no note')
-  t.notOk(mock.notes.some((n) => /no success response/.test(n) && /upload/.test(n)), 'nor is the upload said to answer its 413')
+  t.notOk(
+    mock.notes.some((n) => n.includes('/paths/~1things/')),
+    'an operation with a 200 beside its 100 needs no note',
+  )
+  t.notOk(
+    mock.notes.some((n) => /no success response/.test(n) && /upload/.test(n)),
+    'nor is the upload said to answer its 413',
+  )
 
   t.test('a valid request gets 204, a bad one its refusal', async (t) => {
     const socket = await fetch(`${mock.url}/socket?channel=news`, { signal: within() })
@@ -45,7 +57,11 @@ t.test('operations that document only 1xx get a final answer', async (t) => {
   })
 
   t.test('Prefer: code=1xx is refused, not obeyed', async (t) => {
-    for (const [path, code] of [['/things', '100'], ['/socket?channel=news', '101'], ['/things', '103']]) {
+    for (const [path, code] of [
+      ['/things', '100'],
+      ['/socket?channel=news', '101'],
+      ['/things', '103'],
+    ]) {
       const res = await fetchJson(`${mock.url}${path}`, { headers: { prefer: `code=${code}` }, signal: within() })
       t.equal(res.status, 400, `code=${code}`)
       t.equal(res.body.code, codes.PREFER_UNSATISFIABLE)

@@ -2,17 +2,7 @@ import { once } from 'node:events'
 import net from 'node:net'
 import { performance } from 'node:perf_hooks'
 import t from 'tap'
-import {
-  CATALOG,
-  checkSpec,
-  codes,
-  CONFIG_SCHEMA,
-  formatLogLine,
-  SetupError,
-  startServer,
-  type DoormanConfig,
-  type JournalEntry,
-} from '../../src/index.js'
+import { CATALOG, checkSpec, codes, CONFIG_SCHEMA, formatLogLine, SetupError, startServer, type DoormanConfig, type JournalEntry } from '../../src/index.js'
 import { DEFAULT_SPEC, fetchJson, fixture, startMock } from '../helpers.js'
 
 t.test('the library serves the spec on a real socket', async (t) => {
@@ -37,7 +27,9 @@ t.test('startServer takes the document as an object and the config as an object'
     spec: {
       openapi: '3.1.0',
       info: { title: 'inline', version: '1' },
-      paths: { '/ping': { get: { operationId: 'ping', responses: { '200': { description: 'pong', content: { 'application/json': { example: { pong: true } } } } } } } },
+      paths: {
+        '/ping': { get: { operationId: 'ping', responses: { '200': { description: 'pong', content: { 'application/json': { example: { pong: true } } } } } } },
+      },
     },
     config: { journal: { size: 2 } },
     port: 0,
@@ -141,7 +133,12 @@ t.test('a log function receives every journal entry', async (t) => {
   await mock.journal.waitFor({ path: '/ordrs' })
   t.equal(seen.length, 1)
   t.equal(seen[0]!.code, codes.ROUTE_NOT_FOUND)
-  t.equal(formatLogLine(seen[0]!, 'pretty').split(' → ')[0]!.replace(/[\d.]+ms$/, 'Nms'), 'GET /ordrs 404 ROUTE_NOT_FOUND Nms')
+  t.equal(
+    formatLogLine(seen[0]!, 'pretty')
+      .split(' → ')[0]!
+      .replace(/[\d.]+ms$/, 'Nms'),
+    'GET /ordrs 404 ROUTE_NOT_FOUND Nms',
+  )
 })
 
 t.test('a bad spec or config rejects with a SetupError, and nothing listens', async (t) => {

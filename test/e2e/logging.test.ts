@@ -36,7 +36,11 @@ t.test('--log json: one documented shape for an answer, a refusal and faults', a
     'docs/logging.md lists the fields',
   )
   const cli = await startCli(t, ['--log', 'json'])
-  const { body: minted } = await fetchJson(`${cli.url}/__doorman/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scope: 'orders:write' }) })
+  const { body: minted } = await fetchJson(`${cli.url}/__doorman/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ scope: 'orders:write' }),
+  })
   const auth = { authorization: `Bearer ${minted.token}` }
 
   await fetchJson(`${cli.url}/health`)
@@ -55,14 +59,26 @@ t.test('--log json: one documented shape for an answer, a refusal and faults', a
   const reset = JSON.parse(await cli.nextLine(/"kind":"reset"/))
 
   for (const [what, line] of Object.entries({ answered, refused, unavailable, reset })) {
-    t.same(Object.keys(line), fields.map((f) => f.name), `${what}: the documented keys, in order`)
+    t.same(
+      Object.keys(line),
+      fields.map((f) => f.name),
+      `${what}: the documented keys, in order`,
+    )
     const misfits = fields.filter((f) => !fitsType(line[f.name], f.type)).map((f) => `${f.name}=${JSON.stringify(line[f.name])} is not ${f.type}`)
     t.same(misfits, [], `${what}: the documented types`)
     t.match(line.requestId, /^r-\d{6}$/)
     t.ok(!Number.isNaN(Date.parse(line.time)), `${what}: time is ISO 8601`)
   }
   t.match(answered, { method: 'GET', path: '/health', operation: 'getHealth', status: 200, step: 'respond', code: null, detail: null, fault: null })
-  t.match(refused, { method: 'POST', path: '/orders', operation: 'createOrder', status: 415, step: 'content-type', code: codes.CONTENT_TYPE_UNSUPPORTED, fault: null })
+  t.match(refused, {
+    method: 'POST',
+    path: '/orders',
+    operation: 'createOrder',
+    status: 415,
+    step: 'content-type',
+    code: codes.CONTENT_TYPE_UNSUPPORTED,
+    fault: null,
+  })
   t.equal(refused.detail, "POST /orders accepts application/json, but the request says 'application/jsn'. Did you mean 'application/json'?")
   t.match(unavailable, {
     status: 503,
@@ -93,12 +109,17 @@ t.test('pretty: one line tells the story, plain text when piped', async (t) => {
   const ms = String.raw`\d+(\.\d+)?ms`
   t.match(
     await cli.nextLine(/^POST \/orders/),
-    new RegExp(`^POST /orders 415 CONTENT_TYPE_UNSUPPORTED ${ms} → POST /orders accepts application/json, but the request says 'application/jsn'\\. Did you mean 'application/json'\\?$`),
+    new RegExp(
+      `^POST /orders 415 CONTENT_TYPE_UNSUPPORTED ${ms} → POST /orders accepts application/json, but the request says 'application/jsn'\\. Did you mean 'application/json'\\?$`,
+    ),
   )
   t.match(await cli.nextLine(/ 503 /), new RegExp(`^GET /health 503 FAULT_STATUS ${ms} → doorman answered 503 on purpose`))
   t.match(await cli.nextLine(/fault:reset/), new RegExp(`^GET /health --- fault:reset ${ms} → Prefer: fault=reset$`), 'no response: --- and the fault kind')
   t.match(await cli.nextLine(/ 200 /), new RegExp(`^GET /health 200 getHealth ${ms}$`), 'an answer has no arrow')
-  t.notOk(cli.lines.some((line) => ANSI.test(line)), 'no escape codes in a pipe')
+  t.notOk(
+    cli.lines.some((line) => ANSI.test(line)),
+    'no escape codes in a pipe',
+  )
 })
 
 /** `doorman serve` under `script`, which gives it a pseudo-terminal; returns the log lines of two requests. */
@@ -134,17 +155,24 @@ async function serveOnTerminal(env: NodeJS.ProcessEnv): Promise<string[]> {
 
 const hasScript = spawnSync('script', ['--version']).status === 0
 
-t.test('on a terminal the line is coloured; NO_COLOR keeps it plain', { skip: hasScript ? false : 'util-linux `script` is not installed: no pseudo-terminal to test with (the formatter tests below still run)' }, async (t) => {
-  const [refused, answered] = await serveOnTerminal({})
-  t.match(strip(refused!), /^GET \/ordrs 404 ROUTE_NOT_FOUND [\d.]+ms → No documented path matches \/ordrs\. Did you mean \/orders\?$/)
-  t.ok(refused!.includes('\x1b[1m\x1b[33m404\x1b[39m\x1b[22m'), '4xx status: bold yellow')
-  t.ok(refused!.includes('\x1b[1m\x1b[31mROUTE_NOT_FOUND\x1b[39m\x1b[22m'), 'the code of a refusal: bold red')
-  t.ok(answered!.includes('\x1b[1m\x1b[32m200\x1b[39m\x1b[22m'), '2xx status: bold green')
+t.test(
+  'on a terminal the line is coloured; NO_COLOR keeps it plain',
+  { skip: hasScript ? false : 'util-linux `script` is not installed: no pseudo-terminal to test with (the formatter tests below still run)' },
+  async (t) => {
+    const [refused, answered] = await serveOnTerminal({})
+    t.match(strip(refused!), /^GET \/ordrs 404 ROUTE_NOT_FOUND [\d.]+ms → No documented path matches \/ordrs\. Did you mean \/orders\?$/)
+    t.ok(refused!.includes('\x1b[1m\x1b[33m404\x1b[39m\x1b[22m'), '4xx status: bold yellow')
+    t.ok(refused!.includes('\x1b[1m\x1b[31mROUTE_NOT_FOUND\x1b[39m\x1b[22m'), 'the code of a refusal: bold red')
+    t.ok(answered!.includes('\x1b[1m\x1b[32m200\x1b[39m\x1b[22m'), '2xx status: bold green')
 
-  const plain = await serveOnTerminal({ NO_COLOR: '1' })
-  t.equal(plain.length, 2)
-  t.notOk(plain.some((line) => ANSI.test(line)), 'NO_COLOR: no escape codes, even on a terminal')
-})
+    const plain = await serveOnTerminal({ NO_COLOR: '1' })
+    t.equal(plain.length, 2)
+    t.notOk(
+      plain.some((line) => ANSI.test(line)),
+      'NO_COLOR: no escape codes, even on a terminal',
+    )
+  },
+)
 
 const entry = (fields: Partial<JournalEntry>): JournalEntry =>
   ({
@@ -181,8 +209,18 @@ t.test('formatLogLine: colours by status class and verdict, the same text either
       'POST /orders 415 CONTENT_TYPE_UNSUPPORTED 1.5ms → Did you mean application/json?',
       '\x1b[1m\x1b[31mCONTENT_TYPE_UNSUPPORTED\x1b[39m\x1b[22m',
     ],
-    ['5xx fault', entry({ status: 503, step: 'fault', code: 'FAULT_STATUS', detail: 'on purpose', fault: { ...fault, kind: 'status' } }), 'POST /orders 503 FAULT_STATUS 1.5ms → on purpose', '\x1b[1m\x1b[35mFAULT_STATUS'],
-    ['socket fault', entry({ status: 0, step: 'fault', detail: 'Prefer: fault=reset', fault }), 'POST /orders --- fault:reset 1.5ms → Prefer: fault=reset', '\x1b[1m\x1b[35m---'],
+    [
+      '5xx fault',
+      entry({ status: 503, step: 'fault', code: 'FAULT_STATUS', detail: 'on purpose', fault: { ...fault, kind: 'status' } }),
+      'POST /orders 503 FAULT_STATUS 1.5ms → on purpose',
+      '\x1b[1m\x1b[35mFAULT_STATUS',
+    ],
+    [
+      'socket fault',
+      entry({ status: 0, step: 'fault', detail: 'Prefer: fault=reset', fault }),
+      'POST /orders --- fault:reset 1.5ms → Prefer: fault=reset',
+      '\x1b[1m\x1b[35m---',
+    ],
   ]
   for (const [what, e, plain, painted] of cases) {
     t.equal(formatLogLine(e, 'pretty'), plain, `${what}: plain by default`)

@@ -227,7 +227,11 @@ t.test('servers: protocol-relative, several base paths, enum variables, operatio
   const upload = { headers: { 'content-type': 'application/octet-stream' }, body: 'bytes' }
   t.match(await call('POST', `/api/uploads${assets}`, upload), { status: 201, operation: 'uploadReleaseAsset' }, "the operation's own server")
   const wrongType = await call('POST', `/api/uploads${assets}`, { headers: { 'content-type': 'application/json' }, body: '{}' })
-  t.match(wrongType.body.detail, /^POST \/api\/uploads\/repos\/\{owner\}\/\{repo\}\/releases\/\{release_id\}\/assets accepts application\/octet-stream/, 'named under its own base path')
+  t.match(
+    wrongType.body.detail,
+    /^POST \/api\/uploads\/repos\/\{owner\}\/\{repo\}\/releases\/\{release_id\}\/assets accepts application\/octet-stream/,
+    'named under its own base path',
+  )
   const uploadOnApi = await call('POST', `/api/v3${assets}`, upload)
   t.equal(uploadOnApi.status, 405, 'not under the root servers')
   t.equal(uploadOnApi.headers.get('allow'), 'GET, HEAD, OPTIONS')

@@ -23,7 +23,10 @@ const SPECS = {
 }
 
 type Doc = { openapi: string; paths: Record<string, Record<string, { operationId?: string }>> }
-const docs = Object.fromEntries(Object.entries(SPECS).map(([name, file]) => [name, parse(readFileSync(file, 'utf8')) as Doc])) as Record<keyof typeof SPECS, Doc>
+const docs = Object.fromEntries(Object.entries(SPECS).map(([name, file]) => [name, parse(readFileSync(file, 'utf8')) as Doc])) as Record<
+  keyof typeof SPECS,
+  Doc
+>
 
 /** A validator for the schema at `pointer` in the document, as the spec's own JSON Schema dialect reads it. */
 function schemaAt(doc: Doc, pointer: string): ValidateFunction {
@@ -127,7 +130,11 @@ t.test('USPTO (OAI, 3.0): server variables, a form body, the root path', async (
 t.test('Scalar Galaxy (3.1): six security schemes, security: [{}], type: [string, null], webhooks', async (t) => {
   const doc = docs.galaxy
   const mock = await mockOf(t, SPECS.galaxy)
-  t.match(mock.notes.join('\n'), /\$ref '#\/components\/responses\/BadRequest' is a response, not a schema/, 'the spec refers to responses where schemas belong')
+  t.match(
+    mock.notes.join('\n'),
+    /\$ref '#\/components\/responses\/BadRequest' is a response, not a schema/,
+    'the spec refers to responses where schemas belong',
+  )
   t.match(mock.notes.join('\n'), /the schema has 'ref', not '\$ref'.*did you mean '\$ref: #\/components\/schemas\/Token'/)
 
   await fitsSchema(t, doc, `${mock.url}/planets?limit=5&offset=0`, {}, ['/planets', 'get', '200'])
@@ -139,7 +146,11 @@ t.test('Scalar Galaxy (3.1): six security schemes, security: [{}], type: [string
   await fitsSchema(t, doc, `${mock.url}/me`, { headers: { authorization: `Bearer ${mock.tokens.sign({ sub: 'marc' })}` } }, ['/me', 'get', '200'])
   const upload = new FormData()
   upload.append('image', new Blob([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], { type: 'image/png' }), 'mars.png')
-  await fitsSchema(t, doc, `${mock.url}/planets/1/image`, { method: 'POST', headers: { 'x-api-key': 'k-1' }, body: upload }, ['/planets/{planetId}/image', 'post', '200'])
+  await fitsSchema(t, doc, `${mock.url}/planets/1/image`, { method: 'POST', headers: { 'x-api-key': 'k-1' }, body: upload }, [
+    '/planets/{planetId}/image',
+    'post',
+    '200',
+  ])
 
   const anonymous = await fetchJson(`${mock.url}/me`)
   t.equal(anonymous.status, 401)
@@ -160,17 +171,33 @@ t.test('Redocly Museum (3.1): $ref examples, basic auth, named examples, image/p
   const doc = docs.museum
   const mock = await mockOf(t, SPECS.museum)
   const basic = { authorization: `Basic ${Buffer.from('todd:secret').toString('base64')}` }
-  const hours = await fitsSchema(t, doc, `${mock.url}/v1.1/museum-hours?startDate=2023-09-11&page=2&limit=15`, { headers: basic }, ['/museum-hours', 'get', '200'])
-  t.equal(hours.body.length, 10, 'the $ref’d example')
-  const event = JSON.stringify({ name: 'Night tour', location: 'Hall 1', eventDescription: 'Torches.', dates: ['2023-09-05'], price: 0 })
-  await fitsSchema(t, doc, `${mock.url}/v1.1/special-events`, { method: 'POST', headers: { ...basic, ...json }, body: event }, ['/special-events', 'post', '201'])
-  await fitsSchema(t, doc, `${mock.url}/v1.1/special-events/dad4bce8-f5cb-4078-a211-995864315e39`, { method: 'PATCH', headers: { ...basic, ...json }, body: '{"price":15}' }, [
-    '/special-events/{eventId}',
-    'patch',
+  const hours = await fitsSchema(t, doc, `${mock.url}/v1.1/museum-hours?startDate=2023-09-11&page=2&limit=15`, { headers: basic }, [
+    '/museum-hours',
+    'get',
     '200',
   ])
+  t.equal(hours.body.length, 10, 'the $ref’d example')
+  const event = JSON.stringify({ name: 'Night tour', location: 'Hall 1', eventDescription: 'Torches.', dates: ['2023-09-05'], price: 0 })
+  await fitsSchema(t, doc, `${mock.url}/v1.1/special-events`, { method: 'POST', headers: { ...basic, ...json }, body: event }, [
+    '/special-events',
+    'post',
+    '201',
+  ])
+  await fitsSchema(
+    t,
+    doc,
+    `${mock.url}/v1.1/special-events/dad4bce8-f5cb-4078-a211-995864315e39`,
+    { method: 'PATCH', headers: { ...basic, ...json }, body: '{"price":15}' },
+    ['/special-events/{eventId}', 'patch', '200'],
+  )
   const ticket = JSON.stringify({ ticketType: 'event', eventId: 'dad4bce8-f5cb-4078-a211-995864315e39', ticketDate: '2023-09-05', email: 'todd@example.com' })
-  const bought = await fitsSchema(t, doc, `${mock.url}/v1.1/tickets`, { method: 'POST', headers: { ...basic, ...json, prefer: 'example=event_entry' }, body: ticket }, ['/tickets', 'post', '201'])
+  const bought = await fitsSchema(
+    t,
+    doc,
+    `${mock.url}/v1.1/tickets`,
+    { method: 'POST', headers: { ...basic, ...json, prefer: 'example=event_entry' }, body: ticket },
+    ['/tickets', 'post', '201'],
+  )
   t.equal(bought.body.ticketType, 'event')
   t.equal(bought.headers.get('preference-applied'), 'example=event_entry')
   const qr = await fetch(`${mock.url}/v1.1/tickets/a54a57ca-36f8-421b-a6b4-2e8f26858a4c/qr`, { headers: basic })
@@ -209,7 +236,11 @@ t.test('Swagger Petstore v3 (3.0): XML beside JSON, form bodies, api_key and OAu
 
   // application/xml is documented first, but doorman writes JSON: a client taking */* gets JSON, labelled as such.
   await fitsSchema(t, doc, `${mock.url}/v3/pet/10`, { headers: { api_key: 'k-1' } }, ['/pet/{petId}', 'get', '200'])
-  await fitsSchema(t, doc, `${mock.url}/v3/pet/findByTags?tags=a&tags=b`, { headers: { ...writer, accept: 'application/xml, application/json' } }, ['/pet/findByTags', 'get', '200'])
+  await fitsSchema(t, doc, `${mock.url}/v3/pet/findByTags?tags=a&tags=b`, { headers: { ...writer, accept: 'application/xml, application/json' } }, [
+    '/pet/findByTags',
+    'get',
+    '200',
+  ])
   await fitsSchema(t, doc, `${mock.url}/v3/pet`, { method: 'POST', headers: { ...writer, ...json }, body: pet }, ['/pet', 'post', '200'])
   // The User schema says `password: {type: string, example: 12345}`: the answer keeps to the type.
   const user = await fitsSchema(t, doc, `${mock.url}/v3/user/theUser`, {}, ['/user/{username}', 'get', '200'])

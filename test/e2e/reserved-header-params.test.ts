@@ -11,7 +11,11 @@ const SPEC = fixture('specs', 'real-world-cases', 'params-reserved-headers.yaml'
 
 t.test('Content-Type, Accept and Authorization header parameters are ignored, with a note each', async (t) => {
   const mock = await startMock(t, { spec: SPEC, config: { auth: { bearer: { tokens: ['t-1'] } } } })
-  for (const [index, name] of [[0, 'Content-Type'], [1, 'accept'], [2, 'Authorization']] as const) {
+  for (const [index, name] of [
+    [0, 'Content-Type'],
+    [1, 'accept'],
+    [2, 'Authorization'],
+  ] as const) {
     const note = mock.notes.find((n) => n.includes(`/paths/~1reports/post/parameters/${index}:`))
     t.match(note, new RegExp(`header parameter named '${name}' is ignored, as OpenAPI says`), `a note for ${name}`)
   }
@@ -33,7 +37,11 @@ t.test('Content-Type, Accept and Authorization header parameters are ignored, wi
     const noId = await send({ ...valid, 'x-request-id': '' })
     t.equal(noId.status, 400)
     t.equal(noId.body.code, codes.PARAMETER_INVALID)
-    t.same(noId.body.errors.map((e: { pointer: string }) => e.pointer), ['/x-request-id'], 'only the ordinary header parameter is reported')
+    t.same(
+      noId.body.errors.map((e: { pointer: string }) => e.pointer),
+      ['/x-request-id'],
+      'only the ordinary header parameter is reported',
+    )
 
     const noToken = await send({ 'content-type': 'application/json' })
     t.equal(noToken.status, 401, 'the security scheme decides Authorization')

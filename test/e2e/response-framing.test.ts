@@ -20,7 +20,10 @@ t.test('documented framing headers are left out of answers, with a note each', a
       `a note for ${name}`,
     )
   }
-  t.notOk(mock.notes.some((n) => n.includes('X-Rate-Limit-Remaining')), 'an ordinary header gets no note')
+  t.notOk(
+    mock.notes.some((n) => n.includes('X-Rate-Limit-Remaining')),
+    'an ordinary header gets no note',
+  )
 
   t.test('Node fetch reads the answer', async (t) => {
     const res = await fetch(`${mock.url}/archive`)

@@ -27,13 +27,17 @@ t.test('real clients read the 413 of a large upload instead of a reset', async (
     t.equal(JSON.parse(body!).code, codes.BODY_TOO_LARGE)
   })
 
-  t.test('python requests sending 50 MiB (it writes the whole body before reading)', { skip: (await hasPythonRequests()) ? false : 'python3 with requests is not installed' }, async (t) => {
-    const script = `
+  t.test(
+    'python requests sending 50 MiB (it writes the whole body before reading)',
+    { skip: (await hasPythonRequests()) ? false : 'python3 with requests is not installed' },
+    async (t) => {
+      const script = `
 import requests, sys
 r = requests.post(sys.argv[1] + '/things', data=b'a' * (50 * 1024 * 1024), headers={'Content-Type': 'application/json'}, timeout=30)
 print(r.status_code, r.json()['code'])
 `
-    const { stdout, stderr } = await run('python3', ['-c', script, cli.url])
-    t.equal(stdout.trim(), '413 BODY_TOO_LARGE', stderr)
-  })
+      const { stdout, stderr } = await run('python3', ['-c', script, cli.url])
+      t.equal(stdout.trim(), '413 BODY_TOO_LARGE', stderr)
+    },
+  )
 })

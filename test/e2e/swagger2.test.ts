@@ -57,16 +57,27 @@ t.test('the Swagger Petstore (2.0): 404, 405, 401, 415, 406, 400/422, and valid 
   const asText = await fetch(`${cli.url}/v2/store/order`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(order) })
   t.equal(asText.status, 415)
   t.same((await problem(asText)).code, codes.CONTENT_TYPE_UNSUPPORTED)
-  const wrong = await fetch(`${cli.url}/v2/store/order`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...order, quantity: 'two', status: 'lost' }) })
+  const wrong = await fetch(`${cli.url}/v2/store/order`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...order, quantity: 'two', status: 'lost' }),
+  })
   // The operation documents 400 "Invalid Order" and no 422: the mock answers as the API would.
   t.equal(wrong.status, 400)
   const wrongProblem = await problem(wrong)
   t.equal(wrongProblem.code, codes.BODY_INVALID)
-  t.match(wrongProblem.errors, [{ pointer: '/quantity', keyword: 'type' }, { pointer: '/status', keyword: 'enum' }])
+  t.match(wrongProblem.errors, [
+    { pointer: '/quantity', keyword: 'type' },
+    { pointer: '/status', keyword: 'enum' },
+  ])
   const placed = await fetch(`${cli.url}/v2/store/order`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(order) })
   t.equal(placed.status, 200, 'a valid body is accepted')
   t.match(await placed.json(), { status: String })
-  const noPhotos = await fetch(`${cli.url}/v2/pet`, { method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'rex' }) })
+  const noPhotos = await fetch(`${cli.url}/v2/pet`, {
+    method: 'POST',
+    headers: { ...bearer, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'rex' }),
+  })
   t.equal(noPhotos.status, 422, 'a required property of a body parameter')
   t.match((await problem(noPhotos)).errors, [{ pointer: '/photoUrls', keyword: 'required' }])
 
@@ -77,7 +88,11 @@ t.test('the Swagger Petstore (2.0): 404, 405, 401, 415, 406, 400/422, and valid 
   const uploaded = await fetch(`${cli.url}/v2/pet/3/uploadImage`, { method: 'POST', headers: bearer, body: form })
   t.equal(uploaded.status, 200, 'a multipart formData request is accepted')
   t.match(await uploaded.json(), { code: Number })
-  const uploadAsJson = await fetch(`${cli.url}/v2/pet/3/uploadImage`, { method: 'POST', headers: { ...bearer, 'content-type': 'application/json' }, body: '{}' })
+  const uploadAsJson = await fetch(`${cli.url}/v2/pet/3/uploadImage`, {
+    method: 'POST',
+    headers: { ...bearer, 'content-type': 'application/json' },
+    body: '{}',
+  })
   t.equal(uploadAsJson.status, 415, 'consumes: multipart/form-data only')
   t.equal(await cli.stop(), 0)
 })
@@ -86,7 +101,8 @@ t.test('basic auth, an API key in the query, a shared body parameter and a urlen
   const cli = await startCli(t, [NOTES, '--log', 'silent'])
   const base = `${cli.url}/api/v1`
   const basic = { authorization: `Basic ${Buffer.from('alice:secret').toString('base64')}` }
-  const post = (headers: Record<string, string>, body: unknown) => fetch(`${base}/notes`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
+  const post = (headers: Record<string, string>, body: unknown) =>
+    fetch(`${base}/notes`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })
 
   const anonymous = await post({}, { text: 'hello' })
   t.equal(anonymous.status, 401, 'security: [basicAuth] at the top level')
@@ -96,14 +112,18 @@ t.test('basic auth, an API key in the query, a shared body parameter and a urlen
   t.match(await created.json(), { text: String })
   const invalid = await post(basic, { text: 'x'.repeat(101), pinned: 'yes' })
   t.equal(invalid.status, 422)
-  t.match((await problem(invalid)).errors, [{ pointer: '/text', keyword: 'maxLength' }, { pointer: '/pinned', keyword: 'type' }])
+  t.match((await problem(invalid)).errors, [
+    { pointer: '/text', keyword: 'maxLength' },
+    { pointer: '/pinned', keyword: 'type' },
+  ])
 
   const noKey = await fetch(`${base}/notes`)
   t.equal(noKey.status, 401, 'an apiKey in the query, for one operation')
   t.equal((await fetch(`${base}/notes?key=k1`)).status, 200)
   t.equal((await fetch(`${base}/notes?key=k1&limit=500`)).status, 400, 'a query parameter with a maximum')
 
-  const feedback = (body: string, type = 'application/x-www-form-urlencoded') => fetch(`${base}/feedback`, { method: 'POST', headers: { 'content-type': type }, body })
+  const feedback = (body: string, type = 'application/x-www-form-urlencoded') =>
+    fetch(`${base}/feedback`, { method: 'POST', headers: { 'content-type': type }, body })
   t.equal((await feedback('email=a%40example.com&stars=5')).status, 204, 'a urlencoded formData request is accepted')
   const tooMany = await feedback('email=a%40example.com&stars=9')
   t.equal(tooMany.status, 422)
@@ -118,7 +138,10 @@ t.test('basic auth, an API key in the query, a shared body parameter and a urlen
 t.test("notes point into the user's 2.0 file, on serve's stderr and in check", async (t) => {
   const check = await runCli(['check', NOTES])
   t.equal(check.code, 0)
-  t.match(check.stdout, /^fixtures\/specs\/swagger2\/notes-basic-forms\.yaml: Swagger 2\.0 \(read as OpenAPI 3\.0\.0\), "Notes \(Swagger 2\.0\)" 1\.0; 4 operation\(s\), base path \/api\/v1\n/)
+  t.match(
+    check.stdout,
+    /^fixtures\/specs\/swagger2\/notes-basic-forms\.yaml: Swagger 2\.0 \(read as OpenAPI 3\.0\.0\), "Notes \(Swagger 2\.0\)" 1\.0; 4 operation\(s\), base path \/api\/v1\n/,
+  )
   const file = 'fixtures/specs/swagger2/notes-basic-forms.yaml'
   for (const line of [
     `note: ${file}: /paths/~1legacy/get/responses/200/schema: cannot resolve $ref '#/definitions/Gone': there is no 'Gone'; that schema accepts any value.`,
@@ -126,7 +149,10 @@ t.test("notes point into the user's 2.0 file, on serve's stderr and in check", a
     `note: ${file}: /paths/~1feedback/post/parameters/2: format 'phone' is not one doorman knows`,
     `note: ${file}: /definitions/Note/properties/price: format 'decimal' is not one doorman knows`,
   ]) {
-    t.ok(check.stdout.split('\n').some((l) => l.startsWith(line)), line)
+    t.ok(
+      check.stdout.split('\n').some((l) => l.startsWith(line)),
+      line,
+    )
   }
   t.notMatch(check.stdout, /components|requestBody/, 'no pointer into the converted document')
 

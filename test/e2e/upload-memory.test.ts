@@ -59,25 +59,17 @@ t.test('a 1 GiB upload against a 1 MiB limit: answered 413, memory flat', async 
   let highest = before.rss
   const sampler = setInterval(() => (highest = Math.max(highest, memoryOf(pid).rss)), 20)
 
-  const byLength = await upload(
-    cli.url,
-    `POST /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${GiB}\r\n\r\n`,
-    GiB,
-    false,
-  )
+  const byLength = await upload(cli.url, `POST /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${GiB}\r\n\r\n`, GiB, false)
   t.equal(byLength.res.status, 413, 'Content-Length over the limit')
   t.equal(byLength.res.headers.connection, 'close')
 
-  const chunked = await upload(
-    cli.url,
-    'POST /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n',
-    GiB,
-    true,
-  )
+  const chunked = await upload(cli.url, 'POST /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n', GiB, true)
   t.equal(chunked.res.status, 413, 'a chunked body crossing the limit')
 
   clearInterval(sampler)
   const growth = Math.max(highest, memoryOf(pid).rss) - before.rss
-  t.comment(`RSS before ${(before.rss / MiB).toFixed(1)} MiB (start-up peak ${(before.peak / MiB).toFixed(1)}), highest during uploads ${(highest / MiB).toFixed(1)} MiB`)
+  t.comment(
+    `RSS before ${(before.rss / MiB).toFixed(1)} MiB (start-up peak ${(before.peak / MiB).toFixed(1)}), highest during uploads ${(highest / MiB).toFixed(1)} MiB`,
+  )
   t.ok(growth < 16 * MiB, `peak RSS grew by ${(growth / MiB).toFixed(1)} MiB (< 16 MiB)`)
 })

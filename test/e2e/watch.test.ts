@@ -135,13 +135,20 @@ t.test('mock.reload(): a request in flight finishes with the state it started wi
   const { operations, notes } = await mock.reload()
   socket.end(body)
   t.equal(parseResponse(await answer).status, 201, 'the request in flight was checked against the schema it arrived under')
-  t.equal((await fetch(`${mock.url}/notes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status, 422, 'a new request meets the new schema')
+  t.equal(
+    (await fetch(`${mock.url}/notes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status,
+    422,
+    'a new request meets the new schema',
+  )
 
   t.equal(operations, 2)
   t.match(notes, [/fault plan f2 \(added by library\) dropped: .*getB/], 'a plan naming an operation that is gone is dropped, and said so')
   t.equal((await fetch(`${mock.url}/b`)).status, 404, 'the removed path is gone')
   t.equal((await fetch(`${mock.url}/a`)).status, 503, 'the plan on an operation that still exists carries over')
-  t.same(mock.faults.list().map((p) => p.id), ['f1'])
+  t.same(
+    mock.faults.list().map((p) => p.id),
+    ['f1'],
+  )
 
   // A missing 'info' is only a note now: no 'openapi' field is what makes a file no OpenAPI document.
   await writeFile(specFile, 'info: { title: not an OpenAPI document }\n')

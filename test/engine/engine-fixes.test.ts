@@ -51,5 +51,8 @@ t.test('a refused CONNECT lingers as long as the reloaded config says, not the s
   t.equal(response.status, 400, 'CONNECT is refused')
   const started = performance.now()
   await once(await serverSide, 'close')
-  t.ok(performance.now() - started < 30_000, `the server ended the connection after ${Math.round(performance.now() - started)} ms (lingerMs 50 after the reload, 600000 before)`)
+  t.ok(
+    performance.now() - started < 30_000,
+    `the server ended the connection after ${Math.round(performance.now() - started)} ms (lingerMs 50 after the reload, 600000 before)`,
+  )
 })

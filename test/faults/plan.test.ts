@@ -76,12 +76,15 @@ t.test('the config file takes a list of plans, or { preferHeader, plans }', asyn
 
   const bad = (config: unknown) => t.throws(() => resolveConfig(config, 'my.yaml'), SetupError)
   t.throws(() => resolveConfig({ faults: [{ kind: 'status', status: 503, retry_after: 1 }] }, 'my.yaml'), {
-    message: "my.yaml: /faults/0/retry_after: unknown key 'retry_after' for a status fault (did you mean 'retryAfter'?); allowed: kind, id, operation, method, path, preflight, times, probability, seed, delay, status, retryAfter, body, headers",
+    message:
+      "my.yaml: /faults/0/retry_after: unknown key 'retry_after' for a status fault (did you mean 'retryAfter'?); allowed: kind, id, operation, method, path, preflight, times, probability, seed, delay, status, retryAfter, body, headers",
   })
   t.throws(() => resolveConfig({ faults: { plans: [{ kind: 'delay', ms: 'slow' }] } }), { message: /\/faults\/plans\/0\/ms: must be milliseconds/ })
   t.throws(() => resolveConfig({ faults: 'hang' }), { message: /\/faults: must be a list of fault plans, or \{ preferHeader, plans \}/ })
   t.throws(() => resolveConfig({ faults: { preferHeader: 'no' } }), { message: /\/faults\/preferHeader: must be boolean/ })
-  t.throws(() => resolveConfig({ faults: [{ kind: 'delay', ms: { min: 9, max: 1 } }] }, 'my.yaml'), { message: 'my.yaml: /faults/0/ms: min (9) is larger than max (1)' })
+  t.throws(() => resolveConfig({ faults: [{ kind: 'delay', ms: { min: 9, max: 1 } }] }, 'my.yaml'), {
+    message: 'my.yaml: /faults/0/ms: min (9) is larger than max (1)',
+  })
   bad({ faults: [{ kind: 'explode' }] })
 })
 
@@ -93,7 +96,10 @@ t.test('the registry', async (t) => {
 
   t.test('checks that what a plan names exists', async (t) => {
     const registry = new FaultRegistry(table)
-    t.throws(() => add(registry, [{ operation: 'creatOrder', kind: 'hang' }]), { pointer: '/0/operation', message: /no operation 'creatOrder'; did you mean 'createOrder'\?/ })
+    t.throws(() => add(registry, [{ operation: 'creatOrder', kind: 'hang' }]), {
+      pointer: '/0/operation',
+      message: /no operation 'creatOrder'; did you mean 'createOrder'\?/,
+    })
     t.throws(() => add(registry, [{ path: '/order', kind: 'hang' }]), { pointer: '/0/path', message: /no path '\/order'; did you mean '\/orders'\?/ })
     t.throws(() => add(registry, [{ path: '/health', method: 'POST', kind: 'hang' }]), { message: '/0/method: /health documents GET, not POST' })
     t.throws(() => add(registry, [{ operation: 'getHealth', path: '/health', kind: 'hang' }]), { message: /either 'operation' or 'method'\/'path'/ })
@@ -133,8 +139,15 @@ t.test('the registry', async (t) => {
       seen.map((d) => d?.action && `${d.action.plan.plan.id}#${d.action.attempt}`),
       ['twice#1', 'twice#2', 'then-reset#1', undefined],
     )
-    t.same(seen.map((d) => d?.delay?.attempt), [1, 2, 3, 4], 'a delay plan combines with the acting one')
-    t.same(seen.map((d) => d?.delayMs), [5, 5, 5, 5])
+    t.same(
+      seen.map((d) => d?.delay?.attempt),
+      [1, 2, 3, 4],
+      'a delay plan combines with the acting one',
+    )
+    t.same(
+      seen.map((d) => d?.delayMs),
+      [5, 5, 5, 5],
+    )
     const [twice] = registry.list()
     t.match(twice, { id: 'twice', attempts: 4, applied: 2, remaining: 0, source: 'library' })
     registry.reset()

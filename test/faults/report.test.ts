@@ -62,13 +62,19 @@ t.test('gaps run from the end of the failed attempt (its answer, or the client g
 })
 
 t.test('Retry-After: honoured, ignored, partly; seconds and HTTP dates', async (t) => {
-  t.match(judge(withGaps([1000, 1000], { retryAfter: '1' })).retryAfter, { verdict: 'honoured', checks: [{ advertisedMs: 1000, honoured: true }, { honoured: true }] })
+  t.match(judge(withGaps([1000, 1000], { retryAfter: '1' })).retryAfter, {
+    verdict: 'honoured',
+    checks: [{ advertisedMs: 1000, honoured: true }, { honoured: true }],
+  })
   t.match(judge(withGaps([200, 200], { retryAfter: '1' })).retryAfter, { verdict: 'ignored', explain: /retried too early twice/ })
   t.match(judge(withGaps([1000, 200], { retryAfter: '1' })).retryAfter, { verdict: 'partly' })
   t.match(judge(withGaps([995], { retryAfter: '1' })).retryAfter, { verdict: 'honoured' }, 'within the clock’s tolerance')
   // An HTTP date counts from when the answer went out (T0 + 10 ms here): 4 s after T0 is 3990 ms later.
   const date = new Date(T0 + 4000).toUTCString()
-  t.match(judge([entry(0, { retryAfter: date }), entry(4000, { status: 201 })]).retryAfter, { verdict: 'honoured', checks: [{ advertisedMs: 3990, waitedMs: 3990 }] })
+  t.match(judge([entry(0, { retryAfter: date }), entry(4000, { status: 201 })]).retryAfter, {
+    verdict: 'honoured',
+    checks: [{ advertisedMs: 3990, waitedMs: 3990 }],
+  })
   t.match(judge([entry(0, { retryAfter: date }), entry(2000, { status: 201 })]).retryAfter, { verdict: 'ignored' })
   t.match(judge([entry(0, { retryAfter: '2' })]).retryAfter, { verdict: 'not-retried' })
   t.match(judge(withGaps([100])).retryAfter, { verdict: 'not-advertised' })
@@ -76,8 +82,20 @@ t.test('Retry-After: honoured, ignored, partly; seconds and HTTP dates', async (
 
 t.test('timeouts: the client’s effective timeout on hung requests', async (t) => {
   const hang = (at: number, gaveUp: number | undefined) =>
-    entry(at, { method: 'GET', operation: 'getOrder', status: 0, durationMs: gaveUp ?? 60_000, clientGaveUpMs: gaveUp, fault: { kind: 'hang', source: 'config', plans: [], delayMs: 0, explain: '' } })
-  t.match(judge([hang(0, 2010), hang(3000, 1990), hang(6000, 2050)]).timeout, { verdict: 'gave-up', effectiveMs: 2010, gaveUpMs: [2010, 1990, 2050], explain: /hung request after about 2\.0 s/ })
+    entry(at, {
+      method: 'GET',
+      operation: 'getOrder',
+      status: 0,
+      durationMs: gaveUp ?? 60_000,
+      clientGaveUpMs: gaveUp,
+      fault: { kind: 'hang', source: 'config', plans: [], delayMs: 0, explain: '' },
+    })
+  t.match(judge([hang(0, 2010), hang(3000, 1990), hang(6000, 2050)]).timeout, {
+    verdict: 'gave-up',
+    effectiveMs: 2010,
+    gaveUpMs: [2010, 1990, 2050],
+    explain: /hung request after about 2\.0 s/,
+  })
   t.match(judge([hang(0, undefined)]).timeout, { verdict: 'no-timeout', explain: /no read timeout/ })
   t.match(judge([entry(0, { status: 200, clientGaveUpMs: 500 })]).timeout, { verdict: 'gave-up', effectiveMs: 500, explain: /a slow answer/ })
 })
@@ -91,12 +109,32 @@ t.test('idempotency of retried POSTs', async (t) => {
 })
 
 t.test('operations are judged separately; in-flight requests are listed', async (t) => {
-  const inFlight = [{ requestId: 'r-9', operation: 'getOrder', method: 'GET', path: '/orders/o-1', time: new Date(T0).toISOString(), ageMs: 1234, fault: 'hang', explain: 'Prefer: fault=hang' }]
+  const inFlight = [
+    {
+      requestId: 'r-9',
+      operation: 'getOrder',
+      method: 'GET',
+      path: '/orders/o-1',
+      time: new Date(T0).toISOString(),
+      ageMs: 1234,
+      fault: 'hang',
+      explain: 'Prefer: fault=hang',
+    },
+  ]
   const report = buildReport([...withGaps([100]), entry(50, { operation: 'getOrder', method: 'GET', status: 200 })], inFlight, new Date(T0))
-  t.same(report.operations.map((o) => [o.operation, o.attempts.length, o.inFlight]), [['createOrder', 2, 0], ['getOrder', 1, 1]])
+  t.same(
+    report.operations.map((o) => [o.operation, o.attempts.length, o.inFlight]),
+    [
+      ['createOrder', 2, 0],
+      ['getOrder', 1, 1],
+    ],
+  )
   t.equal(report.requests, 3)
   const text = formatReport(report)
   t.match(text, /^doorman client report, 2025-01-01T12:00:00.000Z: 3 requests, 2 operations, 1 in flight\n/)
-  t.match(text, /createOrder \(POST \/orders\): 2 attempts, 1 retries\n  #1 12:00:00.000 conn 1  503 FAULT_STATUS\n  #2 12:00:00.110 conn 1  201  waited 100 ms/)
+  t.match(
+    text,
+    /createOrder \(POST \/orders\): 2 attempts, 1 retries\n  #1 12:00:00.000 conn 1  503 FAULT_STATUS\n  #2 12:00:00.110 conn 1  201  waited 100 ms/,
+  )
   t.match(text, /in flight:\n  r-9 GET \/orders\/o-1 for 1234 ms: Prefer: fault=hang/)
 })

@@ -80,7 +80,12 @@ const HAR_SCHEMA = {
               comment: { type: 'string' },
             },
             // HAR allows custom fields only when they start with an underscore.
-            propertyNames: { anyOf: [{ enum: ['pageref', 'startedDateTime', 'time', 'request', 'response', 'cache', 'timings', 'serverIPAddress', 'connection', 'comment'] }, { pattern: '^_' }] },
+            propertyNames: {
+              anyOf: [
+                { enum: ['pageref', 'startedDateTime', 'time', 'request', 'response', 'cache', 'timings', 'serverIPAddress', 'connection', 'comment'] },
+                { pattern: '^_' },
+              ],
+            },
           },
         },
       },
@@ -192,7 +197,10 @@ t.test('journal.har takes the journal filters', async (t) => {
   const health = (await fetchJson(`${mock.url}/__doorman/journal.har?operation=getHealth`)).body as Har
   t.equal(health.log.entries.length, 2)
   const missing = (await fetchJson(`${mock.url}/__doorman/journal.har?code=ROUTE_NOT_FOUND`)).body as Har
-  t.same(missing.log.entries.map((e) => e.request.url), [`${mock.url}/ordrs`])
+  t.same(
+    missing.log.entries.map((e) => e.request.url),
+    [`${mock.url}/ordrs`],
+  )
   const newest = (await fetchJson(`${mock.url}/__doorman/journal.har?limit=1`)).body as Har
   t.equal(newest.log.entries[0]!._doorman.requestId, mock.journal.last()!.requestId)
   t.same(mock.journal.har({ code: codes.ROUTE_NOT_FOUND }).log.entries, missing.log.entries)

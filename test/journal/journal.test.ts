@@ -90,10 +90,7 @@ t.test('waitFor', async (t) => {
       () => undefined,
       (e: Error) => e,
     )
-    t.equal(
-      error?.message,
-      'journal.waitFor timed out after 30 ms: wanted 3 request(s) matching {"operation":"createOrder"}, saw 1',
-    )
+    t.equal(error?.message, 'journal.waitFor timed out after 30 ms: wanted 3 request(s) matching {"operation":"createOrder"}, saw 1')
     journal.add(entry(2, { operation: 'createOrder' }))
     journal.add(entry(3, { operation: 'createOrder' }))
     t.equal(journal.size, 3, 'a timed-out waiter does not linger')
@@ -214,15 +211,11 @@ t.test('journal.redactDefaults: false keeps every header; journal.redact adds to
 t.test('bodies are cut at journal.bodyBytes', async (t) => {
   const mock = await startMock(t, { config: { journal: { bodyBytes: 16 } } })
   const text = 'The delivery was quick and the parcel was intact, thank you!'
-  await fetch(`${mock.url}/feedback`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: text }).then((res) =>
-    res.arrayBuffer(),
-  )
+  await fetch(`${mock.url}/feedback`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: text }).then((res) => res.arrayBuffer())
   const [found] = await mock.journal.waitFor({ operation: 'createFeedback' })
   t.same(found!.body, { text: text.slice(0, 16), bytes: Buffer.byteLength(text), truncated: true })
 
-  await fetch(`${mock.url}/feedback`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'Thanks!' }).then((res) =>
-    res.arrayBuffer(),
-  )
+  await fetch(`${mock.url}/feedback`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'Thanks!' }).then((res) => res.arrayBuffer())
   const [, short] = await mock.journal.waitFor({ operation: 'createFeedback', count: 2 })
   t.same(short!.body, { text: 'Thanks!', bytes: 7, truncated: false })
 })

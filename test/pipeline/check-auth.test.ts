@@ -79,12 +79,7 @@ t.test('bearer tokens on openapi.yaml with auth-secret.yaml', async (t) => {
         'The token signature does not verify with the configured secret',
       ],
       ['expired', signHs(goodClaims({ exp: 1700000000 })), codes.TOKEN_EXPIRED, 'The token expired at 2023-11-14T22:13:20.000Z'],
-      [
-        'not yet valid',
-        signHs(goodClaims({ nbf: 4102444800 })),
-        codes.TOKEN_NOT_YET_VALID,
-        'The token is not valid before 2100-01-01T00:00:00.000Z',
-      ],
+      ['not yet valid', signHs(goodClaims({ nbf: 4102444800 })), codes.TOKEN_NOT_YET_VALID, 'The token is not valid before 2100-01-01T00:00:00.000Z'],
       [
         'a wrong issuer',
         signHs(goodClaims({ iss: 'https://evil.example' })),
@@ -104,12 +99,7 @@ t.test('bearer tokens on openapi.yaml with auth-secret.yaml', async (t) => {
         codes.TOKEN_AUDIENCE_MISMATCH,
         `The token audience is '['billing-api','users-api']', expected '${AUDIENCE}'`,
       ],
-      [
-        'a missing required claim',
-        signHs(goodClaims({ sub: undefined })),
-        codes.TOKEN_CLAIM_MISSING,
-        'The token has no sub claim, which this API requires',
-      ],
+      ['a missing required claim', signHs(goodClaims({ sub: undefined })), codes.TOKEN_CLAIM_MISSING, 'The token has no sub claim, which this API requires'],
       [
         'HS512 against a pinned HS256',
         signHs(goodClaims(), { algorithm: 'HS512' }),

@@ -24,9 +24,17 @@ t.test('body size, over real sockets', async (t) => {
   })
 
   t.test('the per-operation limit comes from x-doorman, the server limit from the config', async (t) => {
-    const small = await fetchJson(`${mock.url}/small`, { method: 'POST', body: JSON.stringify('x'.repeat(11000)), headers: { 'content-type': 'application/json' } })
+    const small = await fetchJson(`${mock.url}/small`, {
+      method: 'POST',
+      body: JSON.stringify('x'.repeat(11000)),
+      headers: { 'content-type': 'application/json' },
+    })
     t.equal(small.status, 413)
-    const fine = await fetchJson(`${mock.url}/small`, { method: 'POST', body: JSON.stringify('x'.repeat(9000)), headers: { 'content-type': 'application/json' } })
+    const fine = await fetchJson(`${mock.url}/small`, {
+      method: 'POST',
+      body: JSON.stringify('x'.repeat(9000)),
+      headers: { 'content-type': 'application/json' },
+    })
     t.equal(fine.status, 200)
   })
 
@@ -72,10 +80,18 @@ t.test('body size, over real sockets', async (t) => {
       ['deflate', deflateSync(json)],
       ['br', brotliCompressSync(json)],
     ] as const) {
-      const { status } = await fetchJson(`${mock.url}/things`, { method: 'POST', body: data, headers: { 'content-type': 'application/json', 'content-encoding': coding } })
+      const { status } = await fetchJson(`${mock.url}/things`, {
+        method: 'POST',
+        body: data,
+        headers: { 'content-type': 'application/json', 'content-encoding': coding },
+      })
       t.equal(status, 201, coding)
     }
-    const broken = await fetchJson(`${mock.url}/things`, { method: 'POST', body: json, headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } })
+    const broken = await fetchJson(`${mock.url}/things`, {
+      method: 'POST',
+      body: json,
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    })
     t.equal(broken.status, 400)
     t.equal(broken.body.code, codes.BODY_ENCODING_INVALID)
   })
@@ -112,9 +128,11 @@ t.test('body size, over real sockets', async (t) => {
   })
 
   t.test('curl uses 100-continue for a large upload and sees the 413 without sending it', async (t) => {
-    const { stdout, stderr } = await run('curl', [
-      '-sv', `${mock.url}/small`, '-H', 'Content-Type: application/json', '-H', 'Expect: 100-continue', '--data-binary', '@-',
-    ], 'x'.repeat(60000))
+    const { stdout, stderr } = await run(
+      'curl',
+      ['-sv', `${mock.url}/small`, '-H', 'Content-Type: application/json', '-H', 'Expect: 100-continue', '--data-binary', '@-'],
+      'x'.repeat(60000),
+    )
     t.match(stderr, /< HTTP\/1\.1 413 Content Too Large/)
     t.notMatch(stderr, /100 Continue/)
     t.match(stdout, /"code":"BODY_TOO_LARGE"/)
@@ -148,6 +166,10 @@ t.test('limits.requireContentLength refuses chunked bodies with 411', async (t) 
   socket.destroy()
   t.equal(res.status, 411)
   t.equal(JSON.parse(res.body).code, codes.LENGTH_REQUIRED)
-  const fine = await fetchJson(`${mock.url}/things`, { method: 'POST', body: JSON.stringify({ name: 'w', parts: [{ qty: 1 }] }), headers: { 'content-type': 'application/json' } })
+  const fine = await fetchJson(`${mock.url}/things`, {
+    method: 'POST',
+    body: JSON.stringify({ name: 'w', parts: [{ qty: 1 }] }),
+    headers: { 'content-type': 'application/json' },
+  })
   t.equal(fine.status, 201)
 })

@@ -100,8 +100,7 @@ t.test('the default spec', async (t) => {
     t.equal(head.status, 200)
     t.equal(await head.text(), '')
     t.ok(getBody.length > 0)
-    const comparable = (headers: Headers) =>
-      Object.fromEntries([...headers].filter(([name]) => !['date', 'keep-alive', 'connection'].includes(name)))
+    const comparable = (headers: Headers) => Object.fromEntries([...headers].filter(([name]) => !['date', 'keep-alive', 'connection'].includes(name)))
     t.same(comparable(head.headers), comparable(get.headers))
     t.equal(head.headers.get('content-length'), String(Buffer.byteLength(getBody)))
     const [entry] = await mock.journal.waitFor({ method: 'HEAD', path: '/health' })
@@ -135,10 +134,7 @@ t.test('the default spec', async (t) => {
   })
 
   t.test('header overflow over a raw socket: 431 problem+json', async (t) => {
-    const res = await rawExchange(
-      mock.url,
-      `GET /health HTTP/1.1\r\nHost: localhost\r\nX-Padding: ${'a'.repeat(20 * 1024)}\r\n\r\n`,
-    )
+    const res = await rawExchange(mock.url, `GET /health HTTP/1.1\r\nHost: localhost\r\nX-Padding: ${'a'.repeat(20 * 1024)}\r\n\r\n`)
     t.equal(res.status, 431)
     t.match(res.headers['content-type'], /^application\/problem\+json/)
     t.equal(res.headers['content-length'], String(Buffer.byteLength(res.body)))

@@ -93,7 +93,10 @@ t.test('bodies over a real socket', async (t) => {
     t.equal(bad.body.code, codes.BODY_INVALID)
     t.same(
       bad.body.errors.map((e: { pointer: string; keyword: string }) => [e.pointer, e.keyword]),
-      [['/name', 'minLength'], ['/count', 'type']],
+      [
+        ['/name', 'minLength'],
+        ['/count', 'type'],
+      ],
     )
   })
 
@@ -124,7 +127,10 @@ t.test('bodies over a real socket', async (t) => {
   })
 
   t.test('curl -F uploads a file part', async (t) => {
-    const { stdout } = await run('sh', ['-c', `printf '%%PDF' > /tmp/doorman-part.pdf && curl -s -o /dev/null -w '%{http_code}' -F 'file=@/tmp/doorman-part.pdf;type=application/pdf' ${mock.url}/form`])
+    const { stdout } = await run('sh', [
+      '-c',
+      `printf '%%PDF' > /tmp/doorman-part.pdf && curl -s -o /dev/null -w '%{http_code}' -F 'file=@/tmp/doorman-part.pdf;type=application/pdf' ${mock.url}/form`,
+    ])
     t.equal(stdout, '200')
   })
 
@@ -169,7 +175,12 @@ t.test('duplicate and prototype keys are found however the body is laid out', as
     .tuple(fc.constantFrom('a', 'b', 'c', 'a:b', 'x"y', 'constructor', 'prototype', '__proto__', '__proto_'), fc.boolean())
     .map(([k, escape]) => (escape ? `"\\u${k.charCodeAt(0).toString(16).padStart(4, '0')}${JSON.stringify(k).slice(2)}` : JSON.stringify(k)))
   const { value: body } = fc.letrec<{ value: string; object: string; array: string }>((tie) => ({
-    value: fc.oneof({ depthSize: 'small' }, fc.constantFrom('1', '-2.5e3', 'true', 'null', '"s:t"', '"{\\"a\\":1}"', '"prototype"'), tie('object'), tie('array')),
+    value: fc.oneof(
+      { depthSize: 'small' },
+      fc.constantFrom('1', '-2.5e3', 'true', 'null', '"s:t"', '"{\\"a\\":1}"', '"prototype"'),
+      tie('object'),
+      tie('array'),
+    ),
     object: fc.array(fc.tuple(key, tie('value')), { maxLength: 4 }).map((pairs) => `{${pairs.map(([k, v]) => `${k}: ${v}`).join(', ')}}`),
     array: fc.array(tie('value'), { maxLength: 3 }).map((items) => `[${items.join(',')}]`),
   }))
@@ -187,8 +198,16 @@ t.test('duplicate and prototype keys are found however the body is laid out', as
 t.test('a number no 64-bit float holds is refused, whatever its spelling', async (t) => {
   const digits = (n: number) => `${(n % 9) + 1}${'7'.repeat(n - 1)}`
   const number = fc
-    .tuple(fc.boolean(), fc.integer({ min: 1, max: 400 }), fc.option(fc.integer({ min: 1, max: 320 })), fc.option(fc.tuple(fc.constantFrom('e', 'E', 'e+', 'E-', 'e-'), fc.integer({ min: 0, max: 1200 }))))
-    .map(([negative, whole, fraction, exponent]) => `${negative ? '-' : ''}${digits(whole)}${fraction ? `.${digits(fraction)}` : ''}${exponent ? `${exponent[0]}${exponent[1]}` : ''}`)
+    .tuple(
+      fc.boolean(),
+      fc.integer({ min: 1, max: 400 }),
+      fc.option(fc.integer({ min: 1, max: 320 })),
+      fc.option(fc.tuple(fc.constantFrom('e', 'E', 'e+', 'E-', 'e-'), fc.integer({ min: 0, max: 1200 }))),
+    )
+    .map(
+      ([negative, whole, fraction, exponent]) =>
+        `${negative ? '-' : ''}${digits(whole)}${fraction ? `.${digits(fraction)}` : ''}${exponent ? `${exponent[0]}${exponent[1]}` : ''}`,
+    )
   fc.assert(
     fc.property(number, (literal) => {
       const result = json(`{"n":[1,${literal}],"s":"9e999"}`)
@@ -201,7 +220,11 @@ t.test('a number no 64-bit float holds is refused, whatever its spelling', async
 
   // A long mantissa with a short exponent overflows too.
   const mock = await startMock(t, { spec: fixture('specs', 'rules.yaml') })
-  const { status, body } = await fetchJson(`${mock.url}/small`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"n":1${'0'.repeat(250)}e99}` })
+  const { status, body } = await fetchJson(`${mock.url}/small`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: `{"n":1${'0'.repeat(250)}e99}`,
+  })
   t.equal(status, 400)
   t.equal(body.code, codes.BODY_MALFORMED)
   t.match(body.detail, 'a number too large for a 64-bit float at /n')

@@ -71,10 +71,7 @@ t.test('schema validation over a real socket', async (t) => {
     t.equal(missing.status, 400)
     t.match(missing.body.errors[0], { location: 'header', pointer: '/x-trace-id', keyword: 'required' })
     const badUuid = await search('q=x', { 'x-trace-id': 'nope', cookie: 'session=abc; other=1' })
-    t.same(
-      badUuid.body.errors.map((e: { location: string; keyword: string }) => `${e.location} ${e.keyword}`).sort(),
-      ['cookie minLength', 'header format'],
-    )
+    t.same(badUuid.body.errors.map((e: { location: string; keyword: string }) => `${e.location} ${e.keyword}`).sort(), ['cookie minLength', 'header format'])
     t.equal((await search('q=x', { 'x-trace-id': uuid, cookie: 'session=abcd' })).status, 200)
   })
 
@@ -99,7 +96,10 @@ t.test('schema validation over a real socket', async (t) => {
     })
     t.equal(status, 400)
     t.equal(body.code, codes.PARAMETER_INVALID)
-    t.same(body.errors.map((e: { location: string }) => e.location), ['path', 'body'])
+    t.same(
+      body.errors.map((e: { location: string }) => e.location),
+      ['path', 'body'],
+    )
   })
 })
 
@@ -155,22 +155,44 @@ function postSpec(bodies: Record<string, object>, schemas: Record<string, object
 }
 
 t.test('a failure reached through two oneOf branches is listed once', async (t) => {
-  const base = { type: 'object', required: ['petType', 'secret'], properties: { id: { type: 'integer', readOnly: true }, petType: { type: 'string' }, secret: { type: 'string' } } }
+  const base = {
+    type: 'object',
+    required: ['petType', 'secret'],
+    properties: { id: { type: 'integer', readOnly: true }, petType: { type: 'string' }, secret: { type: 'string' } },
+  }
   const branch = (kind: string) => ({ allOf: [{ $ref: '#/components/schemas/Base' }, { type: 'object', properties: { petType: { enum: [kind] } } }] })
   const mock = await startMock(t, {
-    spec: postSpec({ '/pets': { oneOf: [{ $ref: '#/components/schemas/Cat' }, { $ref: '#/components/schemas/Dog' }] } }, { Base: base, Cat: branch('cat'), Dog: branch('dog') }),
+    spec: postSpec(
+      { '/pets': { oneOf: [{ $ref: '#/components/schemas/Cat' }, { $ref: '#/components/schemas/Dog' }] } },
+      { Base: base, Cat: branch('cat'), Dog: branch('dog') },
+    ),
   })
-  const { status, body } = await fetchJson(`${mock.url}/pets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"petType":"dog","id":4}' })
+  const { status, body } = await fetchJson(`${mock.url}/pets`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"petType":"dog","id":4}',
+  })
   t.equal(status, 422)
   const keys = body.errors.map((e: { pointer: string; keyword: string }) => `${e.pointer} ${e.keyword}`)
-  t.same(keys.filter((k: string) => k === '/id readOnly'), ['/id readOnly'], 'read-only once, not once per branch')
-  t.same(keys.filter((k: string) => k === '/secret required'), ['/secret required'])
+  t.same(
+    keys.filter((k: string) => k === '/id readOnly'),
+    ['/id readOnly'],
+    'read-only once, not once per branch',
+  )
+  t.same(
+    keys.filter((k: string) => k === '/secret required'),
+    ['/secret required'],
+  )
   t.equal(new Set(keys).size, keys.length, `no error twice: ${keys}`)
   t.match(body.detail, new RegExp(`and ${keys.length - 1} more errors`), 'the count in the detail is of distinct errors')
 })
 
 t.test('a discriminator narrows a failed oneOf to the branch the client named', async (t) => {
-  const base = { type: 'object', required: ['petType', 'name'], properties: { id: { type: 'integer', readOnly: true }, petType: { type: 'string' }, name: { type: 'string' } } }
+  const base = {
+    type: 'object',
+    required: ['petType', 'name'],
+    properties: { id: { type: 'integer', readOnly: true }, petType: { type: 'string' }, name: { type: 'string' } },
+  }
   const mock = await startMock(t, {
     spec: postSpec(
       { '/pets': { $ref: '#/components/schemas/Pet' }, '/litters': { type: 'array', items: { $ref: '#/components/schemas/Pet' } } },
@@ -180,7 +202,12 @@ t.test('a discriminator narrows a failed oneOf to the branch the client named', 
           discriminator: { propertyName: 'petType', mapping: { cat: '#/components/schemas/Cat', dog: '#/components/schemas/Dog' } },
         },
         Base: base,
-        Cat: { allOf: [{ $ref: '#/components/schemas/Base' }, { type: 'object', properties: { petType: { enum: ['cat'] }, lives: { type: 'integer', maximum: 9 } } }] },
+        Cat: {
+          allOf: [
+            { $ref: '#/components/schemas/Base' },
+            { type: 'object', properties: { petType: { enum: ['cat'] }, lives: { type: 'integer', maximum: 9 } } },
+          ],
+        },
         Dog: { allOf: [{ $ref: '#/components/schemas/Base' }, { type: 'object', properties: { petType: { enum: ['dog'] }, bark: { type: 'string' } } }] },
       },
     ),
@@ -189,14 +216,25 @@ t.test('a discriminator narrows a failed oneOf to the branch the client named', 
 
   const cat = await post({ petType: 'cat', name: 'Tom', lives: 30 })
   t.equal(cat.status, 422)
-  t.same(cat.body.errors.map((e: { pointer: string; keyword: string }) => `${e.pointer} ${e.keyword}`), ['/lives maximum'], "not the Dog branch's petType enum, nor the oneOf summary")
+  t.same(
+    cat.body.errors.map((e: { pointer: string; keyword: string }) => `${e.pointer} ${e.keyword}`),
+    ['/lives maximum'],
+    "not the Dog branch's petType enum, nor the oneOf summary",
+  )
   t.equal(cat.body.detail, 'POST /pets: body /lives must be <= 9, got 30.')
 
   const readOnly = await post({ petType: 'cat', name: 'Tom', id: 4 })
-  t.same(readOnly.body.errors.map((e: { pointer: string; keyword: string }) => `${e.pointer} ${e.keyword}`), ['/id readOnly'], 'a read-only error is the branch’s too')
+  t.same(
+    readOnly.body.errors.map((e: { pointer: string; keyword: string }) => `${e.pointer} ${e.keyword}`),
+    ['/id readOnly'],
+    'a read-only error is the branch’s too',
+  )
 
   const dog = await post({ petType: 'dog' })
-  t.same(dog.body.errors.map((e: { pointer: string; keyword: string }) => `${e.pointer} ${e.keyword}`), ['/name required'])
+  t.same(
+    dog.body.errors.map((e: { pointer: string; keyword: string }) => `${e.pointer} ${e.keyword}`),
+    ['/name required'],
+  )
 
   const bird = await post({ petType: 'bird', name: 'Tweety' })
   t.equal(bird.status, 422)
@@ -211,8 +249,9 @@ t.test('a discriminator narrows a failed oneOf to the branch the client named', 
   litter[1] = { petType: 'cat', name: 'Kit', lives: 30 }
   litter[10] = { petType: 'dog', bark: 7 }
   const many = await fetchJson(`${mock.url}/litters`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(litter) })
-  t.same(
-    many.body.errors.map((e: { pointer: string; keyword: string }) => `${e.pointer} ${e.keyword}`).sort(),
-    ['/1/lives maximum', '/10/bark type', '/10/name required'],
-  )
+  t.same(many.body.errors.map((e: { pointer: string; keyword: string }) => `${e.pointer} ${e.keyword}`).sort(), [
+    '/1/lives maximum',
+    '/10/bark type',
+    '/10/name required',
+  ])
 })

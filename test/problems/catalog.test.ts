@@ -79,7 +79,11 @@ t.test('docs/errors.md and the catalog agree, both ways', async (t) => {
   for (const row of rows) {
     const entry = CATALOG[row.code as ProblemCode]
     if (!entry) continue
-    t.same(row, { code: row.code, status: entry.status, step: entry.step, meaning: entry.meaning, fix: entry.fix }, `${row.code}: same status, step, meaning and fix`)
+    t.same(
+      row,
+      { code: row.code, status: entry.status, step: entry.step, meaning: entry.meaning, fix: entry.fix },
+      `${row.code}: same status, step, meaning and fix`,
+    )
   }
 })
 
@@ -113,7 +117,9 @@ t.test('over the wire', async (t) => {
       const what = `${init.method ?? 'GET'} ${requestPath.slice(0, 40)}`
       t.match(res.headers.get('content-type'), /^application\/problem\+json/, `${what}: problem+json`)
       t.same(
-        Object.keys(res.body).filter((key) => ['type', 'title', 'status', 'detail', 'instance', 'code', 'step', 'requestId'].includes(key)).sort(),
+        Object.keys(res.body)
+          .filter((key) => ['type', 'title', 'status', 'detail', 'instance', 'code', 'step', 'requestId'].includes(key))
+          .sort(),
         ['code', 'detail', 'instance', 'requestId', 'status', 'step', 'title', 'type'],
         `${what}: every member`,
       )
@@ -131,7 +137,15 @@ t.test('over the wire', async (t) => {
       t.equal(explained.status, 200, `${what}: the type URI resolves`)
       t.same(
         explained.body,
-        { code, type: res.body.type, status: CATALOG[code].status, title: statusTitle(CATALOG[code].status), step: CATALOG[code].step, meaning: CATALOG[code].meaning, fix: CATALOG[code].fix },
+        {
+          code,
+          type: res.body.type,
+          status: CATALOG[code].status,
+          title: statusTitle(CATALOG[code].status),
+          step: CATALOG[code].step,
+          meaning: CATALOG[code].meaning,
+          fix: CATALOG[code].fix,
+        },
         `${what}: it explains the code`,
       )
     }

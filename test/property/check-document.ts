@@ -56,7 +56,9 @@ export async function checkDocument(api: ApiDocument, baseUrl: string, mint: Min
   const ctx: Context = { api, oracle: options.oracle ?? createOracle(requestView(api.doc, api.version)), mint, seed: options.seed }
   let operations = api.operations
   if (options.maxOperations !== undefined && operations.length > options.maxOperations) {
-    operations = seedRandom(hashSeed(options.seed, 'sample')).shuffle([...operations]).slice(0, options.maxOperations)
+    operations = seedRandom(hashSeed(options.seed, 'sample'))
+      .shuffle([...operations])
+      .slice(0, options.maxOperations)
   }
   for (const op of operations) {
     if (options.deadline !== undefined && Date.now() > options.deadline) {
@@ -109,7 +111,9 @@ async function sendMutation(plan: RequestPlan, baseUrl: string, report: CheckRep
     tally.refused++
     return
   }
-  const detail = problem ? `refused with ${status}, expected ${plan.expect!.join(' or ')}` : `accepted (${status}): the mutation should be refused with ${plan.expect!.join(' or ')}`
+  const detail = problem
+    ? `refused with ${status}, expected ${plan.expect!.join(' or ')}`
+    : `accepted (${status}): the mutation should be refused with ${plan.expect!.join(' or ')}`
   report.failures.push({ ...describe(plan), status, code: problem?.code, detail: problem?.detail ? `${detail}: ${problem.detail}` : detail })
 }
 

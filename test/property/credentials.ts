@@ -75,7 +75,11 @@ function unsendable(alternative: SecurityAlternative): string | undefined {
   const odd = kinds.find((kind) => !['bearer', 'basic', 'apiKey'].includes(kind))
   if (odd) return `a '${odd}' scheme`
   // Several bearer schemes (Google's implicit and code OAuth2 flows) take one token with every scope.
-  const authorization = new Set(alternative.map(({ scheme }) => (kindOf(scheme) === 'apiKey' ? (scheme.in === 'header' && scheme.paramName!.toLowerCase() === 'authorization' ? 'apiKey' : undefined) : kindOf(scheme))))
+  const authorization = new Set(
+    alternative.map(({ scheme }) =>
+      kindOf(scheme) === 'apiKey' ? (scheme.in === 'header' && scheme.paramName!.toLowerCase() === 'authorization' ? 'apiKey' : undefined) : kindOf(scheme),
+    ),
+  )
   authorization.delete(undefined)
   if (authorization.size > 1) return 'schemes that need two different Authorization headers'
   return undefined

@@ -88,7 +88,10 @@ export function buildParts(ctx: Context, op: Operation, index: number, withBody:
   if (typeof choice === 'string') return op.body.required ? `body: ${choice}` : { values, credentials }
   const made = generateValid(ctx.oracle, choice.media.schemaPointer, hashSeed(seed, 'body'), {
     // An empty text body is no body at all on the wire.
-    narrow: (schema) => (choice.kind === 'text' || choice.kind === 'binary') && schema.type === 'string' && typeof schema.minLength !== 'number' ? { ...schema, minLength: 1 } : schema,
+    narrow: (schema) =>
+      (choice.kind === 'text' || choice.kind === 'binary') && schema.type === 'string' && typeof schema.minLength !== 'number'
+        ? { ...schema, minLength: 1 }
+        : schema,
     acceptable: (value) => bodyProblem(choice.kind, value),
   })
   if (!made.ok) return op.body.required ? `body: ${made.reason}` : { values, credentials }
@@ -102,7 +105,8 @@ export function buildParts(ctx: Context, op: Operation, index: number, withBody:
  */
 function narrow(param: Parameter, schema: Record<string, unknown>): Record<string, unknown> {
   const out = { ...schema }
-  if (out.type === 'string' && (typeof out.minLength !== 'number' || out.minLength <= 200)) out.maxLength = Math.min(200, typeof out.maxLength === 'number' ? out.maxLength : 200)
+  if (out.type === 'string' && (typeof out.minLength !== 'number' || out.minLength <= 200))
+    out.maxLength = Math.min(200, typeof out.maxLength === 'number' ? out.maxLength : 200)
   if (param.in === 'query' && !param.required) return out
   if (out.type === 'string' && typeof out.minLength !== 'number') out.minLength = 1
   if (out.type === 'array' && !(typeof out.minItems === 'number' && out.minItems > 0)) out.minItems = 1
@@ -158,7 +162,8 @@ export function mutations(ctx: Context, op: Operation, parts: Parts): RequestPla
   const out: RequestPlan[] = []
   const add = (kind: MutationKind, change: Change, what: string, expect = SCHEMA_REFUSAL) =>
     out.push({ ...render(op, parts, kind, change), change: what, expect })
-  if (credentialsRequired(op) && parts.credentials.label !== NO_CREDENTIALS.label) add('no-credentials', { credentials: NO_CREDENTIALS }, `no ${parts.credentials.label}`, [401])
+  if (credentialsRequired(op) && parts.credentials.label !== NO_CREDENTIALS.label)
+    add('no-credentials', { credentials: NO_CREDENTIALS }, `no ${parts.credentials.label}`, [401])
   const present = random.shuffle([...parts.values.keys()])
   const required = present.find(
     (p) => p.required && p.in !== 'path' && !templateNames(op.template).includes(p.name) && !(p.in === 'header' && CLIENT_HEADERS.has(p.name.toLowerCase())),
@@ -169,7 +174,9 @@ export function mutations(ctx: Context, op: Operation, parts: Parts): RequestPla
     ['enum-parameter', 'doorman-not-listed', 'enum'],
   ] as const) {
     // A scalar text where the value was: an object's properties would be mistaken for other parameters.
-    const param = present.find((p) => p.schemaPointer && !p.mediaType && p.style !== 'deepObject' && !isObject(parts.values.get(p)!.value) && wireFails(ctx, p, text, keyword))
+    const param = present.find(
+      (p) => p.schemaPointer && !p.mediaType && p.style !== 'deepObject' && !isObject(parts.values.get(p)!.value) && wireFails(ctx, p, text, keyword),
+    )
     if (param) add(kind, { text: [param, text] }, `${param.in} parameter '${param.name}' = '${text}'`)
   }
   const body = parts.body
@@ -179,12 +186,20 @@ export function mutations(ctx: Context, op: Operation, parts: Parts): RequestPla
     const value = body.value as Record<string, unknown>
     const keys = random.shuffle(Object.keys(value))
     const fails = (candidate: unknown, keyword: string, key: string) =>
-      !validate(candidate) && validate.errors!.some((e) => e.keyword === keyword && (keyword === 'required' ? e.params.missingProperty === key : e.instancePath === `/${escapeToken(key)}`))
+      !validate(candidate) &&
+      validate.errors!.some(
+        (e) => e.keyword === keyword && (keyword === 'required' ? e.params.missingProperty === key : e.instancePath === `/${escapeToken(key)}`),
+      )
     const without = (key: string) => Object.fromEntries(Object.entries(value).filter(([k]) => k !== key))
     const dropped = keys.find((key) => fails(without(key), 'required', key))
     if (dropped !== undefined) add('dropped-body-field', { body: without(dropped) }, `required body field '${dropped}' left out`)
     const retyped = keys.find((key) => fails({ ...value, [key]: wrongType(value[key]) }, 'type', key))
-    if (retyped !== undefined) add('wrong-type-body', { body: { ...value, [retyped]: wrongType(value[retyped]) } }, `body field '${retyped}' = ${JSON.stringify(wrongType(value[retyped]))}`)
+    if (retyped !== undefined)
+      add(
+        'wrong-type-body',
+        { body: { ...value, [retyped]: wrongType(value[retyped]) } },
+        `body field '${retyped}' = ${JSON.stringify(wrongType(value[retyped]))}`,
+      )
     const unlisted = keys.find((key) => fails({ ...value, [key]: 'doorman-not-listed' }, 'enum', key))
     if (unlisted !== undefined) add('enum-body', { body: { ...value, [unlisted]: 'doorman-not-listed' } }, `body field '${unlisted}' = "doorman-not-listed"`)
   }
@@ -198,12 +213,13 @@ export function mutations(ctx: Context, op: Operation, parts: Parts): RequestPla
 
 function wireFails(ctx: Context, param: Parameter, text: string, keyword: string): boolean {
   try {
-    return ctx.oracle.wire(param.schemaPointer!)(text).some((e) => e.keyword === keyword)
+    return ctx.oracle
+      .wire(param.schemaPointer!)(text)
+      .some((e) => e.keyword === keyword)
   } catch {
     return false
   }
 }
-
 
 function wrongType(value: unknown): unknown {
   return typeof value === 'string' ? 12345 : 'doorman-wrong-type'

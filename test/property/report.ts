@@ -8,10 +8,15 @@ export function formatReport(report: CheckReport, { failures = 20 } = {}): strin
   const lines = [
     `valid requests accepted: ${valid.accepted}/${valid.sent} (${percent(valid.accepted, valid.sent)})`,
     `mutations refused: ${mutations.refused}/${mutations.sent} (${percent(mutations.refused, mutations.sent)})` +
-      (mutations.sent ? `: ${Object.entries(mutations.byKind).map(([kind, n]) => `${kind} ${n.refused}/${n.sent}`).join(', ')}` : ''),
+      (mutations.sent
+        ? `: ${Object.entries(mutations.byKind)
+            .map(([kind, n]) => `${kind} ${n.refused}/${n.sent}`)
+            .join(', ')}`
+        : ''),
   ]
   const skipped = Object.entries(report.skipped).sort((a, b) => b[1] - a[1])
-  if (skipped.length) lines.push(`skipped (not valid by construction): ${skipped.reduce((n, [, c]) => n + c, 0)}`, ...skipped.map(([reason, n]) => `  ${n} × ${reason}`))
+  if (skipped.length)
+    lines.push(`skipped (not valid by construction): ${skipped.reduce((n, [, c]) => n + c, 0)}`, ...skipped.map(([reason, n]) => `  ${n} × ${reason}`))
   for (const finding of report.failures.slice(0, failures)) lines.push(formatFinding(finding))
   if (report.failures.length > failures) lines.push(`… and ${report.failures.length - failures} more failures`)
   return lines

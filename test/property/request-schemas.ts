@@ -38,7 +38,8 @@ function rewrite(node: unknown, version: '3.0' | '3.1'): unknown {
   if (version === '3.0' && out.nullable === true && typeof out.type === 'string') out.type = [out.type, 'null']
   // A narrower valid set, never a wider one: AWS allows 20 MB strings (maxLength 20971520), and making one
   // takes the generator minutes. Mutations are told apart by keyword (type, enum, required), not by length.
-  if (typeof out.maxLength === 'number' && out.maxLength > MAX_STRING && !(typeof out.minLength === 'number' && out.minLength > MAX_STRING)) out.maxLength = MAX_STRING
+  if (typeof out.maxLength === 'number' && out.maxLength > MAX_STRING && !(typeof out.minLength === 'number' && out.minLength > MAX_STRING))
+    out.maxLength = MAX_STRING
   for (const [exclusive, bound] of [
     ['exclusiveMinimum', 'minimum'],
     ['exclusiveMaximum', 'maximum'],
@@ -58,7 +59,11 @@ function dropReadOnly(node: unknown, view: Json, seen = new Set<unknown>()): voi
   if (isObject(node)) {
     // allOf applies every branch: a property read-only in one is read-only in the whole (Azure's Resource).
     const parts = [node, ...(Array.isArray(node.allOf) ? node.allOf.map((branch) => deref(branch, view)) : [])].filter(isObject)
-    const readOnly = new Set(parts.flatMap((part) => (isObject(part.properties) ? Object.keys(part.properties).filter((name) => isReadOnly((part.properties as Json)[name], view)) : [])))
+    const readOnly = new Set(
+      parts.flatMap((part) =>
+        isObject(part.properties) ? Object.keys(part.properties).filter((name) => isReadOnly((part.properties as Json)[name], view)) : [],
+      ),
+    )
     for (const part of readOnly.size ? parts : []) {
       if (isObject(part.properties)) for (const name of readOnly) delete part.properties[name]
       if (Array.isArray(part.required)) part.required = part.required.filter((name) => !readOnly.has(name as string))
@@ -106,7 +111,12 @@ export function createOracle(view: Json): Oracle {
     }
     return validate
   }
-  const pointer = (key: string) => key.slice(key.indexOf(' ') + 1).split('/').map(encodeURIComponent).join('/')
+  const pointer = (key: string) =>
+    key
+      .slice(key.indexOf(' ') + 1)
+      .split('/')
+      .map(encodeURIComponent)
+      .join('/')
   return {
     at: (at) => compile(`exact ${at}`, exact, (ref) => ({ $ref: ref })),
     wire(at) {

@@ -7,10 +7,7 @@
  */
 import type { Parameter } from './openapi-document.js'
 
-export type Wire =
-  | { in: 'path'; text: string }
-  | { in: 'query'; pairs: Array<[string, string]> }
-  | { in: 'header' | 'cookie'; name: string; text: string }
+export type Wire = { in: 'path'; text: string } | { in: 'query'; pairs: Array<[string, string]> } | { in: 'header' | 'cookie'; name: string; text: string }
 
 type Scalar = string | number | boolean
 const enc = encodeURIComponent

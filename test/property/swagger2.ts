@@ -7,7 +7,23 @@
  */
 import { follow, isObject, METHODS, type Json } from './openapi-document.js'
 
-const SCHEMA_KEYS = ['type', 'format', 'enum', 'default', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength', 'pattern', 'minItems', 'maxItems', 'uniqueItems', 'multipleOf']
+const SCHEMA_KEYS = [
+  'type',
+  'format',
+  'enum',
+  'default',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'multipleOf',
+]
 const STYLES: Record<string, { style: string; explode: boolean }> = {
   csv: { style: 'form', explode: false },
   multi: { style: 'form', explode: true },
@@ -62,7 +78,10 @@ function operation(doc: Json, op: Json, params: Json[]): Json {
       properties: Object.fromEntries(form.map((p) => [p.name, p.type === 'file' ? { type: 'string', format: 'binary' } : schemaOf(p)])),
       required: form.filter((p) => p.required === true).map((p) => p.name),
     }
-    out.requestBody = { required: form.some((p) => p.required === true), content: Object.fromEntries((types.length ? types : [fallback]).map((t) => [t, { schema }])) }
+    out.requestBody = {
+      required: form.some((p) => p.required === true),
+      content: Object.fromEntries((types.length ? types : [fallback]).map((t) => [t, { schema }])),
+    }
   }
   return out
 }
@@ -70,7 +89,13 @@ function operation(doc: Json, op: Json, params: Json[]): Json {
 function parameter(p: Json): Json {
   const collection = STYLES[(p.collectionFormat as string) ?? 'csv'] ?? STYLES.csv!
   const style = p.in === 'query' ? collection.style : 'simple'
-  return { name: p.name, in: p.in, required: p.required === true, schema: schemaOf(p), ...(p.type === 'array' ? { style, explode: p.in === 'query' && collection.explode } : {}) }
+  return {
+    name: p.name,
+    in: p.in,
+    required: p.required === true,
+    schema: schemaOf(p),
+    ...(p.type === 'array' ? { style, explode: p.in === 'query' && collection.explode } : {}),
+  }
 }
 
 function schemaOf(p: Json): Json {

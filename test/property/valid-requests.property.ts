@@ -84,7 +84,12 @@ for (const file of documents(fixture('specs'))) {
 
 t.teardown(() => {
   const sum = totals.reduce(
-    (a, r) => ({ sent: a.sent + r.valid.sent, accepted: a.accepted + r.valid.accepted, mutated: a.mutated + r.mutations.sent, refused: a.refused + r.mutations.refused }),
+    (a, r) => ({
+      sent: a.sent + r.valid.sent,
+      accepted: a.accepted + r.valid.accepted,
+      mutated: a.mutated + r.mutations.sent,
+      refused: a.refused + r.mutations.refused,
+    }),
     { sent: 0, accepted: 0, mutated: 0, refused: 0 },
   )
   const rate = (n: number, d: number) => (d ? `${((100 * n) / d).toFixed(1)} %` : 'n/a')

@@ -45,7 +45,10 @@ export function generateValid(
     validate = oracle.at(pointer)
   } catch (error) {
     // Counted by kind: the reference or pattern that failed is left out of the reason.
-    return { ok: false, reason: `the oracle cannot compile the schema (${firstLine(error).replace(/(reference|pattern|Invalid regular expression:) .*/, '$1 …')})` }
+    return {
+      ok: false,
+      reason: `the oracle cannot compile the schema (${firstLine(error).replace(/(reference|pattern|Invalid regular expression:) .*/, '$1 …')})`,
+    }
   }
   const target = topSchema(oracle.view, pointer)
   const schema = { ...(options.narrow ? options.narrow(target) : target), components: oracle.view.components, paths: oracle.view.paths }

@@ -174,10 +174,7 @@ t.test('the default spec (without credentials)', async (t) => {
     t.equal(res.body.step, 'respond')
     t.equal(res.body.received, '201')
     t.same(res.body.expected, ['200', '400', '401', '404'])
-    t.equal(
-      res.body.detail,
-      'Prefer: code=201 asks for a status GET /orders/{orderId} does not document; documented: 200, 400, 401, 404.',
-    )
+    t.equal(res.body.detail, 'Prefer: code=201 asks for a status GET /orders/{orderId} does not document; documented: 200, 400, 401, 404.')
     const junk = await fetchJson(`${mock.url}/orders/o-1001`, { headers: { prefer: 'code=teapot' } })
     t.equal(junk.status, 400)
     t.equal(junk.body.code, codes.PREFER_UNSATISFIABLE)

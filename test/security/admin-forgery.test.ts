@@ -91,7 +91,12 @@ t.test("the mock's own clients keep working", async (t) => {
     body: '{"id":"b","kind":"hang"}',
   })
   t.equal(sameOrigin.status, 201, 'a page served by the mock itself (same origin): 201')
-  const charset = await send(mock.url, { method: 'POST', path: '/__doorman/faults', headers: { 'content-type': 'application/json; charset=utf-8' }, body: '{"id":"c","kind":"hang"}' })
+  const charset = await send(mock.url, {
+    method: 'POST',
+    path: '/__doorman/faults',
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: '{"id":"c","kind":"hang"}',
+  })
   t.equal(charset.status, 201, 'application/json with a charset: 201')
   const reset = await send(mock.url, { method: 'POST', path: '/__doorman/reset' })
   t.ok(reset.status < 300, `POST /__doorman/reset with no body and no Content-Type (curl -X POST, requests.post): ${reset.status}`)
@@ -100,16 +105,30 @@ t.test("the mock's own clients keep working", async (t) => {
   const del = await send(mock.url, { method: 'DELETE', path: '/__doorman/journal' })
   t.equal(del.status, 204, 'DELETE without a body: 204')
   // A person who follows a link to the journal from another site sees it; the page that linked cannot read it.
-  const navigation = await send(mock.url, { path: '/__doorman/health', headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' } })
+  const navigation = await send(mock.url, {
+    path: '/__doorman/health',
+    headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' },
+  })
   t.equal(navigation.status, 200, 'a top-level navigation from another site to a GET: 200')
-  const read = await send(mock.url, { path: '/__doorman/journal', headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors' } })
+  const read = await send(mock.url, {
+    path: '/__doorman/journal',
+    headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors' },
+  })
   t.equal(read.status, 403, 'a cross-site fetch of the journal: 403 (and no CORS grant either)')
   t.equal(read.json?.code, codes.ADMIN_CROSS_SITE)
 })
 
 t.test('everything the admin API writes says nosniff', async (t) => {
   const mock = await startMock(t)
-  for (const path of ['/__doorman/health', '/__doorman/journal', '/__doorman/journal.har', '/__doorman/faults', '/__doorman/report', '/__doorman/problems', '/__doorman/problems/BODY_INVALID']) {
+  for (const path of [
+    '/__doorman/health',
+    '/__doorman/journal',
+    '/__doorman/journal.har',
+    '/__doorman/faults',
+    '/__doorman/report',
+    '/__doorman/problems',
+    '/__doorman/problems/BODY_INVALID',
+  ]) {
     const res = await fetch(`${mock.url}${path}`)
     await res.arrayBuffer()
     t.equal(res.headers.get('x-content-type-options'), 'nosniff', `GET ${path}`)

@@ -20,7 +20,19 @@ const REFUSED = [
   'admin.corp.test.evil.example',
 ]
 
-const ALLOWED = ['127.0.0.1', 'localhost', 'LOCALHOST', 'localhost.', 'app.localhost', '[::1]', '127.0.0.2', 'mock.internal', 'corp.test', 'a.b.corp.test', 'mock.internal.']
+const ALLOWED = [
+  '127.0.0.1',
+  'localhost',
+  'LOCALHOST',
+  'localhost.',
+  'app.localhost',
+  '[::1]',
+  '127.0.0.2',
+  'mock.internal',
+  'corp.test',
+  'a.b.corp.test',
+  'mock.internal.',
+]
 
 for (const withToken of [false, true]) {
   t.test(`Host headers that do not name the mock are refused${withToken ? ' (with admin.token, sent)' : ''}`, async (t) => {
@@ -67,9 +79,17 @@ t.test('the address the mock is reached on, and the --host name, are its own', a
   const named = await startMock(t, { host: 'localhost' })
   t.equal((await send(named.url, { path: '/__doorman/health', headers: { host: `localhost:${named.port}` } })).status, 200, 'localhost')
   const any = await startMock(t, { host: '0.0.0.0' })
-  t.equal((await send(`http://127.0.0.1:${any.port}`, { path: '/__doorman/health', headers: { host: `0.0.0.0:${any.port}` } })).status, 200, 'the URL the ready line prints (http://0.0.0.0:PORT)')
+  t.equal(
+    (await send(`http://127.0.0.1:${any.port}`, { path: '/__doorman/health', headers: { host: `0.0.0.0:${any.port}` } })).status,
+    200,
+    'the URL the ready line prints (http://0.0.0.0:PORT)',
+  )
   const loopback = await startMock(t)
-  t.equal((await send(loopback.url, { path: '/__doorman/health', headers: { host: `0.0.0.0:${loopback.port}` } })).status, 403, 'but 0.0.0.0 is not loopback when the mock listens on 127.0.0.1')
+  t.equal(
+    (await send(loopback.url, { path: '/__doorman/health', headers: { host: `0.0.0.0:${loopback.port}` } })).status,
+    403,
+    'but 0.0.0.0 is not loopback when the mock listens on 127.0.0.1',
+  )
 })
 
 t.test('HTTP/1.0 without Host: no browser sends that', async (t) => {

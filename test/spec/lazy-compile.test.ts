@@ -44,7 +44,10 @@ async function plannedRequests(sources: Sources, operations?: (ids: string[]) =>
   const plan = buildRequests(state, { baseUrl: BASE })
   return plan.operations
     .filter((op) => wanted.has(op.id))
-    .map((op) => ({ id: op.id, requests: op.requests.filter((r) => r.expectStatus > 0 && !r.bodyFromCommand && !r.maxTimeSeconds && !r.headers.some(([name]) => name === 'Prefer')) }))
+    .map((op) => ({
+      id: op.id,
+      requests: op.requests.filter((r) => r.expectStatus > 0 && !r.bodyFromCommand && !r.maxTimeSeconds && !r.headers.some(([name]) => name === 'Prefer')),
+    }))
 }
 
 /** What a client sees (sent as curl would: a GET may carry a body), minus what differs between two servers (the port, the request id). */
@@ -79,7 +82,9 @@ const specs: Array<[string, Sources]> = [
   // Each class of imperfect description doorman reads (schema dialects, patterns, readOnly, parameter readings, routing …).
   ...readdirSync(fixture('specs', 'real-world-cases'))
     // Documents, not the parts other documents $ref.
-    .filter((name) => /\.(ya?ml|json)$/.test(name) && /^["']?(openapi|swagger)["']?\s*:/m.test(readFileSync(fixture('specs', 'real-world-cases', name), 'utf8')))
+    .filter(
+      (name) => /\.(ya?ml|json)$/.test(name) && /^["']?(openapi|swagger)["']?\s*:/m.test(readFileSync(fixture('specs', 'real-world-cases', name), 'utf8')),
+    )
     .map((name): [string, Sources] => [name, { spec: fixture('specs', 'real-world-cases', name) }]),
   ['generated, 25 operations', { spec: generateSpec(25) }],
 ]
@@ -123,7 +128,10 @@ t.test('a request that arrives while idle-time compilation is under way is check
   while (lazy.validators.pending === total) await new Promise((resolve) => setImmediate(resolve))
   t.ok(lazy.validators.pending > 0, `compilation under way: ${total - lazy.validators.pending} of ${total} validators compiled`)
   const refusals = planned.flatMap(({ requests }) => [...requests].reverse())
-  t.ok(refusals.some((r) => r.expectCode === 'BODY_INVALID') && refusals.some((r) => r.expectCode === 'PARAMETER_INVALID'), 'body and parameter refusals among them')
+  t.ok(
+    refusals.some((r) => r.expectCode === 'BODY_INVALID') && refusals.some((r) => r.expectCode === 'PARAMETER_INVALID'),
+    'body and parameter refusals among them',
+  )
   for (const request of refusals) t.same(await answer(lazy.url, request), await answer(eager, request), request.title)
 })
 
@@ -132,7 +140,11 @@ t.test('idle-time compilation waits for a quiet moment, and compiles everything 
   const rules = state.rules as OperationRuleMap
   const total = rules.validators.pending
   let last = performance.now()
-  const stop = compileInIdleTime(rules, () => last, () => {})
+  const stop = compileInIdleTime(
+    rules,
+    () => last,
+    () => {},
+  )
   t.teardown(stop)
   // While requests keep coming, nothing is compiled in idle time.
   for (let i = 0; i < 20; i++) {
@@ -152,8 +164,13 @@ t.test('idle-time compilation waits for a quiet moment, and compiles everything 
 function uncompilableSpecText(): string {
   const levels = 2000
   const deep = '{"type":"object","properties":{"a":'.repeat(levels) + '{"type":"string"}' + '}}'.repeat(levels)
-  const tag = JSON.stringify({ type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1 }, color: { type: ['string', 'null'], enum: ['red', 'green', null] } } })
-  const operation = (schema: string) => `{"post":{"requestBody":{"required":true,"content":{"application/json":{"schema":${schema}}}},"responses":{"201":{"description":"Created."}}}}`
+  const tag = JSON.stringify({
+    type: 'object',
+    required: ['name'],
+    properties: { name: { type: 'string', minLength: 1 }, color: { type: ['string', 'null'], enum: ['red', 'green', null] } },
+  })
+  const operation = (schema: string) =>
+    `{"post":{"requestBody":{"required":true,"content":{"application/json":{"schema":${schema}}}},"responses":{"201":{"description":"Created."}}}}`
   return `{"openapi":"3.1.0","info":{"title":"Uncompilable","version":"1"},"paths":{"/deep":${operation(deep)},"/tags":${operation(tag)}}}`
 }
 
@@ -161,12 +178,17 @@ t.test('a schema ajv cannot compile: a note when first needed, and the body is a
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'doorman-lazy-')), 'uncompilable.json')
   writeFileSync(file, uncompilableSpecText())
   t.teardown(() => rmSync(path.dirname(file), { recursive: true, force: true }))
-  const note = /\/paths\/~1deep\/post\/requestBody\/content\/application~1json\/schema: this schema cannot be compiled \(.*nests too deeply.*\): requests are not checked against it\.$/m
+  const note =
+    /\/paths\/~1deep\/post\/requestBody\/content\/application~1json\/schema: this schema cannot be compiled \(.*nests too deeply.*\): requests are not checked against it\.$/m
 
   t.test('library: accepted on first use, and the note is on mock.notes from then on', async (t) => {
     const mock = await startMock(t, { spec: file })
-    t.notOk(mock.notes.some((n) => note.test(n)), 'no note before the schema is needed')
-    const post = (route: string, body: unknown) => fetch(mock.url + route, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    t.notOk(
+      mock.notes.some((n) => note.test(n)),
+      'no note before the schema is needed',
+    )
+    const post = (route: string, body: unknown) =>
+      fetch(mock.url + route, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
     t.equal((await post('/deep', { a: 42 })).status, 201, 'a body the broken schema cannot judge is accepted')
     t.equal((await post('/deep', {})).status, 201, 'again')
     t.match(mock.notes, [note])

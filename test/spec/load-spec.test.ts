@@ -42,7 +42,10 @@ t.test('OpenAPI 3.1 in YAML (the default spec)', async (t) => {
   const spec = await loadSpec(DEFAULT_SPEC)
   t.equal(spec.version, '3.1')
   t.equal(spec.document.info.title, 'Orders API')
-  t.ok(refsIn(spec.document).every((ref) => ref.startsWith('#/')), 'internal $refs stay as they are')
+  t.ok(
+    refsIn(spec.document).every((ref) => ref.startsWith('#/')),
+    'internal $refs stay as they are',
+  )
   t.ok(refsIn(spec.document).includes('#/components/schemas/NewOrder'))
 })
 
@@ -119,10 +122,20 @@ t.test('each refused fixture says where and what', async (t) => {
 
 t.test('a YAML error inside a $ref’d file is a note naming that file and its line; the other paths serve', async (t) => {
   const spec = await loadSpec(fixture('specs', 'real-world-cases', 'load-ref-to-broken-yaml.yaml'))
-  t.same(spec.notes.list.map((note) => note.kind), ['ref'])
-  t.match(spec.notes.list[0]!.message, /^cannot resolve \$ref '\.\.\/broken\/yaml-syntax\.yaml#\/paths\/~1ping': fixtures\/specs\/broken\/yaml-syntax\.yaml: 6:\d+: YAML syntax error: .*; that path is not served\.$/)
+  t.same(
+    spec.notes.list.map((note) => note.kind),
+    ['ref'],
+  )
+  t.match(
+    spec.notes.list[0]!.message,
+    /^cannot resolve \$ref '\.\.\/broken\/yaml-syntax\.yaml#\/paths\/~1ping': fixtures\/specs\/broken\/yaml-syntax\.yaml: 6:\d+: YAML syntax error: .*; that path is not served\.$/,
+  )
   t.ok(spec.files.includes(fixture('specs', 'broken', 'yaml-syntax.yaml')), 'the broken file is watched: fixing it reloads the spec')
-  t.same(compileRouteTable(spec).operations.map((op) => op.id), ['health'], 'the other path is served')
+  t.same(
+    compileRouteTable(spec).operations.map((op) => op.id),
+    ['health'],
+    'the other path is served',
+  )
 })
 
 t.test('a missing spec file', async (t) => {

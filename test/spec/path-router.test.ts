@@ -76,8 +76,14 @@ t.test('literal text is literal, including what regular expressions and find-my-
 t.test('with a filter: the most concrete match the filter accepts', async (t) => {
   const r = new PathRouter<string>()
   for (const template of ['/pets/mine', '/pets/{id}']) r.add(parseTemplate(template).segments, template)
-  t.match(r.find('/pets/mine', (v) => v !== '/pets/mine'), { kind: 'found', value: '/pets/{id}', captures: ['mine'] })
-  t.match(r.find('/pets/mine', () => false), { kind: 'not-found' })
+  t.match(
+    r.find('/pets/mine', (v) => v !== '/pets/mine'),
+    { kind: 'found', value: '/pets/{id}', captures: ['mine'] },
+  )
+  t.match(
+    r.find('/pets/mine', () => false),
+    { kind: 'not-found' },
+  )
 })
 
 t.test('adding a shape twice returns what is there', async (t) => {

@@ -2,7 +2,9 @@ import t from 'tap'
 import { fetchJson, startMock } from '../helpers.js'
 
 const json = { 'content-type': 'application/json' }
-const post = (schema: unknown) => ({ post: { requestBody: { required: true, content: { 'application/json': { schema } } }, responses: { '201': { description: 'Created.' } } } })
+const post = (schema: unknown) => ({
+  post: { requestBody: { required: true, content: { 'application/json': { schema } } }, responses: { '201': { description: 'Created.' } } },
+})
 
 t.test('component schemas come into the request document as requests $ref them, whole', async (t) => {
   // The request document copies a component when a request's schema first $refs it. /whole is read last: the
@@ -17,7 +19,11 @@ t.test('component schemas come into the request document as requests $ref them, 
       },
       components: {
         schemas: {
-          Pet: { type: 'object', required: ['name', 'kind'], properties: { name: { type: 'string', minLength: 2 }, kind: { $ref: '#/components/schemas/Kind' } } },
+          Pet: {
+            type: 'object',
+            required: ['name', 'kind'],
+            properties: { name: { type: 'string', minLength: 2 }, kind: { $ref: '#/components/schemas/Kind' } },
+          },
           Kind: { enum: ['cat', 'dog'] },
           OnlyInResponses: { type: 'object', required: ['never'] },
         },

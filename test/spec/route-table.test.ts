@@ -49,7 +49,15 @@ t.test('the default spec: one route per path, one operation per method', async (
   )
   const byId = new Map(operations.map((op) => [op.id, op]))
   const orderRoute = routes.find((r) => r.template === '/orders/{orderId}')!
-  t.same(orderRoute.segments, [{ kind: 'static', text: '' }, { kind: 'static', text: 'orders' }, { kind: 'param', name: 'orderId' }], 'segments for the router')
+  t.same(
+    orderRoute.segments,
+    [
+      { kind: 'static', text: '' },
+      { kind: 'static', text: 'orders' },
+      { kind: 'param', name: 'orderId' },
+    ],
+    'segments for the router',
+  )
   t.same(orderRoute.paramNames, ['orderId'])
   t.equal(orderRoute.basePath, '')
   t.same([...orderRoute.operations.keys()], ['GET', 'PUT', 'DELETE', 'PATCH'])
@@ -91,18 +99,26 @@ t.test('base paths come from servers[0].url', async (t) => {
   t.equal((await table(fixture('specs', 'petstore-3.0.yaml'))).basePath, '/api/v1', 'absolute URL')
   const split = await table(fixture('specs', 'split', 'main.yaml'))
   t.equal(split.basePath, '/v2', 'relative URL')
-  t.same(split.routes[0]!.segments.map((s) => (s.kind === 'static' ? s.text : s.kind)), ['', 'v2', 'widgets'])
+  t.same(
+    split.routes[0]!.segments.map((s) => (s.kind === 'static' ? s.text : s.kind)),
+    ['', 'v2', 'widgets'],
+  )
 
   const variables = await table(
-    doc({ '/x': { get: ok } }, {
-      servers: [{ url: '{scheme}://api.example.com/{version}/', variables: { scheme: { default: 'https' }, version: { default: 'v3' } } }],
-    }),
+    doc(
+      { '/x': { get: ok } },
+      {
+        servers: [{ url: '{scheme}://api.example.com/{version}/', variables: { scheme: { default: 'https' }, version: { default: 'v3' } } }],
+      },
+    ),
   )
   t.equal(variables.basePath, '/v3', 'server variables take their defaults; the trailing slash goes')
   t.equal((await table(doc({ '/x': { get: ok } }, { servers: [{ url: 'https://api.example.com' }] }))).basePath, '')
   t.equal((await table(doc({ '/x': { get: ok } }, { servers: [{ url: '/' }] }))).basePath, '')
 
-  const noDefault = await compiled(doc({ '/x': { get: ok } }, { servers: [{ url: 'https://{region}.example.com/v1', variables: { region: { enum: ['eu', 'us'] } } }] }))
+  const noDefault = await compiled(
+    doc({ '/x': { get: ok } }, { servers: [{ url: 'https://{region}.example.com/v1', variables: { region: { enum: ['eu', 'us'] } } }] }),
+  )
   t.equal(noDefault.table.basePath, '/v1', 'a variable in the host does not touch the base path')
   t.same(noDefault.notes, [
     "server <inline spec>: /servers/0/variables/region: server variable 'region' has no default (OpenAPI requires one); it is not in the base path, so routing is unaffected",
@@ -123,7 +139,14 @@ t.test('servers: every root base path routes; path-item and operation servers re
         '/b': { servers: [{ url: '/item-level' }], get: ok },
         '/c': { servers: [], get: ok },
       },
-      { servers: [{ url: 'https://api.example.com/v1' }, { url: 'http://localhost:8080/' }, { url: '/v1' }, { url: 'https://staging.example.com/{stage}/api', variables: { stage: { default: 'beta', enum: ['alpha', 'beta'] } } }] },
+      {
+        servers: [
+          { url: 'https://api.example.com/v1' },
+          { url: 'http://localhost:8080/' },
+          { url: '/v1' },
+          { url: 'https://staging.example.com/{stage}/api', variables: { stage: { default: 'beta', enum: ['alpha', 'beta'] } } },
+        ],
+      },
     ),
   )
   t.same(notes, [])
@@ -136,7 +159,18 @@ t.test('servers: every root base path routes; path-item and operation servers re
   )
   t.same(
     table.routes.map((r) => `${r.basePath}${r.template} ${[...r.operations.keys()].join(',')}`),
-    ['/v1/a GET', '/a GET', '/beta/api/a GET', '/alpha/api/a GET', '/up/a POST', '/item-level/b GET', '/v1/c GET', '/c GET', '/beta/api/c GET', '/alpha/api/c GET'],
+    [
+      '/v1/a GET',
+      '/a GET',
+      '/beta/api/a GET',
+      '/alpha/api/a GET',
+      '/up/a POST',
+      '/item-level/b GET',
+      '/v1/c GET',
+      '/c GET',
+      '/beta/api/c GET',
+      '/alpha/api/c GET',
+    ],
   )
 
   const broken = await compiled(doc({ '/x': { get: { servers: 'nope', ...ok } } }, { servers: [{ description: 'no url' }, { url: '/ok' }] }))
@@ -147,13 +181,28 @@ t.test('servers: every root base path routes; path-item and operation servers re
   t.equal(broken.table.operations[0]!.label, 'GET /ok/x')
 
   const many = await compiled(
-    doc({ '/x': { get: ok } }, { servers: [{ url: '/{a}/{b}', variables: { a: { default: 'a0', enum: Array.from({ length: 8 }, (_, i) => `a${i}`) }, b: { default: 'b0', enum: Array.from({ length: 8 }, (_, i) => `b${i}`) } } }] }),
+    doc(
+      { '/x': { get: ok } },
+      {
+        servers: [
+          {
+            url: '/{a}/{b}',
+            variables: {
+              a: { default: 'a0', enum: Array.from({ length: 8 }, (_, i) => `a${i}`) },
+              b: { default: 'b0', enum: Array.from({ length: 8 }, (_, i) => `b${i}`) },
+            },
+          },
+        ],
+      },
+    ),
   )
   t.same(many.notes, ["server <inline spec>: /servers/0/url: the server variables give more than 32 base paths; doorman routes '{b}' as 'b0' only"])
   t.equal(many.table.basePaths.length, 8)
 
   const wild = await compiled(doc({ '/x': { get: ok } }, { servers: [{ url: '/{tenant}/v1' }] }))
-  t.same(wild.notes, ["server <inline spec>: /servers/0/url: server variable '{tenant}' is not defined in 'variables'; doorman accepts any value for it in the path"])
+  t.same(wild.notes, [
+    "server <inline spec>: /servers/0/url: server variable '{tenant}' is not defined in 'variables'; doorman accepts any value for it in the path",
+  ])
   t.equal(wild.table.routes[0]!.baseParams, 1, 'captured, but not a path parameter')
 })
 
@@ -222,7 +271,9 @@ t.test('mistakes in the paths are notes, and only the broken piece is left out',
     [
       'a template parameter that is not declared',
       doc({ '/orders/{orderId}': { get: ok } }),
-      ["parameter <inline spec>: /paths/~1orders~1{orderId}/get: path parameter '{orderId}' is in the template but not declared in 'parameters'; doorman reads it as a required string"],
+      [
+        "parameter <inline spec>: /paths/~1orders~1{orderId}/get: path parameter '{orderId}' is in the template but not declared in 'parameters'; doorman reads it as a required string",
+      ],
       (table) => table.operations[0]!.parameters.map(({ name, in: where, required, schema }) => ({ name, in: where, required, schema })),
       [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string' } }],
     ],
@@ -253,7 +304,9 @@ t.test('mistakes in the paths are notes, and only the broken piece is left out',
     [
       'a parameter used twice in one template',
       doc({ '/a/{x}/{x}': { parameters: [pathParam('x')], get: ok } }),
-      ["route <inline spec>: /paths/~1a~1{x}~1{x}: path parameter '{x}' appears more than once; doorman reads every one of its segments and validates the first"],
+      [
+        "route <inline spec>: /paths/~1a~1{x}~1{x}: path parameter '{x}' appears more than once; doorman reads every one of its segments and validates the first",
+      ],
       (table) => table.operations[0]!.templateParams,
       ['x', 'x'],
     ],
@@ -276,7 +329,17 @@ t.test('mistakes in the paths are notes, and only the broken piece is left out',
     ],
     [
       'a parameter without a place',
-      doc({ '/a': { get: { parameters: [{ name: 'x', in: 'body' }, { name: 'y', in: 'query' }], ...ok } } }),
+      doc({
+        '/a': {
+          get: {
+            parameters: [
+              { name: 'x', in: 'body' },
+              { name: 'y', in: 'query' },
+            ],
+            ...ok,
+          },
+        },
+      }),
       ["parameter <inline spec>: /paths/~1a/get/parameters/0: a parameter needs a 'name' and 'in' (path, query, header or cookie); doorman ignores this one"],
       (table) => table.operations[0]!.parameters.map((p) => p.name),
       ['y'],
@@ -320,7 +383,10 @@ t.test('a $ref that does not resolve leaves out the piece it stands for', async 
   const notes = new NoteSink('<inline spec>')
   const routes = compileRouteTable({ document, version: '3.1', file: '<inline>', files: [], notes } as never)
   const op = routes.operations[0]!
-  t.same(op.parameters.map((p) => p.name), ['q'])
+  t.same(
+    op.parameters.map((p) => p.name),
+    ['q'],
+  )
   t.same(op.requestBody?.content, { '*/*': {} }, 'any body')
   t.same(Object.keys(op.responses), ['204'])
   t.same(

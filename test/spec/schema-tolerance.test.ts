@@ -25,19 +25,28 @@ t.test('patterns other engines read: translated where the meaning is clear, else
   const mock = await startMock(t, { spec: cases('schema-patterns.yaml') })
   const body = '/paths/~1secrets/post/requestBody/content/application~1json/schema/properties'
   const note = (pointer: string) => notesAt(mock.notes, pointer).join('\n')
-  t.match(note(`${body}/token/pattern`), /pattern '\^\[a-zA-Z0-9\\\/\\\+\\=\]\{0,2048\}\$' is not valid in ECMAScript's unicode mode, .*checked as '\^\[a-zA-Z0-9\\\/\\\+=\]\{0,2048\}\$', which means the same \(the needless escape \\=\)/)
+  t.match(
+    note(`${body}/token/pattern`),
+    /pattern '\^\[a-zA-Z0-9\\\/\\\+\\=\]\{0,2048\}\$' is not valid in ECMAScript's unicode mode, .*checked as '\^\[a-zA-Z0-9\\\/\\\+=\]\{0,2048\}\$', which means the same \(the needless escape \\=\)/,
+  )
   t.match(note(`${body}/name/pattern`), /the needless escape \\`; the needless escape \\"; the needless escape \\'/)
   t.match(note(`${body}/guid/pattern`), /a \{ that starts no quantifier, read as a literal/)
   t.match(note(`${body}/login/pattern`), /checked as '\^\[a-zA-Z\]\+\$'/)
   t.match(note('/paths/~1secrets/post/parameters/0/schema/pattern'), /checked as '\[\\p\{Any\}\]\*', which means the same \(\\p\{all\} as \\p\{Any\}\)/)
-  t.match(note(`${body}/code/pattern`), /pattern '\^a\+\+b\$' is not a valid ECMAScript regular expression \(possessive quantifiers .* have no ECMAScript equivalent\): it is not checked; the rest of the schema is\./)
+  t.match(
+    note(`${body}/code/pattern`),
+    /pattern '\^a\+\+b\$' is not a valid ECMAScript regular expression \(possessive quantifiers .* have no ECMAScript equivalent\): it is not checked; the rest of the schema is\./,
+  )
   t.match(note(`${body}/tags/patternProperties/^(?>y)$`), /the properties it would name are not checked, nor is this schema's additionalProperties/)
-  t.ok(mock.notes.every((n) => n.startsWith('fixtures/specs/real-world-cases/schema-patterns.yaml: ')), 'every note names the file')
+  t.ok(
+    mock.notes.every((n) => n.startsWith('fixtures/specs/real-world-cases/schema-patterns.yaml: ')),
+    'every note names the file',
+  )
 
   const put = (value: unknown, query = '') => fetchJson(`${mock.url}/secrets${query}`, { method: 'POST', headers: json, body: JSON.stringify(value) })
   const valid = {
     token: 'AbC+/9=',
-    name: "O'Brien-Sánchez (Jr.) `x` \"y\"",
+    name: 'O\'Brien-Sánchez (Jr.) `x` "y"',
     guid: '{01234567-89ab-cdef-0123-456789ABCDEF}',
     login: 'Alice',
     code: 'zzz',
@@ -46,17 +55,21 @@ t.test('patterns other engines read: translated where the meaning is clear, else
   const ok = await put(valid, `?filter=${encodeURIComponent('héllo ☃')}`)
   t.equal(ok.status, 204, JSON.stringify(ok.body))
 
-  const bad = await put({ token: 'a b', name: 'R2-D2', guid: '01234567-89ab-cdef-0123-456789abcdef', login: 'al1ce', code: 'toolong', tags: { 'x-env': 1, z: 'closed' } })
+  const bad = await put({
+    token: 'a b',
+    name: 'R2-D2',
+    guid: '01234567-89ab-cdef-0123-456789abcdef',
+    login: 'al1ce',
+    code: 'toolong',
+    tags: { 'x-env': 1, z: 'closed' },
+  })
   t.equal(bad.status, 422)
   t.equal(bad.body.code, codes.BODY_INVALID)
-  t.same(errorsOf(bad.body), [
-    'body /code maxLength',
-    'body /guid pattern',
-    'body /login pattern',
-    'body /name pattern',
-    'body /tags/x-env type',
-    'body /token pattern',
-  ], 'translated patterns refuse what they refused; the skipped one leaves maxLength; z is allowed once additionalProperties goes')
+  t.same(
+    errorsOf(bad.body),
+    ['body /code maxLength', 'body /guid pattern', 'body /login pattern', 'body /name pattern', 'body /tags/x-env type', 'body /token pattern'],
+    'translated patterns refuse what they refused; the skipped one leaves maxLength; z is allowed once additionalProperties goes',
+  )
 
   const query = await put(valid, '?filter=01234567890')
   t.equal(query.status, 400)
@@ -67,7 +80,10 @@ t.test('patterns other engines read: translated where the meaning is clear, else
 t.test('OpenAPI 3.0 idioms in a 3.1 document: read as in 3.0, with a note', async (t) => {
   const mock = await startMock(t, { spec: cases('schema-dialects-3.1.yaml') })
   const body = '/paths/~1readings/post/requestBody/content/application~1json/schema/properties'
-  t.match(notesAt(mock.notes, '/components/schemas/Source/nullable (and 2 more places)').join(), /'nullable' is OpenAPI 3\.0 \(3\.1 writes type: \[T, 'null'\]\): read as in 3\.0\./)
+  t.match(
+    notesAt(mock.notes, '/components/schemas/Source/nullable (and 2 more places)').join(),
+    /'nullable' is OpenAPI 3\.0 \(3\.1 writes type: \[T, 'null'\]\): read as in 3\.0\./,
+  )
   t.match(notesAt(mock.notes, `${body}/value/exclusiveMaximum`).join(), /a boolean exclusiveMaximum is OpenAPI 3\.0 .*read as in 3\.0/)
   t.match(notesAt(mock.notes, `${body}/low/exclusiveMinimum`).join(), /a boolean exclusiveMinimum is OpenAPI 3\.0/)
   t.match(notesAt(mock.notes, `${body}/samples/items`).join(), /draft-04 tuple .*read as prefixItems/)
@@ -82,7 +98,14 @@ t.test('OpenAPI 3.0 idioms in a 3.1 document: read as in 3.0, with a note', asyn
   t.equal(bad.status, 422)
   t.equal(bad.body.code, codes.BODY_INVALID)
   const seen = errorsOf(bad.body)
-  for (const expected of ['body /value exclusiveMaximum', 'body /low minimum', 'body /unit enum', 'body /note maxLength', 'body /source minLength', 'body /samples/1 type']) {
+  for (const expected of [
+    'body /value exclusiveMaximum',
+    'body /low minimum',
+    'body /unit enum',
+    'body /note maxLength',
+    'body /source minLength',
+    'body /samples/1 type',
+  ]) {
     t.ok(seen.includes(expected), `${expected} (got ${seen.join(', ')})`)
   }
   t.equal((await post({ low: 1 })).status, 422, 'required still holds')
@@ -172,7 +195,8 @@ t.test('parameters are valid when a reading of their strings is: oneOf [integer,
   t.equal(bad.status, 400)
   t.equal(bad.body.code, codes.PARAMETER_INVALID)
   const seen = errorsOf(bad.body)
-  for (const expected of ['query /flag enum', 'query /ratio multipleOf', 'query /ids/0 oneOf', 'query /ids/1 oneOf']) t.ok(seen.includes(expected), `${expected} (got ${seen.join(', ')})`)
+  for (const expected of ['query /flag enum', 'query /ratio multipleOf', 'query /ids/0 oneOf', 'query /ids/1 oneOf'])
+    t.ok(seen.includes(expected), `${expected} (got ${seen.join(', ')})`)
 
   const measure = (value: unknown) => fetchJson(`${mock.url}/measurements`, { method: 'POST', headers: json, body: JSON.stringify(value) })
   t.equal((await measure({ weight: 75.3, price: 19.99 })).status, 204, 'multipleOf in decimal, as JSON carries it')
@@ -192,7 +216,10 @@ t.test('parameters are valid when a reading of their strings is: oneOf [integer,
 
 t.test('security naming an undefined scheme: that scheme is not checked, the others are', async (t) => {
   const mock = await startMock(t, { spec: cases('schema-security-undefined.yaml') })
-  t.match(notesAt(mock.notes, '/security').join(), /'oauth' is not a securityScheme \(components\.securitySchemes defines apiKey\): it is not checked, and requests that need it pass\./)
+  t.match(
+    notesAt(mock.notes, '/security').join(),
+    /'oauth' is not a securityScheme \(components\.securitySchemes defines apiKey\): it is not checked, and requests that need it pass\./,
+  )
   t.match(notesAt(mock.notes, '/paths/~1both/get/security (and 1 more place)').join(), /'legacyToken' is not a securityScheme/)
   t.equal((await fetch(`${mock.url}/inherited`)).status, 200, 'the global requirement names only an undefined scheme')
   t.equal((await fetch(`${mock.url}/either`)).status, 200, 'one alternative names only an undefined scheme')
@@ -205,14 +232,24 @@ t.test('security naming an undefined scheme: that scheme is not checked, the oth
 t.test('schemas that cannot be compiled accept anything, with a note; the rest of the document is checked', async (t) => {
   const mock = await startMock(t, { spec: cases('schema-uncompilable.yaml') })
   // A $ref chain that only goes round is found when the document is read (src/spec/resolve-refs.ts), before any compiling.
-  t.match(notesAt(mock.notes, '/paths/~1loops/post/requestBody/content/application~1json/schema').join(), /the \$ref chain is circular; that schema accepts any value\./)
-  t.match(mock.notes.join('\n'), /schema-uncompilable\.yaml: the document's schemas cannot be read together \(reference "https:\/\/example\.com\/code" resolves to more than one schema\): doorman ignores every \$id in them\./)
+  t.match(
+    notesAt(mock.notes, '/paths/~1loops/post/requestBody/content/application~1json/schema').join(),
+    /the \$ref chain is circular; that schema accepts any value\./,
+  )
+  t.match(
+    mock.notes.join('\n'),
+    /schema-uncompilable\.yaml: the document's schemas cannot be read together \(reference "https:\/\/example\.com\/code" resolves to more than one schema\): doorman ignores every \$id in them\./,
+  )
 
   const post = (path: string, value: unknown) => fetchJson(`${mock.url}${path}`, { method: 'POST', headers: json, body: JSON.stringify(value) })
   t.equal((await post('/loops', { anything: [1, 'two'] })).status, 204)
   t.equal((await post('/things', { name: 'n', code: 'abcd', when: 3 })).status, 204)
   // Validators compile on first use (src/spec/lazy-rules.ts): what ajv says while compiling is a note from then on.
-  t.match(notesAt(mock.notes, '/paths/~1things/post/requestBody/content/application~1json/schema').join(), /JSON Schema: "if" without "then" and "else" is ignored\./, "ajv's strict-mode warnings are notes")
+  t.match(
+    notesAt(mock.notes, '/paths/~1things/post/requestBody/content/application~1json/schema').join(),
+    /JSON Schema: "if" without "then" and "else" is ignored\./,
+    "ajv's strict-mode warnings are notes",
+  )
   const bad = await post('/things', { code: 'abcde' })
   t.equal(bad.status, 422)
   t.same(errorsOf(bad.body), ['body /code maxLength', 'body /name required'], 'the $id-less Code schema is still the one meant')
@@ -223,8 +260,13 @@ t.test('huge schemas keep compiling; one nested past what the validator can comp
   for (let i = 0; i < 600; i++) deep = { type: 'object', properties: { a: deep } }
   const wide: { type: string; properties: Record<string, unknown>; required: string[] } = { type: 'object', properties: {}, required: ['p0'] }
   for (let i = 0; i < 3000; i++) wide.properties[`p${i}`] = { type: 'integer', maximum: i }
-  const operation = (schema: unknown) => ({ post: { requestBody: { content: { 'application/json': { schema } } }, responses: { '204': { description: 'ok' } } } })
-  const mock = await startServer({ port: 0, spec: { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/deep': operation(deep), '/wide': operation(wide) } } })
+  const operation = (schema: unknown) => ({
+    post: { requestBody: { content: { 'application/json': { schema } } }, responses: { '204': { description: 'ok' } } },
+  })
+  const mock = await startServer({
+    port: 0,
+    spec: { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/deep': operation(deep), '/wide': operation(wide) } },
+  })
   t.teardown(() => mock.close())
   const post = (path: string, value: unknown) => fetch(`${mock.url}${path}`, { method: 'POST', headers: json, body: JSON.stringify(value) })
   t.equal((await post('/deep', { a: { a: 1 } })).status, 204)
@@ -246,7 +288,10 @@ t.test("a request schema bundled into a response's place is still checked", asyn
 
 t.test('a schema that is not one (null, a string) accepts anything, with a note', async (t) => {
   const mock = await startMock(t, { spec: fixture('adversarial', 'null-schema.yaml') })
-  t.match(notesAt(mock.notes, '/paths/~1items/post/requestBody/content/application~1json/schema/properties/name').join(), /a schema must be an object \(or true\/false\), got null: it accepts anything/)
+  t.match(
+    notesAt(mock.notes, '/paths/~1items/post/requestBody/content/application~1json/schema/properties/name').join(),
+    /a schema must be an object \(or true\/false\), got null: it accepts anything/,
+  )
   const post = (value: unknown) => fetchJson(`${mock.url}/items`, { method: 'POST', headers: json, body: JSON.stringify(value) })
   t.equal((await post({ name: ['anything', 1] })).status, 201)
   const notObject = await post(['a list'])
@@ -255,9 +300,16 @@ t.test('a schema that is not one (null, a string) accepts anything, with a note'
 
   const inline = await startServer({
     port: 0,
-    spec: { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/x': { post: { requestBody: { content: { 'application/json': { schema: 'a string' } } }, responses: { '204': { description: 'ok' } } } } } },
+    spec: {
+      openapi: '3.1.0',
+      info: { title: 't', version: '1' },
+      paths: { '/x': { post: { requestBody: { content: { 'application/json': { schema: 'a string' } } }, responses: { '204': { description: 'ok' } } } } },
+    },
   })
   t.teardown(() => inline.close())
-  t.match(inline.notes.join('\n'), /^<inline spec>: \/paths\/~1x\/post\/requestBody\/content\/application~1json\/schema: a schema must be an object \(or true\/false\), got "a string"/m)
+  t.match(
+    inline.notes.join('\n'),
+    /^<inline spec>: \/paths\/~1x\/post\/requestBody\/content\/application~1json\/schema: a schema must be an object \(or true\/false\), got "a string"/m,
+  )
   t.equal((await fetch(`${inline.url}/x`, { method: 'POST', headers: json, body: '{"any": 1}' })).status, 204)
 })

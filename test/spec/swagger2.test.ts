@@ -20,14 +20,26 @@ t.test('the upgraded petstore: servers from host/basePath/schemes, security sche
   t.equal(doc.openapi, '3.0.0')
   t.same(doc.servers, [{ url: 'http://petstore.swagger.io/v2' }])
   t.same(doc.components?.securitySchemes, {
-    petstore_auth: { type: 'oauth2', flows: { implicit: { authorizationUrl: 'http://petstore.swagger.io/oauth/dialog', scopes: { 'write:pets': 'modify pets in your account', 'read:pets': 'read your pets' } } } },
+    petstore_auth: {
+      type: 'oauth2',
+      flows: {
+        implicit: {
+          authorizationUrl: 'http://petstore.swagger.io/oauth/dialog',
+          scopes: { 'write:pets': 'modify pets in your account', 'read:pets': 'read your pets' },
+        },
+      },
+    },
     api_key: { type: 'apiKey', name: 'api_key', in: 'header' },
   })
   const ops = new Map(compileRouteTable(spec).operations.map((op) => [op.id, op]))
   t.same(Object.keys(ops.get('uploadFile')!.requestBody!.content), ['multipart/form-data'], 'formData with a file → multipart')
   t.same(Object.keys(ops.get('updatePetWithForm')!.requestBody!.content), ['application/x-www-form-urlencoded'])
   t.same(Object.keys(ops.get('addPet')!.requestBody!.content), ['application/json', 'application/xml'], 'consumes → the body media types')
-  t.same(ops.get('getPetById')!.parameters.map((p) => `${p.in}:${p.name}`), ['path:petId'], 'no body or formData left among the parameters')
+  t.same(
+    ops.get('getPetById')!.parameters.map((p) => `${p.in}:${p.name}`),
+    ['path:petId'],
+    'no body or formData left among the parameters',
+  )
   t.same(spec.notes.list, [], 'nothing to note while loading')
 })
 
@@ -59,16 +71,28 @@ t.test("pointers into the upgraded document map back to the user's 2.0 file", as
     // Inside a $ref'd schema: the $ref itself is the nearest place the 2.0 file has.
     [petstore, '/paths/~1store~1order/post/requestBody/content/application~1json/schema/properties/quantity', '/paths/~1store~1order/post/parameters/0/schema'],
     // formData fields are parameters of their own in 2.0, with their keywords on them.
-    [petstore, '/paths/~1pet~1{petId}/post/requestBody/content/application~1x-www-form-urlencoded/schema/properties/status', '/paths/~1pet~1{petId}/post/parameters/2'],
+    [
+      petstore,
+      '/paths/~1pet~1{petId}/post/requestBody/content/application~1x-www-form-urlencoded/schema/properties/status',
+      '/paths/~1pet~1{petId}/post/parameters/2',
+    ],
     // 3.0's parameters leave out body and formData: index 1 of /pet/{petId} DELETE is the 2.0 list's index 1 as well.
     [petstore, '/paths/~1pet~1{petId}/delete/parameters/1/schema/format', '/paths/~1pet~1{petId}/delete/parameters/1/format'],
     [petstore, '/paths/~1pet~1{petId}~1uploadImage/post/parameters/0/schema', '/paths/~1pet~1{petId}~1uploadImage/post/parameters/0'],
     [petstore, '/paths/~1pet~1findByStatus/get/parameters/0/schema/items/enum', '/paths/~1pet~1findByStatus/get/parameters/0/items/enum'],
-    [petstore, '/paths/~1pet~1findByStatus/get/responses/200/content/application~1json/schema/items', '/paths/~1pet~1findByStatus/get/responses/200/schema/items'],
+    [
+      petstore,
+      '/paths/~1pet~1findByStatus/get/responses/200/content/application~1json/schema/items',
+      '/paths/~1pet~1findByStatus/get/responses/200/schema/items',
+    ],
     // What has no counterpart in 2.0 points at the nearest place that has.
     [petstore, '/components/schemas/Pet/nullable', '/definitions/Pet'],
     [notes, '/components/requestBodies/NoteBody/content/application~1json/schema', '/parameters/NoteBody/schema'],
-    [notes, '/paths/~1feedback/post/requestBody/content/application~1x-www-form-urlencoded/schema/properties/phone/format', '/paths/~1feedback/post/parameters/2/format'],
+    [
+      notes,
+      '/paths/~1feedback/post/requestBody/content/application~1x-www-form-urlencoded/schema/properties/phone/format',
+      '/paths/~1feedback/post/parameters/2/format',
+    ],
     [notes, '/paths/~1notes/get/parameters/0/schema/maximum', '/paths/~1notes/get/parameters/0/maximum'],
     [notes, '/servers/0', '/host'],
   ]
@@ -96,7 +120,15 @@ t.test('x-doorman on a 2.0 operation is read like on a 3.x one', async (t) => {
   const spec = await loadSpec({
     swagger: '2.0',
     info: { title: 't', version: '1' },
-    paths: { '/x': { post: { 'x-doorman': { bodySize: '1kb' }, parameters: [{ in: 'body', name: 'b', schema: { type: 'object' } }], responses: { '204': { description: 'ok' } } } } },
+    paths: {
+      '/x': {
+        post: {
+          'x-doorman': { bodySize: '1kb' },
+          parameters: [{ in: 'body', name: 'b', schema: { type: 'object' } }],
+          responses: { '204': { description: 'ok' } },
+        },
+      },
+    },
   })
   t.same(compileRouteTable(spec).operations[0]!.extension, { bodySize: '1kb' })
 })
@@ -108,7 +140,11 @@ t.test('a 2.0 document swagger2openapi cannot upgrade at all: one SetupError lin
   t.teardown(() => (console.warn = warn))
   await t.rejects(
     loadSpec({ swagger: '2.0', info: { title: 't', version: '1' }, securityDefinitions: { 'a b': { type: 'basic' }, a_b: { type: 'basic' } }, paths: {} }),
-    { name: 'SetupError', message: '<inline spec>: /swagger: this Swagger 2.0 document cannot be upgraded to OpenAPI 3.0 (swagger2openapi: Duplicate sanitised securityScheme name a_b)' },
+    {
+      name: 'SetupError',
+      message:
+        '<inline spec>: /swagger: this Swagger 2.0 document cannot be upgraded to OpenAPI 3.0 (swagger2openapi: Duplicate sanitised securityScheme name a_b)',
+    },
   )
   t.same(warned, [], 'nothing else printed')
 })

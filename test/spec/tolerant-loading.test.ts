@@ -15,7 +15,11 @@ t.test("no 'info' and an unquoted `openapi: 3.0`: notes, and the API serves", as
   const mock = await startMock(t, { spec: CASES('load-missing-info.yaml') })
   t.same(mock.startupNotes, [
     { kind: 'document', where: `${SHOWN}load-missing-info.yaml: /openapi`, message: "openapi '3.0' is not a version doorman knows; read as OpenAPI 3.0." },
-    { kind: 'document', where: `${SHOWN}load-missing-info.yaml: /info`, message: `the required 'info' object is missing; doorman calls the API "load-missing-info.yaml", version 0.` },
+    {
+      kind: 'document',
+      where: `${SHOWN}load-missing-info.yaml: /info`,
+      message: `the required 'info' object is missing; doorman calls the API "load-missing-info.yaml", version 0.`,
+    },
   ])
   const ping = await fetch(`${mock.url}/ping`)
   t.equal(ping.status, 200)
@@ -97,7 +101,11 @@ t.test('a $ref chain that goes round in a circle, and one that ends in a broken 
     paths: {
       '/x': {
         get: {
-          parameters: [{ $ref: '#/components/parameters/A' }, { $ref: '#/components/parameters/Broken' }, { name: 'q', in: 'query', schema: { type: 'string' } }],
+          parameters: [
+            { $ref: '#/components/parameters/A' },
+            { $ref: '#/components/parameters/Broken' },
+            { name: 'q', in: 'query', schema: { type: 'string' } },
+          ],
           responses: { '200': { description: 'ok' } },
         },
       },
@@ -108,7 +116,10 @@ t.test('a $ref chain that goes round in a circle, and one that ends in a broken 
   })
   const messages = spec.notes.list.map((note) => `${note.where}: ${note.message}`)
   t.match(messages.join('\n'), /\/components\/parameters\/A: cannot resolve \$ref '#\/components\/parameters\/B': the \$ref chain is circular/)
-  t.match(messages.join('\n'), /\/components\/parameters\/Broken: cannot resolve \$ref '#\/components\/parameters\/Gone': there is no 'Gone'; it is left out, and so is every parameter that \$refs it\./)
+  t.match(
+    messages.join('\n'),
+    /\/components\/parameters\/Broken: cannot resolve \$ref '#\/components\/parameters\/Gone': there is no 'Gone'; it is left out, and so is every parameter that \$refs it\./,
+  )
   const params = (spec.document.paths!['/x'] as { get: { parameters: unknown[] } }).get.parameters
   t.same(params, [{ name: 'q', in: 'query', schema: { type: 'string' } }], 'only the parameter that resolves is left')
 })
@@ -118,7 +129,9 @@ t.test('a $ref to a schema by its $id is not a remote $ref', async (t) => {
     openapi: '3.1.0',
     info: { title: 't', version: '1' },
     paths: {},
-    components: { schemas: { Id: { $id: 'https://example.com/schemas/id', type: 'string' }, User: { properties: { id: { $ref: 'https://example.com/schemas/id' } } } } },
+    components: {
+      schemas: { Id: { $id: 'https://example.com/schemas/id', type: 'string' }, User: { properties: { id: { $ref: 'https://example.com/schemas/id' } } } },
+    },
   })
   t.same(spec.notes.list, [])
 })
@@ -133,7 +146,11 @@ t.test('an unresolvable security scheme passes requests unchecked; a header $ref
         '/x': {
           get: {
             responses: {
-              '200': { description: 'ok', headers: { 'X-Rate': { $ref: '#/components/headers/Gone' } }, content: { 'application/json': { example: { ok: true } } } },
+              '200': {
+                description: 'ok',
+                headers: { 'X-Rate': { $ref: '#/components/headers/Gone' } },
+                content: { 'application/json': { example: { ok: true } } },
+              },
             },
           },
         },
@@ -142,8 +159,14 @@ t.test('an unresolvable security scheme passes requests unchecked; a header $ref
     },
   })
   const notes = mock.startupNotes.map((note) => `${note.where}: ${note.message}`).join('\n')
-  t.match(notes, /<inline spec>: \/components\/securitySchemes\/key: cannot resolve \$ref '#\/components\/securitySchemes\/Nope': there is no 'Nope'; requests that need that scheme pass unchecked\./)
-  t.match(notes, /\/paths\/~1x\/get\/responses\/200\/headers\/X-Rate: cannot resolve \$ref '#\/components\/headers\/Gone': there is no '\/components\/headers'; that header takes any value\./)
+  t.match(
+    notes,
+    /<inline spec>: \/components\/securitySchemes\/key: cannot resolve \$ref '#\/components\/securitySchemes\/Nope': there is no 'Nope'; requests that need that scheme pass unchecked\./,
+  )
+  t.match(
+    notes,
+    /\/paths\/~1x\/get\/responses\/200\/headers\/X-Rate: cannot resolve \$ref '#\/components\/headers\/Gone': there is no '\/components\/headers'; that header takes any value\./,
+  )
   const res = await fetch(`${mock.url}/x`)
   t.equal(res.status, 200, 'no credentials needed for a scheme doorman cannot read')
   t.same(await res.json(), { ok: true })
