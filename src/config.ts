@@ -195,7 +195,7 @@ export function parseSize(size: Size): number {
   if (typeof size === 'number') return size
   const match = /^\s*([0-9]+(?:\.[0-9]+)?)\s*([kmg]?)i?b?\s*$/i.exec(size)
   if (!match) throw new Error(`not a size: ${size}`)
-  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2]!.toLowerCase() as '' | 'k' | 'm' | 'g']
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2].toLowerCase() as '' | 'k' | 'm' | 'g']
   return Math.floor(Number(match[1]) * unit)
 }
 
@@ -271,7 +271,7 @@ function describeConfigError(errors: ErrorObject[], data: unknown): string {
   const faultErrors = errors.filter((e) => /^\/faults(\/|$)/.test(e.instancePath))
   if (faultErrors.length > 0) return describeFaultErrors(faultErrors, data).message
   // anyOf reports every branch; the most specific error is the one deepest in the document.
-  const deepest = [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length)[0]!
+  const deepest = [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length)[0]
   const at = deepest.instancePath || '/'
   // `cors` is true, false or the object form: when neither fits at all, say the three.
   if (at === '/cors' && errors.every((e) => e.instancePath !== '/cors' || e.keyword === 'type' || e.keyword === 'oneOf')) return `/cors: ${CORS_CONFIG_HINT}`
@@ -293,5 +293,5 @@ function propertiesAt(schemaPath: string): Record<string, unknown> {
   for (const token of schemaPath.replace(/^#\//, '').split('/').slice(0, -1)) {
     node = (node as Record<string, unknown>)?.[token]
   }
-  return ((node as { properties?: Record<string, unknown> })?.properties ?? {}) as Record<string, unknown>
+  return (node as { properties?: Record<string, unknown> })?.properties ?? {}
 }

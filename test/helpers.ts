@@ -40,10 +40,10 @@ export async function startCli(t: Teardown, args: string[] = [], cwd = ROOT): Pr
   process.once('exit', orphan)
   child.once('exit', () => process.removeListener('exit', orphan))
   let stderr = ''
-  child.stderr!.on('data', (chunk) => (stderr += chunk))
+  child.stderr.on('data', (chunk) => (stderr += chunk))
   const lines: string[] = []
   const waiters: Array<{ match: RegExp; resolve: (line: string) => void }> = []
-  const rl = createInterface({ input: child.stdout! })
+  const rl = createInterface({ input: child.stdout })
   const ready = new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`doorman exited with ${code} before it was ready: ${stderr}`)))
     rl.on('line', (line) => {
@@ -53,7 +53,7 @@ export async function startCli(t: Teardown, args: string[] = [], cwd = ROOT): Pr
       }
       lines.push(line)
       const i = waiters.findIndex((w) => w.match.test(line))
-      if (i !== -1) waiters.splice(i, 1)[0]!.resolve(line)
+      if (i !== -1) waiters.splice(i, 1)[0].resolve(line)
     })
   })
   let url = ''
@@ -97,7 +97,7 @@ export async function pool<T, R>(items: T[], limit: number, task: (item: T, inde
   const worker = async () => {
     while (next < items.length) {
       const i = next++
-      results[i] = await task(items[i]!, i)
+      results[i] = await task(items[i], i)
     }
   }
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))

@@ -19,7 +19,7 @@ export function parseResponse(raw: string): RawResponse {
     const i = line.indexOf(':')
     headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim()
   }
-  return { status: Number(statusLine!.split(' ')[1]), headers, body: rest.slice(end + 4), raw }
+  return { status: Number(statusLine.split(' ')[1]), headers, body: rest.slice(end + 4), raw }
 }
 
 /**

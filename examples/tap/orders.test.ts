@@ -29,9 +29,9 @@ t.test('creates an order', async (t) => {
   t.match(created, { id: /^o-\d+$/, status: 'pending' })
 
   const [entry] = await mock.journal.waitFor({ operation: 'createOrder' })
-  t.equal(entry!.status, 201)
-  t.same(JSON.parse(entry!.body!.text), order, 'the journal has what the client sent')
-  t.match(entry!.headers, { 'content-type': 'application/json', 'idempotency-key': /^[0-9a-f-]{36}$/ })
+  t.equal(entry.status, 201)
+  t.same(JSON.parse(entry.body!.text), order, 'the journal has what the client sent')
+  t.match(entry.headers, { 'content-type': 'application/json', 'idempotency-key': /^[0-9a-f-]{36}$/ })
 })
 
 t.test('a typo in the Content-Type is refused, and the problem says how to fix it', async (t) => {
@@ -68,13 +68,13 @@ t.test('retries once after a 503, waiting as long as Retry-After says', async (t
     attempts.map((a) => a.status),
     [503, 201],
   )
-  t.equal(attempts[0]!.headers['idempotency-key'], attempts[1]!.headers['idempotency-key'], 'the retry reuses the key')
+  t.equal(attempts[0].headers['idempotency-key'], attempts[1].headers['idempotency-key'], 'the retry reuses the key')
 
   // doorman's verdict on the client: it waited, and it retried the POST safely.
   const [report] = mock.report().operations.filter((op) => op.operation === 'createOrder')
-  t.equal(report!.retries, 1)
-  t.equal(report!.retryAfter.verdict, 'honoured', report!.retryAfter.explain)
-  t.equal(report!.idempotency.verdict, 'ok', report!.idempotency.explain)
+  t.equal(report.retries, 1)
+  t.equal(report.retryAfter.verdict, 'honoured', report.retryAfter.explain)
+  t.equal(report.idempotency.verdict, 'ok', report.idempotency.explain)
 })
 
 t.test('gives up on a hung server after its timeout', async (t) => {
@@ -83,8 +83,8 @@ t.test('gives up on a hung server after its timeout', async (t) => {
 
   // The mock notices the client closing the connection: wait for it rather than sleep.
   const [hung] = await mock.journal.waitFor({ operation: 'createOrder' })
-  t.equal(hung!.status, 0, 'no response was ever sent')
-  t.ok(hung!.clientGaveUpMs! >= 250, `the client gave up after ${hung!.clientGaveUpMs} ms`)
+  t.equal(hung.status, 0, 'no response was ever sent')
+  t.ok(hung.clientGaveUpMs! >= 250, `the client gave up after ${hung.clientGaveUpMs} ms`)
   const [report] = mock.report().operations
-  t.equal(report!.timeout.verdict, 'gave-up', report!.timeout.explain)
+  t.equal(report.timeout.verdict, 'gave-up', report.timeout.explain)
 })

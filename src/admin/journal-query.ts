@@ -56,7 +56,7 @@ export function parseJournalQuery(raw: unknown, { wait, capacity }: { wait: bool
         break
       case 'step':
         if (!(STEPS as readonly string[]).includes(value)) invalid(`step must be one of ${STEPS.join(', ')}, got '${value}'.`)
-        out.filter.step = value as Step
+        out.filter.step = value
         break
       case 'status':
         out.filter.status = integer(key, value, 100, 599)

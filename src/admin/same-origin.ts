@@ -77,7 +77,7 @@ function checkJsonOnly(request: FastifyRequest): Problem | undefined {
 }
 
 function isJson(type: string): boolean {
-  const essence = type.split(';')[0]!.trim().toLowerCase()
+  const essence = type.split(';')[0].trim().toLowerCase()
   return essence === 'application/json' || (essence.startsWith('application/') && essence.endsWith('+json'))
 }
 
@@ -97,9 +97,9 @@ function sameOrigin(origin: string, request: FastifyRequest): boolean {
 /** The host name of a Host header, lower-cased, brackets and one trailing dot dropped; undefined when it is not one. */
 export function hostName(header: string): string | undefined {
   const bracketed = /^\[([0-9a-f:.]+)\](?::\d*)?$/i.exec(header)
-  if (bracketed) return bracketed[1]!.toLowerCase()
+  if (bracketed) return bracketed[1].toLowerCase()
   const plain = /^([^:[\]]+)(?::\d*)?$/.exec(header)
-  return plain ? plain[1]!.toLowerCase().replace(/\.$/, '') : undefined
+  return plain ? plain[1].toLowerCase().replace(/\.$/, '') : undefined
 }
 
 /**

@@ -27,4 +27,4 @@ export function checkApiKey(scheme: ApiKeyScheme, creds: Credentials): AuthFailu
   }
 }
 
-const cap = (text: string) => text[0]!.toUpperCase() + text.slice(1)
+const cap = (text: string) => text[0].toUpperCase() + text.slice(1)

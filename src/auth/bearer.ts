@@ -53,7 +53,7 @@ function readBearerToken(scheme: BearerScheme, creds: Credentials): string | Aut
   }
   if (!B64TOKEN.test(token)) {
     const at = token.search(/[^A-Za-z0-9\-._~+/=]|=[^=]/)
-    const char = token[at] === '=' ? `'=' before the end` : /\s/.test(token[at]!) ? 'a space' : `a ${shown(token[at])} character`
+    const char = token[at] === '=' ? `'=' before the end` : /\s/.test(token[at]) ? 'a space' : `a ${shown(token[at])} character`
     return malformed(
       `The token holds ${char} at position ${at + 1}; a bearer token is letters, digits and - . _ ~ + / with = only at the end (RFC 6750 section 2.1)`,
     )
@@ -127,7 +127,7 @@ export class BearerVerifier {
         })
       }
     }
-    this.#singleKeyVerifier = jwt && jwt.source !== 'jwks' && jwt.keys.length === 1 ? this.#verifiers.get(jwt.keys[0]!) : undefined
+    this.#singleKeyVerifier = jwt && jwt.source !== 'jwks' && jwt.keys.length === 1 ? this.#verifiers.get(jwt.keys[0]) : undefined
   }
 
   check(token: string, jwtFormat: boolean): TokenCheck {
@@ -194,10 +194,10 @@ export class BearerVerifier {
   /** A JWKS key by the token's kid; a lone key also serves tokens without one. */
   #pickKey(header: Claims): VerifyKey | TokenFailure {
     const keys = this.#jwt!.keys
-    if (this.#jwt!.source !== 'jwks') return keys[0]!
+    if (this.#jwt!.source !== 'jwks') return keys[0]
     const kids = keys.map((k) => k.kid).filter((k) => k !== undefined)
     if (header.kid === undefined) {
-      if (keys.length === 1) return keys[0]!
+      if (keys.length === 1) return keys[0]
       return failure('TOKEN_KEY_UNKNOWN', `The token has no kid header, and the JWKS holds ${keys.length} keys (${kids.join(', ')})`)
     }
     return (
@@ -214,7 +214,7 @@ function notAJwt(error: Error & { code?: string }): string {
   if (error.code === 'FAST_JWT_INVALID_PAYLOAD') return 'The token payload is not a JSON object'
   if (/^The token is malformed/.test(error.message)) return 'The token is not a JWT (three base64url parts separated by dots)'
   // fast-jwt names the part: 'The token header is not a valid base64url serialized JSON.'
-  return `The token is not a JWT: ${error.message[0]!.toLowerCase()}${error.message.slice(1).replace(/\.$/, '')}`
+  return `The token is not a JWT: ${error.message[0].toLowerCase()}${error.message.slice(1).replace(/\.$/, '')}`
 }
 
 // JavaScript dates reach ±8.64e15 ms; seconds past that name no date (and fast-jwt's messages about them throw).

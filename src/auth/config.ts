@@ -148,7 +148,7 @@ function resolveJwt(jwt: JwtInput, where: { file: string | undefined; baseDir: s
       sources.length === 0 ? 'needs one of secret (HS*), publicKey (a PEM file) or jwks (a JWKS file)' : `has both ${sources.join(' and ')}; keep one of them`,
     )
   }
-  const source = sources[0]!
+  const source = sources[0]
   if (source === 'secret' && jwt.privateKey !== undefined) {
     throw fail('privateKey', 'a privateKey goes with publicKey or jwks; with a secret, tokens are signed with the secret')
   }
@@ -163,7 +163,7 @@ function resolveJwt(jwt: JwtInput, where: { file: string | undefined; baseDir: s
     const unfit = algorithms.filter((alg) => !SECRET_ALGORITHMS.includes(alg))
     if (unfit.length) throw fail('algorithms', `${unfit.join(', ')} cannot be checked with a secret; use publicKey or jwks for them, or pin HS256/HS384/HS512`)
     keys = [{ kid: undefined, material: jwt.secret!, algorithms, label: 'the configured secret' }]
-    signing = { material: jwt.secret!, algorithm: algorithms[0]!, kid: undefined }
+    signing = { material: jwt.secret!, algorithm: algorithms[0], kid: undefined }
   } else {
     const found =
       source === 'publicKey'
@@ -185,9 +185,9 @@ function resolveJwt(jwt: JwtInput, where: { file: string | undefined; baseDir: s
       if (index === -1) {
         throw fail('privateKey', source === 'publicKey' ? 'is not the private half of publicKey' : 'matches no key in the JWKS')
       }
-      const key = keys[index]!
+      const key = keys[index]
       if (key.algorithms.length === 0) throw fail('privateKey', `its key (${key.label}) fits none of the pinned algorithms`)
-      signing = { material: pem(privateKey), algorithm: key.algorithms[0]!, kid: key.kid }
+      signing = { material: pem(privateKey), algorithm: key.algorithms[0], kid: key.kid }
     }
   }
   const algorithms = [...new Set(keys.flatMap((k) => k.algorithms))]

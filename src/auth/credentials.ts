@@ -25,7 +25,7 @@ export class Credentials {
       if (header === undefined || header === '') this.#authorization = undefined
       else {
         const match = /^([^\s]+)(?:\s+([\s\S]*))?$/.exec(header)
-        this.#authorization = match ? { scheme: match[1]!, value: match[2] ?? '' } : { scheme: '', value: header }
+        this.#authorization = match ? { scheme: match[1], value: match[2] ?? '' } : { scheme: '', value: header }
       }
     }
     return this.#authorization

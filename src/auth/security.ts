@@ -33,7 +33,7 @@ export interface SecurityPlan {
 /** Reads the spec's security once, at start-up: a scheme the spec names but does not define is a note; mistakes in `auth` are SetupErrors. */
 export function compileSecurity(spec: LoadedSpec, table: RouteTable, auth: ResolvedAuth): SecurityPlan {
   const file = displayFile(spec)
-  const defined = (spec.document.components?.securitySchemes ?? {}) as Record<string, unknown>
+  const defined = spec.document.components?.securitySchemes ?? {}
   const schemes = new Map<string, Scheme>()
   for (const [name, raw] of Object.entries(defined)) {
     const where = `/components/securitySchemes/${name}`
@@ -81,7 +81,7 @@ export function compileSecurity(spec: LoadedSpec, table: RouteTable, auth: Resol
     const known = [...schemes.keys()]
     spec.notes.add(
       'security',
-      more.length ? `${first} (and ${more.length} more place${more.length > 1 ? 's' : ''})` : first!,
+      more.length ? `${first} (and ${more.length} more place${more.length > 1 ? 's' : ''})` : first,
       `'${name}' is not a securityScheme (components.securitySchemes defines ${known.length ? known.join(', ') : 'none'}): it is not checked, and requests that need it pass.`,
     )
   }

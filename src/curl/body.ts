@@ -24,8 +24,8 @@ export interface BodyPlan {
 
 export function planBody(doc: object, op: Operation, rules: OperationRules): BodyPlan | undefined {
   if (!rules.body || !op.requestBody || rules.body.media.length === 0) return undefined
-  const rule = [...rules.body.media].sort((a, b) => KIND_ORDER.indexOf(kindOfRule(a)) - KIND_ORDER.indexOf(kindOfRule(b)))[0]!
-  const media = op.requestBody.content[rule.mediaType]!
+  const rule = [...rules.body.media].sort((a, b) => KIND_ORDER.indexOf(kindOfRule(a)) - KIND_ORDER.indexOf(kindOfRule(b)))[0]
+  const media = op.requestBody.content[rule.mediaType]
   const contentType = concreteType(rule.mediaType)
   const kind = kindOf(contentType)
   const choice = chooseExample(doc, media, undefined)
@@ -91,7 +91,7 @@ function kindOfRule(rule: MediaRule): BodyKind {
 
 /** `application/*` and friends say nothing concrete: send the most ordinary type they cover. */
 function concreteType(mediaType: string): string {
-  const essence = mediaType.split(';')[0]!.trim().toLowerCase()
+  const essence = mediaType.split(';')[0].trim().toLowerCase()
   const [type = '*', subtype = '*'] = essence.split('/')
   if (type === '*') return 'application/json'
   if (subtype === '*') return type === 'application' ? 'application/json' : type === 'text' ? 'text/plain' : `${type}/octet-stream`
@@ -143,7 +143,7 @@ function refusalCheck(kind: BodyKind, validate: ValidateFunction | undefined): (
 
 /** A media type this operation does not accept: a one-letter typo of the right one, or failing that, a foreign one. */
 export function wrongMediaType(contentType: string, media: MediaRule[]): string | undefined {
-  const [type = '', subtype = ''] = contentType.split(';')[0]!.split('/')
+  const [type = '', subtype = ''] = contentType.split(';')[0].split('/')
   const cut = Math.floor(subtype.length / 2)
   const typo = `${type}/${subtype.slice(0, cut)}${subtype.slice(cut + 1)}`
   const accepted = (candidate: string) => {

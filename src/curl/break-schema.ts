@@ -47,9 +47,9 @@ export function flatten(doc: object, schema: SchemaObject | undefined, depth = 0
   flat.closed = s.additionalProperties === false || s.unevaluatedProperties === false
   if (Array.isArray(s.enum)) flat.enum = s.enum
   if (s.const !== undefined) flat.const = s.const
-  for (const key of ['pattern', 'format'] as const) if (typeof s[key] === 'string') flat[key] = s[key] as string
+  for (const key of ['pattern', 'format'] as const) if (typeof s[key] === 'string') flat[key] = s[key]
   for (const key of ['minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'minItems', 'maxItems'] as const) {
-    if (typeof s[key] === 'number') flat[key] = s[key] as number
+    if (typeof s[key] === 'number') flat[key] = s[key]
   }
   // OAS 3.0: `exclusiveMinimum: true` makes `minimum` itself out of range.
   if (s.exclusiveMinimum === true && flat.minimum !== undefined) flat.exclusiveMinimum = flat.minimum
@@ -156,7 +156,7 @@ export function breakValue(
   const found = new Map<string, Break>()
   const queue: Array<{ schema: SchemaObject; path: string[] }> = [{ schema, path: [] }]
   for (let i = 0; i < queue.length && i < 200; i++) {
-    const { schema: node, path } = queue[i]!
+    const { schema: node, path } = queue[i]
     const value = getAt(root, path)
     const flat = flatten(doc, node)
     for (const candidate of breaksFor(doc, flat, value, pointerOf(path), options)) {
@@ -165,7 +165,7 @@ export function breakValue(
       if (refuses(whole, candidate.keyword)) found.set(candidate.keyword, { ...candidate, value: whole })
     }
     if (isObject(value)) {
-      for (const key of Object.keys(value)) if (flat.properties[key] !== undefined) queue.push({ schema: flat.properties[key]!, path: [...path, key] })
+      for (const key of Object.keys(value)) if (flat.properties[key] !== undefined) queue.push({ schema: flat.properties[key], path: [...path, key] })
     } else if (Array.isArray(value) && value.length > 0 && flat.items !== undefined) {
       queue.push({ schema: flat.items, path: [...path, '0'] })
     }
@@ -203,7 +203,7 @@ function breakPattern(pattern: string): string | undefined {
 }
 
 function outside(allowed: unknown[], value: unknown): unknown {
-  if (allowed.every((v) => typeof v === 'number')) return Math.max(...(allowed as number[])) + 1
+  if (allowed.every((v) => typeof v === 'number')) return Math.max(...allowed) + 1
   let wrong = `not-${typeof value === 'string' ? value : String(allowed[0])}`
   while (allowed.includes(wrong)) wrong += 'x'
   return wrong

@@ -97,7 +97,7 @@ function satisfy(alternative: Alternative, auth: AuthRuntime, config: ResolvedAu
 
 function bearerToken(requirement: SchemeRequirement, auth: AuthRuntime, config: ResolvedAuth): { token: string; problem?: undefined } | { problem: string } {
   // Only opaque tokens accepted: they carry every scope.
-  if (config.jwt === undefined && config.tokens.length > 0) return { token: config.tokens[0]! }
+  if (config.jwt === undefined && config.tokens.length > 0) return { token: config.tokens[0] }
   try {
     return { token: mint(auth, requirement.scopes, '1h') }
   } catch (error) {
@@ -120,7 +120,7 @@ function otherWaysIn(alternatives: Alternative[], chosen: Alternative, auth: Aut
   const out: AuthRefusal[] = []
   for (const alternative of alternatives) {
     if (alternative === chosen || alternative.length !== 1) continue
-    const { scheme } = alternative[0]!
+    const { scheme } = alternative[0]
     const shared = alternatives.some((other) => other !== alternative && other.some((r) => r.scheme.name === scheme.name))
     const credentials = shared ? undefined : satisfy(alternative, auth, config)
     if (credentials === undefined || typeof credentials === 'string') continue

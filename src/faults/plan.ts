@@ -239,7 +239,7 @@ export function describeFaultErrors(errors: ErrorObject[], data: unknown): { mes
   }
   // The union's bookkeeping errors say nothing a person can act on once a branch was picked.
   const useful = errors.filter((e) => e.keyword !== 'discriminator' && e.keyword !== 'oneOf' && e.keyword !== 'if')
-  const deepest = [...(useful.length ? useful : errors)].sort((a, b) => b.instancePath.length - a.instancePath.length)[0]!
+  const deepest = [...(useful.length ? useful : errors)].sort((a, b) => b.instancePath.length - a.instancePath.length)[0]
   const path = deepest.instancePath
   const key = path.split('/').at(-1) ?? ''
   if (useful.some((e) => e.instancePath === path && e.keyword === 'anyOf')) {

@@ -114,7 +114,7 @@ function judgeOperation(operation: string, entries: JournalEntry[], inFlight: In
   const attempts: AttemptReport[] = []
   sorted.forEach((entry, i) => {
     const previous = i > 0 ? attempts[i - 1] : undefined
-    const waitedMs = previous?.failed ? Math.round(Date.parse(entry.time) - endOf(sorted[i - 1]!)) : undefined
+    const waitedMs = previous?.failed ? Math.round(Date.parse(entry.time) - endOf(sorted[i - 1])) : undefined
     attempts.push({
       requestId: entry.requestId,
       time: entry.time,
@@ -133,15 +133,15 @@ function judgeOperation(operation: string, entries: JournalEntry[], inFlight: In
   const gapsMs = retries.map((a) => a.waitedMs!)
   const report: OperationReport = {
     operation,
-    method: sorted[0]!.method,
-    path: sorted[0]!.path,
+    method: sorted[0].method,
+    path: sorted[0].path,
     attempts,
     retries: retries.length,
     gapsMs,
     backoff: judgeBackoff(gapsMs),
     retryAfter: judgeRetryAfter(attempts),
     timeout: judgeTimeout(sorted),
-    idempotency: judgeIdempotency(sorted[0]!.method, attempts),
+    idempotency: judgeIdempotency(sorted[0].method, attempts),
     inFlight: inFlight.length,
     verdicts: [],
   }
@@ -164,7 +164,7 @@ function judgeBackoff(gaps: number[]): OperationReport['backoff'] {
   if (gaps.length === 1) {
     return { shape: 'single', factor: undefined, jitter: undefined, explain: `retried once, after ${shown}; a second retry would show the backoff's shape` }
   }
-  const ratios = gaps.slice(1).map((g, i) => g / Math.max(gaps[i]!, 1))
+  const ratios = gaps.slice(1).map((g, i) => g / Math.max(gaps[i], 1))
   const factor = Math.round(Math.exp(ratios.reduce((sum, r) => sum + Math.log(Math.max(r, 1e-6)), 0) / ratios.length) * 100) / 100
   const shape: BackoffShape = factor >= 1.5 ? 'exponential' : factor >= 1.15 ? 'growing' : factor <= 0.87 ? 'shrinking' : 'constant'
   // Jitter: the spread of what should be steady (the ratios of a growing backoff, the gaps of a constant one).
@@ -311,7 +311,7 @@ function header(entry: JournalEntry, name: string): string | undefined {
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
 /** Coefficient of variation: standard deviation over mean. */

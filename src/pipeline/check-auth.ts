@@ -131,4 +131,4 @@ function describeScheme(scheme: Scheme, scopes: string[]): string {
   }
 }
 
-const lowerFirst = (text: string) => text[0]!.toLowerCase() + text.slice(1)
+const lowerFirst = (text: string) => text[0].toLowerCase() + text.slice(1)

@@ -56,7 +56,7 @@ function plannedFault(ctx: RequestContext, request: FastifyRequest, faults: Faul
   const hits = [decision.action, decision.delay].filter((hit): hit is PlanHit => hit !== undefined)
   const waited = decision.delayMs > 0 ? `; waited ${decision.delayMs} ms` : ''
   const fault = {
-    source: hits[0]!.plan.source,
+    source: hits[0].plan.source,
     plans: hits.map((hit) => ({ id: hit.plan.plan.id, kind: hit.plan.plan.kind, attempt: hit.attempt })),
     delayMs: decision.delayMs,
     applied: [],

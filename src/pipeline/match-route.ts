@@ -35,7 +35,7 @@ export const matchRoute: Stage = {
     const names = operation?.templateParams ?? route.paramNames
     for (let i = 0; i < names.length; i++) {
       // A name written twice in one template (`/a/{id}/b/{id}`): every segment must match, the first is validated.
-      ctx.pathParams[names[i]!] ??= params[`p${i}`] ?? ''
+      ctx.pathParams[names[i]] ??= params[`p${i}`] ?? ''
     }
     if (operation) {
       ctx.operation = operation

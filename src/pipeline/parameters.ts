@@ -88,8 +88,8 @@ function rawPathValue(ctx: RequestContext, name: string): string | undefined {
   if (offset < 0) return undefined
   const i = templateSegments.findIndex((segment) => segment.includes(`{${name}}`))
   if (i === -1) return undefined
-  const segment = templateSegments[i]!
-  let raw: string | undefined = pathSegments[offset + i]!
+  const segment = templateSegments[i]
+  let raw: string | undefined = pathSegments[offset + i]
   if (segment !== `{${name}}`) {
     // Literal text around the parameter (`{id}.{format}`, `{name}:cancel`): the literals match themselves.
     const source = segment
@@ -127,7 +127,7 @@ function readQuery(rule: ParamRule, pairs: Array<[string, string]>, decodeFirst:
     if (explode) return values.map(decode)
     return values.flatMap((v) => (v === '' ? [] : splitQuery(v, style, decodeFirst).map(decode)))
   }
-  if (shape === 'object') return pairsToObject(values[0]!.split(',').map(decode))
+  if (shape === 'object') return pairsToObject(values[0].split(',').map(decode))
   const scalars = raws.map(decodeQueryComponent)
   return scalars.length === 1 ? scalars[0] : scalars
 }
@@ -209,7 +209,7 @@ function decodePair([key, value]: [string, string], decode: Decode): [string, st
 
 function pairsToObject(parts: string[]): Record<string, string> {
   const out: Record<string, string> = {}
-  for (let i = 0; i + 1 < parts.length; i += 2) out[parts[i]!] = parts[i + 1]!
+  for (let i = 0; i + 1 < parts.length; i += 2) out[parts[i]] = parts[i + 1]!
   return out
 }
 

@@ -25,7 +25,7 @@ export function parseJsonText(bytes: Buffer, maxDepth = DEFAULT_JSON_DEPTH): { v
     const offset = firstInvalidUtf8(bytes)
     const at = positionOfByte(bytes, offset)
     return new Problem('BODY_MALFORMED', {
-      detail: `The body is not valid UTF-8: byte 0x${bytes[offset]!.toString(16).padStart(2, '0')} at line ${at.line}, column ${at.column} (byte offset ${offset}); JSON must be sent as UTF-8.`,
+      detail: `The body is not valid UTF-8: byte 0x${bytes[offset].toString(16).padStart(2, '0')} at line ${at.line}, column ${at.column} (byte offset ${offset}); JSON must be sent as UTF-8.`,
       extra: { position: at },
     })
   }
@@ -252,7 +252,7 @@ function positionOfByte(bytes: Buffer, offset: number): Position {
 function firstInvalidUtf8(bytes: Buffer): number {
   let i = 0
   while (i < bytes.length) {
-    const c = bytes[i]!
+    const c = bytes[i]
     const length = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0
     if (length === 0 || !isUtf8(bytes.subarray(i, i + length)) || i + length > bytes.length) return i
     i += length
@@ -281,7 +281,7 @@ function scanKeys(text: string): { kind: 'duplicate' | 'forbidden'; key: string;
         const raw = text.slice(i + 1, j)
         // Keys compare as JSON.parse reads them: `"\u0061"` and `"a"` are the same key.
         const key = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw
-        const frame = frames[frames.length - 1]!
+        const frame = frames[frames.length - 1]
         if (key === '__proto__' || (key === 'prototype' && frame.name === 'constructor')) {
           return { kind: 'forbidden', key: key === 'prototype' ? 'constructor.prototype' : key, index: i }
         }

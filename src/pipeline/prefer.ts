@@ -11,10 +11,10 @@ export function parsePrefer(header: string | string[] | undefined): Preferences 
   const text = Array.isArray(header) ? header.join(',') : header
   for (const part of text.split(',')) {
     const [token] = part.split(';')
-    const eq = token!.indexOf('=')
-    const name = (eq === -1 ? token! : token!.slice(0, eq)).trim().toLowerCase()
+    const eq = token.indexOf('=')
+    const name = (eq === -1 ? token : token.slice(0, eq)).trim().toLowerCase()
     if (!name) continue
-    let value = eq === -1 ? '' : token!.slice(eq + 1).trim()
+    let value = eq === -1 ? '' : token.slice(eq + 1).trim()
     if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1)
     // RFC 7240 §2: the first occurrence of a preference wins.
     if (!prefs.has(name)) prefs.set(name, value)

@@ -34,7 +34,7 @@ export function readBody(request: FastifyRequest, payload: IncomingMessage, conf
   let finished = false
 
   const decoders = [...encodings].reverse().map(decoder)
-  for (let i = 0; i < decoders.length - 1; i++) decoders[i]!.pipe(decoders[i + 1]!)
+  for (let i = 0; i < decoders.length - 1; i++) decoders[i].pipe(decoders[i + 1])
   const sink = decoders.at(-1)
 
   const finish = (error: Problem | null) => {
@@ -82,7 +82,7 @@ export function readBody(request: FastifyRequest, payload: IncomingMessage, conf
     armIdle()
     wireBytes += chunk.length
     if (wireBytes > limit) return finish(tooLarge(limit, wireBytes, 'sent'))
-    if (sink) decoders[0]!.write(chunk)
+    if (sink) decoders[0].write(chunk)
     else collect(chunk)
   }
 
@@ -103,7 +103,7 @@ export function readBody(request: FastifyRequest, payload: IncomingMessage, conf
 
   payload.on('data', onData)
   payload.on('end', () => {
-    if (sink) decoders[0]!.end()
+    if (sink) decoders[0].end()
     else finish(null)
   })
   payload.on('error', (error) => {

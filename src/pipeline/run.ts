@@ -19,7 +19,7 @@ export function runStages(
   from = 0,
 ): boolean | Promise<boolean> {
   for (let i = from; i < stages.length; i++) {
-    const outcome = stages[i]!.run(ctx, request, ctx.state)
+    const outcome = stages[i].run(ctx, request, ctx.state)
     if (outcome instanceof Promise) {
       return outcome.then((settled) => {
         if (settled === undefined) return runStages(stages, request, reply, ctx, settle, i + 1)

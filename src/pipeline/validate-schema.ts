@@ -77,7 +77,7 @@ export const validateSchema: Stage = {
 function tooDeepToCheck(error: unknown, what: string): Problem {
   if (!(error instanceof RangeError) || !/call stack/i.test(error.message)) throw error
   return new Problem('BODY_TOO_DEEP', {
-    detail: `${what[0]!.toUpperCase()}${what.slice(1)} nests too deep for its recursive schema to be checked (the validator ran out of stack); send a shallower structure, or lower limits.jsonDepth to refuse such bodies before validation.`,
+    detail: `${what[0].toUpperCase()}${what.slice(1)} nests too deep for its recursive schema to be checked (the validator ran out of stack); send a shallower structure, or lower limits.jsonDepth to refuse such bodies before validation.`,
   })
 }
 
@@ -103,7 +103,7 @@ function withoutRepeats(errors: ErrorObject[]): ErrorObject[] {
 
 function summarize(errors: SchemaError[], total: number): string {
   const [first] = errors
-  const e = first!
+  const e = first
   const subject =
     e.location === 'body'
       ? e.pointer === ''
@@ -137,7 +137,7 @@ function toSchemaError(error: ErrorObject, location: SchemaError['location']): S
     case 'additionalProperties':
     case 'unevaluatedProperties': {
       const name = String(params.additionalProperty ?? params.unevaluatedProperty)
-      const declared = Object.keys(((error.parentSchema as { properties?: object })?.properties ?? {}) as object)
+      const declared = Object.keys((error.parentSchema as { properties?: object })?.properties ?? {})
       const guess = closest(name, declared)
       return {
         location,

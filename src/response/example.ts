@@ -15,7 +15,7 @@ export function chooseExample(doc: object, media: MediaTypeObject, wanted: strin
     if (!hit) return { found: false, available: named.map(([name]) => name) }
     return { found: true, value: exampleValue(doc, hit[1]), name: wanted }
   }
-  if (named.length > 0) return { found: true, value: exampleValue(doc, named[0]![1]), name: named[0]![0] }
+  if (named.length > 0) return { found: true, value: exampleValue(doc, named[0][1]), name: named[0][0] }
   if (media.example !== undefined) return { found: true, value: media.example }
   return { found: true, value: media.schema === undefined ? undefined : generateValue(doc, media.schema) }
 }

@@ -11,7 +11,7 @@ export function parseAccept(header: string): MediaRange[] {
   const ranges: MediaRange[] = []
   for (const part of header.split(',')) {
     const [range, ...params] = part.split(';')
-    const [type, subtype] = range!.trim().toLowerCase().split('/')
+    const [type, subtype] = range.trim().toLowerCase().split('/')
     if (!type || !subtype) continue
     let q = 1
     for (const param of params) {
@@ -51,7 +51,7 @@ export function negotiate(accept: string | undefined, offers: string[], faithful
     let specificity = 0
     let q = 0
     for (const range of ranges) {
-      const s = matches(range, type!, subtype ?? '')
+      const s = matches(range, type, subtype ?? '')
       if (s > specificity) {
         specificity = s
         q = range.q

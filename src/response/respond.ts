@@ -44,7 +44,7 @@ function render(ctx: RequestContext, request: FastifyRequest, doc: object, cache
     return withApplied(new Answer(status, headers, undefined), headers, applied)
   }
   const wanted = ctx.prefer.get('example')
-  const exampleFor = (type: string) => cached(cache, `example ${status} ${type} ${wanted ?? ''}`, () => chooseExample(doc, response!.content![type]!, wanted))
+  const exampleFor = (type: string) => cached(cache, `example ${status} ${type} ${wanted ?? ''}`, () => chooseExample(doc, response!.content![type], wanted))
   // doorman writes JSON, and text as it is: where the client takes application/xml and application/json alike
   // (curl's and fetch's */*), an object goes out as JSON rather than as JSON labelled XML.
   const faithful = (type: string) => {

@@ -99,7 +99,7 @@ export function compileRules(spec: LoadedSpec, table: RouteTable, config: Resolv
   noteResponses(spec, table)
   for (const [mediaType, pointers] of unparsed) {
     const where = pointers.length === 1 ? pointers[0] : `${pointers[0]} (and ${pointers.length - 1} more place${pointers.length > 2 ? 's' : ''})`
-    spec.notes.add('body', where!, `doorman does not parse ${mediaType} bodies, so they are not checked against this schema (any ${mediaType} body passes).`)
+    spec.notes.add('body', where, `doorman does not parse ${mediaType} bodies, so they are not checked against this schema (any ${mediaType} body passes).`)
   }
   return rules
 }
@@ -158,7 +158,7 @@ function mediaRule(
   pointer: string,
   unparsed: Map<string, string[]>,
 ): MediaRule {
-  const essence = mediaType.split(';')[0]!.trim().toLowerCase()
+  const essence = mediaType.split(';')[0].trim().toLowerCase()
   const [type = '*', subtype = '*'] = essence.split('/')
   const kind = kindOf(essence)
   let validate: ValidateFunction | undefined
@@ -229,7 +229,7 @@ function spreadObjects(spec: LoadedSpec, rules: ParamRule[]): void {
   const params = rules.map((r) => r.param)
   spread.forEach((rule, i) => {
     rule.spread = {
-      ...keys[i]!,
+      ...keys[i],
       reserved: reservedQueryKeys(
         spec,
         params,

@@ -68,7 +68,7 @@ export class LazyValidators {
 
   /** Compiles every validator now (`doorman check`, which must list every note). */
   compileAll(): void {
-    while (this.#next < this.#pending.length) this.#pending[this.#next++]!()
+    while (this.#next < this.#pending.length) this.#pending[this.#next++]()
   }
 
   /**
@@ -88,7 +88,7 @@ export class LazyValidators {
         return
       }
       const until = performance.now() + IDLE_SLICE_MS
-      while (this.#next < this.#pending.length && performance.now() < until) this.#pending[this.#next++]!()
+      while (this.#next < this.#pending.length && performance.now() < until) this.#pending[this.#next++]()
       if (this.#next < this.#pending.length) {
         timer = { kind: 'immediate', id: setImmediate(slice).unref() }
         return
@@ -118,7 +118,7 @@ const acceptAnything = Object.assign(() => true, { errors: null }) as unknown as
 
 function reason(error: unknown): string {
   if (!(error instanceof Error)) return String(error)
-  if (!(error instanceof SetupError)) return error.message.split('\n')[0]!
+  if (!(error instanceof SetupError)) return error.message.split('\n')[0]
   // The note names the place: keep only what is wrong.
   const prefix = [error.file, error.location].filter(Boolean).join(': ')
   return (prefix && error.message.startsWith(`${prefix}: `) ? error.message.slice(prefix.length + 2) : error.message).replace(/^invalid schema: /, '')

@@ -64,7 +64,7 @@ export function parseYaml(text: string, file: string): unknown {
   const error = doc.errors[0]
   if (error) {
     const { line, col } = lineCounter.linePos(error.pos[0])
-    const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
+    const message = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')
     throw new SetupError(`YAML syntax error: ${message}`, { file, location: `${line}:${col}` })
   }
   return doc.toJS({ maxAliasCount: 1000 })
@@ -244,11 +244,11 @@ function refError(error: unknown, file: string): SetupError {
   const e = error as { message?: string; source?: string; path?: Array<string | number> | null; errors?: unknown[] }
   if (Array.isArray(e.errors) && e.errors.length > 0) return refError(e.errors[0], file)
   const where = e.path ? '/' + e.path.map((p) => String(p).replaceAll('~', '~0').replaceAll('/', '~1')).join('/') : undefined
-  const source = e.source ? displayFile({ file: e.source.split('#')[0]!.replace(/^file:\/\//, '') }) : file
-  let message = (e.message ?? String(error)).split('\n')[0]!
+  const source = e.source ? displayFile({ file: e.source.split('#')[0].replace(/^file:\/\//, '') }) : file
+  let message = (e.message ?? String(error)).split('\n')[0]
   // The parser wraps our own YAML errors; keep just ours.
   const ours = /(\S+): (\d+:\d+): (YAML syntax error: .*)$/.exec(message)
-  if (ours) return new SetupError(ours[3]!, { file: ours[1], location: ours[2] })
+  if (ours) return new SetupError(ours[3], { file: ours[1], location: ours[2] })
   message = message
     .replace(/^Error (resolving|opening) \$ref pointer/, 'cannot resolve $ref')
     .replace(/^Missing \$ref pointer "([^"]+)"\. Token "([^"]+)" does not exist\./, "cannot resolve $ref '$1': there is no '$2'")

@@ -44,8 +44,8 @@ export function parseTemplate(template: string): ParsedTemplate {
     const parts: string[] = []
     let last = 0
     for (const match of raw.matchAll(/\{([^{}]+)\}/g)) {
-      parts.push(decodeLiteral(raw.slice(last, match.index)), match[1]!)
-      params.push(match[1]!)
+      parts.push(decodeLiteral(raw.slice(last, match.index)), match[1])
+      params.push(match[1])
       last = match.index + match[0].length
     }
     const tail = decodeLiteral(raw.slice(last))
@@ -54,7 +54,7 @@ export function parseTemplate(template: string): ParsedTemplate {
       segments.push({ kind: 'static', text: tail })
       shapes.push(tail)
     } else if (parts.length === 2 && parts[0] === '' && tail === '') {
-      segments.push({ kind: 'param', name: parts[1]! })
+      segments.push({ kind: 'param', name: parts[1] })
       shapes.push('{}')
     } else {
       parts.push(tail)
@@ -123,7 +123,7 @@ export class PathRouter<T> {
   find(path: string, accept?: (value: T) => boolean): PathMatch<T> {
     const segments = path.split('/')
     for (let i = 0; i < segments.length; i++) {
-      const segment = segments[i]!
+      const segment = segments[i]
       if (segment.length > MAX_SEGMENT_LENGTH) return TOO_LONG
       if (segment.includes('%')) {
         try {
@@ -170,13 +170,13 @@ function child(node: RouterNode, segment: TemplateSegment): RouterNode {
  */
 function matchPattern(edge: PatternEdge, segment: string): string[] | undefined {
   const { parts, literalLength } = edge
-  const first = parts[0]!
-  const last = parts[parts.length - 1]!
+  const first = parts[0]
+  const last = parts[parts.length - 1]
   if (segment.length < literalLength || !segment.startsWith(first) || !segment.endsWith(last)) return undefined
   const values = new Array<string>((parts.length - 1) / 2)
   let end = segment.length - last.length
   for (let i = parts.length - 3; i >= 2; i -= 2) {
-    const literal = parts[i]!
+    const literal = parts[i]
     const at = segment.lastIndexOf(literal, end - literal.length)
     if (at < first.length || at + literal.length > end) return undefined
     values[i / 2] = segment.slice(at + literal.length, end)
@@ -189,7 +189,7 @@ function matchPattern(edge: PatternEdge, segment: string): string[] | undefined 
 /** Depth-first, concrete before templated; `captures` holds the parameters of the branch being tried. */
 function walk(node: RouterNode, segments: string[], i: number, captures: string[], accept: ((value: unknown) => boolean) | undefined): RouterNode | undefined {
   if (i === segments.length) return node.value !== undefined && (accept === undefined || accept(node.value)) ? node : undefined
-  const segment = segments[i]!
+  const segment = segments[i]
   const exact = node.statics?.get(segment)
   if (exact) {
     const found = walk(exact, segments, i + 1, captures, accept)

@@ -34,8 +34,8 @@ export function readPattern(source: string): PatternReading {
  */
 function regexLiteral(source: string): { body: string; flags: string } | undefined {
   const match = /^\/(.*)\/([gimsuy]*)$/s.exec(source)
-  if (!match || !(match[1]!.startsWith('^') || match[1]!.endsWith('$')) || /[ms]/.test(match[2]!)) return undefined
-  return { body: match[1]!, flags: match[2]! }
+  if (!match || !(match[1].startsWith('^') || match[1].endsWith('$')) || /[ms]/.test(match[2])) return undefined
+  return { body: match[1], flags: match[2] }
 }
 
 function compiles(pattern: string): boolean {
@@ -144,7 +144,7 @@ function translate(source: string): { pattern: string; changes: Set<string> } {
 
   /** One member of a class: a character (its `char`, for case folding), an escape, or a set (`\w`, `[:alpha:]`). */
   const classAtom = (): { text: string; set: boolean; char?: string } => {
-    const c = source[i]!
+    const c = source[i]
     if (c === '\\') return classEscape()
     if (c === '[' && source[i + 1] === ':') {
       const end = source.indexOf(':]', i + 2)
@@ -152,7 +152,7 @@ function translate(source: string): { pattern: string; changes: Set<string> } {
       if (end !== -1 && POSIX[name.toLowerCase()] !== undefined) {
         changes.add(`the POSIX class [:${name}:]`)
         i = end + 2
-        return { text: POSIX[name.toLowerCase()]!, set: true }
+        return { text: POSIX[name.toLowerCase()], set: true }
       }
       if (end !== -1 && /^\^?[a-z]+$/i.test(name)) throw new Untranslatable(`the POSIX class [:${name}:] has no ECMAScript equivalent`)
       // Java reads [a-d[m-p]] as a union, PCRE and JavaScript the inner [ as a literal.
@@ -241,7 +241,7 @@ function translate(source: string): { pattern: string; changes: Set<string> } {
 
   /** At a `\` followed by a letter or digit: escapes every engine reads alike pass; the others mean different things. */
   const letterEscape = (inClass: boolean): string => {
-    const next = source[i + 1]!
+    const next = source[i + 1]
     const rest = source.slice(i)
     const hex = /^\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|u\{[0-9a-fA-F]{1,6}\}|c[a-zA-Z])/.exec(rest)
     if (hex) {
@@ -252,7 +252,7 @@ function translate(source: string): { pattern: string; changes: Set<string> } {
     const octal = /^\\0([0-7]{1,2})(?![0-9])/.exec(rest)
     if (octal) {
       i += octal[0].length
-      const hex = `\\x${parseInt(octal[1]!, 8).toString(16).padStart(2, '0')}`
+      const hex = `\\x${parseInt(octal[1], 8).toString(16).padStart(2, '0')}`
       changes.add(`the octal escape ${octal[0]} as ${hex}`)
       return hex
     }
@@ -291,7 +291,7 @@ function translate(source: string): { pattern: string; changes: Set<string> } {
   }
 
   while (i < source.length) {
-    const c = source[i]!
+    const c = source[i]
     if (c === '\\') {
       const next = source[i + 1]
       if (next === undefined) throw new Untranslatable('the pattern ends with a backslash')

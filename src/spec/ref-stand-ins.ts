@@ -27,7 +27,7 @@ export function standIn(site: RefSite, dropped: Map<unknown[], Set<object>>): st
   const component = (n === 3 && tokens[0] === 'components') || n === 2
   if (component && (parent === 'parameters' || parent === 'requestBodies') && !Array.isArray(holder)) {
     // What $refs it see no parameter: each of them is then left out, with its own note.
-    delete (holder as Record<string, unknown>)[key as string]
+    delete holder[key as string]
     return `it is left out, and so is every parameter that $refs it`
   }
   if (named('responses')) {
@@ -43,7 +43,7 @@ export function standIn(site: RefSite, dropped: Map<unknown[], Set<object>>): st
     return 'that header takes any value'
   }
   if (named('examples') && !Array.isArray(holder)) {
-    delete (holder as Record<string, unknown>)[key as string]
+    delete holder[key as string]
     return 'that example is left out'
   }
   if (named('securitySchemes') || named('securityDefinitions')) {

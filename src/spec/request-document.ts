@@ -25,7 +25,7 @@ export function prepareRequestDocument(
   options: RequestDocumentOptions,
   validator: Pick<RepairContext, 'valueTypes' | 'keywords'>,
 ): { document: Record<string, unknown>; formats: Set<string> } {
-  const doc = copy(requestView(spec.document as Record<string, unknown>)) as Record<string, unknown>
+  const doc = copy(requestView(spec.document)) as Record<string, unknown>
   const notes = new NoteGroups()
   const context: RepairContext = { version: spec.version, ...validator, note: (kind, key, pointer, message) => notes.add(kind, key, pointer, message) }
   const schemas: Array<Record<string, unknown>> = []
@@ -119,7 +119,7 @@ class NoteGroups {
 
   flush(spec: LoadedSpec): void {
     for (const { kind, message, pointers } of this.#groups.values()) {
-      const where = pointers.length === 1 ? pointers[0]! : `${pointers[0]} (and ${pointers.length - 1} more place${pointers.length > 2 ? 's' : ''})`
+      const where = pointers.length === 1 ? pointers[0] : `${pointers[0]} (and ${pointers.length - 1} more place${pointers.length > 2 ? 's' : ''})`
       spec.notes.add(kind, where, message)
     }
   }

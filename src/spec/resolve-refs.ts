@@ -95,7 +95,7 @@ export async function replaceUnresolvableRefs(
   }
 
   function targetFile(ref: string, from: string): string | undefined {
-    const base = ref.split('#')[0]!
+    const base = ref.split('#')[0]
     if (base === '') return from
     if (/^file:/i.test(base)) return fileURLToPath(base)
     if (/^[a-z][a-z\d+.-]*:/i.test(base)) return undefined
@@ -114,7 +114,7 @@ export async function replaceUnresolvableRefs(
     let current = ref
     let file = from
     for (;;) {
-      const base = current.split('#')[0]!
+      const base = current.split('#')[0]
       const fragment = current.includes('#') ? current.slice(current.indexOf('#') + 1) : ''
       const targetPath = targetFile(current, file)
       if (targetPath === undefined) {
@@ -215,7 +215,7 @@ function missingPart(doc: unknown, fragment: string): string {
     const prefix = '/' + tokens.slice(0, i).join('/')
     if (resolvePointer(doc, `#${prefix}`) === undefined) return prefix
   }
-  return decodePointerToken(tokens[tokens.length - 1]!)
+  return decodePointerToken(tokens[tokens.length - 1])
 }
 
 function hasAnchor(doc: unknown, anchor: string): boolean {
@@ -248,7 +248,7 @@ function collectRefs(doc: unknown, file: string, ids: Set<string>): RefSite[] {
     seen.add(node)
     const ref = (node as { $ref?: unknown }).$ref
     const id = (node as { $id?: unknown }).$id
-    if (typeof id === 'string') ids.add(id.split('#')[0]!)
+    if (typeof id === 'string') ids.add(id.split('#')[0])
     // Inside a schema with its own `$id`, relative $refs resolve against that id: ajv's business, not a file's.
     const scoped = underId || typeof id === 'string'
     if (typeof ref === 'string' && holder !== undefined && key !== undefined && !(scoped && !ref.startsWith('#'))) {

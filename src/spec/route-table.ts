@@ -169,7 +169,7 @@ export function compileRouteTable(spec: LoadedSpec): RouteTable {
         id: operationId(op.operationId, `${method} ${key}`, pointer, ids, notes),
         method,
         path: template,
-        basePath: bases[0]!,
+        basePath: bases[0],
         label: `${method} ${bases[0]}${template}`,
         pointer,
         templateParams: parsed.params,
@@ -185,7 +185,7 @@ export function compileRouteTable(spec: LoadedSpec): RouteTable {
       bases.forEach((base, i) => place(placing, base, operation, i > 0))
     }
   }
-  return { basePath: basePaths[0]!, basePaths, routes: [...placing.routes.values()], operations }
+  return { basePath: basePaths[0], basePaths, routes: [...placing.routes.values()], operations }
 }
 
 /**

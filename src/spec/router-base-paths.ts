@@ -65,7 +65,7 @@ function serverBasePaths(server: ServerObject, at: string, notes: NoteSink): str
   // Each path variable's values: its enum (default first), or its default, or itself (a template parameter).
   const choices: Array<[string, string[]]> = []
   for (const match of path.matchAll(/\{([^{}]+)\}/g)) {
-    const name = match[1]!
+    const name = match[1]
     if (choices.some(([n]) => n === name)) continue
     choices.push([name, variableValues(name, variables[name], at, notes)])
   }
@@ -110,7 +110,7 @@ function variableValues(name: string, variable: { default?: unknown; enum?: unkn
  * not. `api.example.com/v1` is a host without its scheme, a common slip.
  */
 function splitUrl(url: string, at: string, notes: NoteSink): { path: string; hostVariables: string[] } {
-  let rest = url.split(/[?#]/)[0]!
+  let rest = url.split(/[?#]/)[0]
   let authority = ''
   const scheme = /^(?:[a-z][a-z0-9+.-]*:|\{[^{}/]+\}:)?\/\//i.exec(rest)
   if (scheme) {
@@ -128,7 +128,7 @@ function splitUrl(url: string, at: string, notes: NoteSink): { path: string; hos
       `'${url}' looks like a host without a scheme (https://); doorman takes '${authority}' as the host and routes under '${normalize(rest) || '/'}'`,
     )
   }
-  const hostVariables = [...authority.matchAll(/\{([^{}]+)\}/g)].map((m) => m[1]!)
+  const hostVariables = [...authority.matchAll(/\{([^{}]+)\}/g)].map((m) => m[1])
   return { path: rest, hostVariables }
 }
 

@@ -80,7 +80,7 @@ function conditionKey(c: RouteCondition): string {
  * be a wildcard. `undefined` when it has no body or takes any type.
  */
 export function bodyTypes(operation: Operation): string[] | undefined {
-  const types = Object.keys(operation.requestBody?.content ?? {}).map((t) => t.split(';')[0]!.trim().toLowerCase())
+  const types = Object.keys(operation.requestBody?.content ?? {}).map((t) => t.split(';')[0].trim().toLowerCase())
   return types.length > 0 && !types.some((t) => t.includes('*')) ? types : undefined
 }
 
@@ -89,7 +89,7 @@ export function conditionsHold(conditions: readonly RouteCondition[], query: URL
   return conditions.every((c) => {
     if (c.in === 'content-type') {
       const header = headers['content-type']
-      return typeof header === 'string' && c.types.includes(header.split(';')[0]!.trim().toLowerCase())
+      return typeof header === 'string' && c.types.includes(header.split(';')[0].trim().toLowerCase())
     }
     const found = c.in === 'query' ? query.get(c.name) : headers[c.name]
     if (found === null || found === undefined) return false

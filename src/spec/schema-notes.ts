@@ -48,7 +48,7 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
     if (typeof ref === 'string' && /^#\/components\/(?!schemas\/)[^/]+\//.test(ref)) push(misdirected, ref, pointerOf(place))
     else if (ref === undefined && typeof s.ref === 'string') push(misdirected, `ref: ${s.ref}`, pointerOf(place))
     for (const key of ['minItems', 'minLength'] as const) {
-      if (typeof s[key] === 'number' && (s[key] as number) > GENERATION_BUDGET) {
+      if (typeof s[key] === 'number' && s[key] > GENERATION_BUDGET) {
         notes.add(
           'generation',
           `${pointerOf(place)}/${key}`,
@@ -120,7 +120,7 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
       places(pointers),
       ref.startsWith('ref: ')
         ? `the schema has 'ref', not '$ref', so it constrains nothing, and an answer generated from it is null (did you mean '$ref: ${ref.slice(5)}'?).`
-        : `$ref '${ref}' is a ${COMPONENT_KINDS[ref.split('/')[2]!] ?? ref.split('/')[2]}, not a schema: it constrains nothing, and an answer generated from it is null; refer to a schema under #/components/schemas/ instead.`,
+        : `$ref '${ref}' is a ${COMPONENT_KINDS[ref.split('/')[2]] ?? ref.split('/')[2]}, not a schema: it constrains nothing, and an answer generated from it is null; refer to a schema under #/components/schemas/ instead.`,
     )
   }
   for (const [value, pointers] of notSchemas) {
@@ -227,7 +227,7 @@ function short(value: unknown): string {
 }
 
 function places(pointers: string[]): string {
-  return pointers.length === 1 ? pointers[0]! : `${pointers[0]} (and ${pointers.length - 1} more place${pointers.length > 2 ? 's' : ''})`
+  return pointers.length === 1 ? pointers[0] : `${pointers[0]} (and ${pointers.length - 1} more place${pointers.length > 2 ? 's' : ''})`
 }
 
 function push(map: Map<string, string[]>, key: string, pointer: string): void {

@@ -68,9 +68,9 @@ export class SchemaCompiler {
       inlineRefs: false,
       code: { optimize: false },
       logger,
-    } as Options
+    }
     const make = (extra: Options) => {
-      const ajv = (spec.version === '3.1' ? new Ajv2020({ ...base, ...extra }) : new Ajv({ ...base, ...extra })) as Ajv
+      const ajv = spec.version === '3.1' ? new Ajv2020({ ...base, ...extra }) : new Ajv({ ...base, ...extra })
       addFormats(ajv)
       addOpenApiFormats(ajv)
       addRequestKeywords(ajv)
@@ -139,8 +139,8 @@ export class SchemaCompiler {
     const whole = () => ({ type: 'object', properties: schemas, required })
     if (this.#tryCompile(ajv, whole(), where) !== undefined) return this.#compile(ajv, whole(), where)
     for (const [name, pointer] of Object.entries(properties)) {
-      if (this.#tryCompile(ajv, schemas[name]!, pointer) !== undefined) continue
-      this.#compile(ajv, schemas[name]!, pointer)
+      if (this.#tryCompile(ajv, schemas[name], pointer) !== undefined) continue
+      this.#compile(ajv, schemas[name], pointer)
       schemas[name] = true
     }
     return this.#compile(ajv, whole(), where)
@@ -261,7 +261,7 @@ export class SchemaCompiler {
         },
       }
     }
-    const keep = reach[chosen]!
+    const keep = reach[chosen]
     return { keep, drop: new Set(reach.flatMap((r) => [...r]).filter((s) => !keep.has(s))), chosenFailed: false }
   }
 
@@ -331,7 +331,7 @@ export class SchemaCompiler {
 }
 
 function firstLine(error: unknown): string {
-  return String((error as Error | undefined)?.message ?? error).split('\n')[0]!
+  return String((error as Error | undefined)?.message ?? error).split('\n')[0]
 }
 
 function removeIds(document: unknown): void {

@@ -59,5 +59,5 @@ function memberOf(e: ErrorObject): string {
     const name = p.missingProperty ?? p.additionalProperty ?? p.unevaluatedProperty
     return name === undefined ? '' : String(name)
   }
-  return e.instancePath.split('/')[1]!.replaceAll('~1', '/').replaceAll('~0', '~')
+  return e.instancePath.split('/')[1].replaceAll('~1', '/').replaceAll('~0', '~')
 }

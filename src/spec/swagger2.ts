@@ -135,7 +135,7 @@ function pathItemInner(original: unknown, path: string, tokens: string[]): strin
   const operation = item?.[head] as Record<string, unknown> | undefined
   const [field, ...inner] = rest
   if (field === 'parameters') return [head, ...parameterListInner(original, operation?.parameters, inner)]
-  if (field === 'responses') return [head, 'responses', ...(inner.length ? [inner[0]!, ...responseInner(inner.slice(1))] : [])]
+  if (field === 'responses') return [head, 'responses', ...(inner.length ? [inner[0], ...responseInner(inner.slice(1))] : [])]
   if (field === 'requestBody') {
     // The body came from an `in: body` or `in: formData` parameter of the operation, or of its path item.
     for (const [prefix, list] of [
@@ -205,7 +205,7 @@ function bodyInner(tokens: string[]): string[] {
 function responseInner(tokens: string[]): string[] {
   const [field, key, next, ...inner] = tokens
   if (field === 'content' && next === 'schema') return ['schema', ...inner]
-  if (field === 'content' && (next === 'example' || next === 'examples')) return ['examples', key!]
+  if (field === 'content' && (next === 'example' || next === 'examples')) return ['examples', key]
   if (field === 'headers' && key !== undefined) return ['headers', key, ...(next === 'schema' ? inner : next === undefined ? [] : [next, ...inner])]
   return tokens
 }

@@ -16,17 +16,17 @@ export function editDistance(a: string, b: string, limit = Infinity): number {
     const from = Math.max(1, i - band)
     const to = Math.min(b.length, i + band)
     current[from - 1] = from === 1 ? i : Infinity
-    let rowMin = current[from - 1]!
+    let rowMin = current[from - 1]
     for (let j = from; j <= to; j++) {
       const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost)
-      if (current[j]! < rowMin) rowMin = current[j]!
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+      if (current[j] < rowMin) rowMin = current[j]!
     }
     current[to + 1] = Infinity
     if (rowMin > limit) return limit + 1
     ;[previous, current] = [current, previous]
   }
-  return Math.min(previous[b.length]!, limit + 1)
+  return Math.min(previous[b.length], limit + 1)
 }
 
 /**

@@ -18,10 +18,10 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
 export function parseMediaType(header: string): MediaType | undefined {
   const [head, ...rest] = header.split(';')
-  const slash = head!.indexOf('/')
+  const slash = head.indexOf('/')
   if (slash === -1) return undefined
-  const type = head!.slice(0, slash).trim().toLowerCase()
-  const subtype = head!
+  const type = head.slice(0, slash).trim().toLowerCase()
+  const subtype = head
     .slice(slash + 1)
     .trim()
     .toLowerCase()

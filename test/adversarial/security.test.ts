@@ -119,7 +119,7 @@ t.test('admin.token: required from every client, loopback too, and never repeate
 t.test('doorman serve --host 0.0.0.0 warns on stderr', async (t) => {
   const child = spawn(process.execPath, [CLI, 'serve', '--host', '0.0.0.0', '--port', '0', '--log', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] })
   t.teardown(() => void child.kill('SIGKILL'))
-  const stderr = createInterface({ input: child.stderr! })
+  const stderr = createInterface({ input: child.stderr })
   const warning = await new Promise<string>((resolve, reject) => {
     stderr.on('line', (line) => /warning/.test(line) && resolve(line))
     child.once('exit', (code) => reject(new Error(`exited with ${code} before warning`)))
@@ -128,7 +128,7 @@ t.test('doorman serve --host 0.0.0.0 warns on stderr', async (t) => {
     warning,
     /^doorman: warning: listening on 0\.0\.0\.0: other machines can reach the mock; the admin API \(\/__doorman\/\*\) still answers only this machine/,
   )
-  const ready = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve))
+  const ready = await new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve))
   t.match(ready, /^doorman listening on http:\/\/0\.0\.0\.0:\d+$/, 'and it still serves')
   child.kill('SIGTERM')
 })

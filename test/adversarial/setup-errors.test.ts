@@ -101,7 +101,7 @@ t.test('config: every key with a wrong type, and an unknown key at every level â
   t.ok(wrongType.length > 60, `${wrongType.length} wrong types, ${unknownKey.length} unknown keys`)
   t.same(
     new Set(FAULT_KINDS),
-    new Set(unknownKey.filter((c) => c.pointer === '/faults/0').map((c) => (c.config as { faults: Array<{ kind: string }> }).faults[0]!.kind)),
+    new Set(unknownKey.filter((c) => c.pointer === '/faults/0').map((c) => (c.config as { faults: Array<{ kind: string }> }).faults[0].kind)),
     'a plan of every kind',
   )
 
@@ -178,11 +178,11 @@ t.test('through the CLI, on temp files: exit 2 and one pointed line', async (t) 
     ['check', DEFAULT_SPEC, '--config', file('deep-typo.yaml')],
     ['serve', DEFAULT_SPEC, '--port', '0', '--config', file('fault-typo.yaml')],
   ])
-  assertExit2(t, results[0]!, new RegExp(`^doorman: ${shown('wrong-type.yaml')}: /limits/jsonDepth: must be integer\\n$`), 'a wrong type')
-  assertExit2(t, results[1]!, /\/server\/headersTimeoutMs: 5000 must not exceed server\.requestTimeoutMs \(1000\)/, 'timeouts in the wrong order')
-  assertExit2(t, results[2]!, /admin-token\.json: \/admin\/token: must be string/, 'a JSON config')
-  assertExit2(t, results[3]!, /\/auth\/bearer\/jwt\/secrett: unknown key 'secrett' \(allowed here: secret, /, 'an unknown key three levels down')
-  assertExit2(t, results[4]!, /\/faults\/0.*retryAftr/, 'a typo in a fault plan')
+  assertExit2(t, results[0], new RegExp(`^doorman: ${shown('wrong-type.yaml')}: /limits/jsonDepth: must be integer\\n$`), 'a wrong type')
+  assertExit2(t, results[1], /\/server\/headersTimeoutMs: 5000 must not exceed server\.requestTimeoutMs \(1000\)/, 'timeouts in the wrong order')
+  assertExit2(t, results[2], /admin-token\.json: \/admin\/token: must be string/, 'a JSON config')
+  assertExit2(t, results[3], /\/auth\/bearer\/jwt\/secrett: unknown key 'secrett' \(allowed here: secret, /, 'an unknown key three levels down')
+  assertExit2(t, results[4], /\/faults\/0.*retryAftr/, 'a typo in a fault plan')
 })
 
 t.test('fallback: an unresolvable or remote $ref: that schema accepts anything, with a note', async (t) => {

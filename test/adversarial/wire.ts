@@ -127,9 +127,9 @@ export function judge(response: WireResponse | undefined, method: string): strin
 export function captureStderr(): { lines: () => string[]; restore: () => void } {
   const original = process.stderr.write.bind(process.stderr)
   const seen: string[] = []
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+  process.stderr.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
     seen.push(String(chunk))
     return (original as (...args: unknown[]) => boolean)(chunk, ...rest)
-  }) as typeof process.stderr.write
+  }
   return { lines: () => seen, restore: () => void (process.stderr.write = original) }
 }

@@ -14,10 +14,10 @@ async function curl(args: string[]) {
   const { stdout, code } = await run('curl', ['-s', '-i', ...args])
   if (code !== 0) throw new Error(`curl exited with ${code}`)
   const [head, ...rest] = stdout.split('\r\n\r\n')
-  const [statusLine, ...lines] = head!.split('\r\n')
+  const [statusLine, ...lines] = head.split('\r\n')
   const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]))
   const text = rest.join('\r\n\r\n')
-  return { status: Number(statusLine!.split(' ')[1]), headers, body: text ? JSON.parse(text) : undefined }
+  return { status: Number(statusLine.split(' ')[1]), headers, body: text ? JSON.parse(text) : undefined }
 }
 
 async function token(...args: string[]): Promise<string> {

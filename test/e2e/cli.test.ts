@@ -99,23 +99,23 @@ t.test('bad arguments: exit 2 with the usage', async (t) => {
     ['serve', '--log', 'loud'],
     ['srve'],
   ])
-  assertUsageFailure(t, unknownOption!, /^doorman: Unknown option '--prot'/, 'unknown option')
-  assertUsageFailure(t, badPort!, /^doorman: --port must be a number from 0 to 65535, got '70000'/, 'bad --port')
-  assertUsageFailure(t, badLog!, /^doorman: --log must be pretty, json or silent, got 'loud'/, 'bad --log')
-  assertUsageFailure(t, unknownCommand!, /^doorman: unknown command 'srve'/, 'unknown command')
+  assertUsageFailure(t, unknownOption, /^doorman: Unknown option '--prot'/, 'unknown option')
+  assertUsageFailure(t, badPort, /^doorman: --port must be a number from 0 to 65535, got '70000'/, 'bad --port')
+  assertUsageFailure(t, badLog, /^doorman: --log must be pretty, json or silent, got 'loud'/, 'bad --log')
+  assertUsageFailure(t, unknownCommand, /^doorman: unknown command 'srve'/, 'unknown command')
 })
 
 t.test('--version and --help answer on stdout with exit 0, also after a command', async (t) => {
   const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
   const [long, short, help, serveHelp, tokenHelp] = await runCliAll([['--version'], ['-v'], ['--help'], ['serve', '--help'], ['token', '-h']])
   for (const [name, result] of Object.entries({ long, short })) {
-    t.equal(result!.code, 0, `${name}: exit 0`)
-    t.equal(result!.stdout, `doorman ${version}\n`, `${name}: the package's version`)
+    t.equal(result.code, 0, `${name}: exit 0`)
+    t.equal(result.stdout, `doorman ${version}\n`, `${name}: the package's version`)
   }
   for (const [name, result] of Object.entries({ help, serveHelp, tokenHelp })) {
-    t.equal(result!.code, 0, `${name}: exit 0`)
-    t.match(result!.stdout, /^usage:\n[^]*doorman serve \[SPEC\][^]*doorman token /, `${name}: the usage on stdout`)
-    t.equal(result!.stderr, '', `${name}: nothing on stderr`)
+    t.equal(result.code, 0, `${name}: exit 0`)
+    t.match(result.stdout, /^usage:\n[^]*doorman serve \[SPEC\][^]*doorman token /, `${name}: the usage on stdout`)
+    t.equal(result.stderr, '', `${name}: nothing on stderr`)
   }
 })
 
@@ -169,7 +169,7 @@ t.test('a file that is not YAML/JSON, or not OpenAPI/Swagger: check and serve st
   const names = ['yaml-syntax.yaml', 'json-syntax.json', 'not-openapi.yaml', 'unsupported-version.yaml', 'swagger-1.2.yaml']
   const results = await runCliAll(names.map((name) => ['check', fixture('specs', 'broken', name)]))
   names.forEach((name, i) => {
-    const result = results[i]!
+    const result = results[i]
     assertSetupFailure(t, result, `check ${name}`)
     t.match(result.stderr, /^doorman: fixtures\/specs\/broken\/[\w.-]+: /, `check ${name}: names the file`)
   })
@@ -179,7 +179,7 @@ t.test('a file that is not YAML/JSON, or not OpenAPI/Swagger: check and serve st
     'swagger-1.2.yaml': /: \/swagger: unsupported Swagger version '1\.2'/,
   }
   for (const [name, pattern] of Object.entries(expectations)) {
-    t.match(results[names.indexOf(name)]!.stderr, pattern, `check ${name}: says where and what`)
+    t.match(results[names.indexOf(name)].stderr, pattern, `check ${name}: says where and what`)
   }
 
   const serve = await runCli(['serve', fixture('specs', 'broken', 'yaml-syntax.yaml'), '--port', '0'])
@@ -195,22 +195,22 @@ t.test('a document with mistakes: serve starts and notes them on stderr, check l
     ['check', spec, '--strict'],
     ['check', fixture('specs', 'petstore-3.0.yaml'), '--strict'],
   ])
-  t.equal(check!.code, 0, 'check: exit 0, notes are not errors')
-  t.equal(check!.stderr, '')
-  const noteLines = check!.stdout.split('\n').filter((line) => line.startsWith('note: '))
-  t.match(check!.stdout, /^6 notes: 6 ref$/m, 'a count of each kind')
+  t.equal(check.code, 0, 'check: exit 0, notes are not errors')
+  t.equal(check.stderr, '')
+  const noteLines = check.stdout.split('\n').filter((line) => line.startsWith('note: '))
+  t.match(check.stdout, /^6 notes: 6 ref$/m, 'a count of each kind')
   t.equal(noteLines.length, 6, 'the first five of the kind, then a count of the rest')
   t.match(
     noteLines[0],
     /^note: fixtures\/specs\/real-world-cases\/load-unresolvable-refs\.yaml: \/paths\/~1notes\/post\/parameters\/0: cannot resolve \$ref '#\/components\/parameters\/Missing'/,
   )
   t.equal(noteLines[5], "note: … and 1 more 'ref' note (--verbose lists them all)")
-  t.equal(verbose!.stdout.split('\n').filter((line) => line.startsWith('note: ')).length, 6, '--verbose: every note, no count line')
-  t.match(verbose!.stdout, /^note: fixtures\/specs\/real-world-cases\/parts\/refs-part\.yaml: \/Meta\/properties\/owner: /m)
-  t.equal(strict!.code, 1, 'check --strict: exit 1')
-  t.equal(strict!.stdout, check!.stdout, 'the same report')
-  t.equal(strict!.stderr, 'doorman: --strict: 6 notes about the description: 6 ref\n')
-  t.equal(clean!.code, 0, 'check --strict on a document without notes: exit 0')
+  t.equal(verbose.stdout.split('\n').filter((line) => line.startsWith('note: ')).length, 6, '--verbose: every note, no count line')
+  t.match(verbose.stdout, /^note: fixtures\/specs\/real-world-cases\/parts\/refs-part\.yaml: \/Meta\/properties\/owner: /m)
+  t.equal(strict.code, 1, 'check --strict: exit 1')
+  t.equal(strict.stdout, check.stdout, 'the same report')
+  t.equal(strict.stderr, 'doorman: --strict: 6 notes about the description: 6 ref\n')
+  t.equal(clean.code, 0, 'check --strict on a document without notes: exit 0')
 
   const served = await runCli(['serve', spec, '--port', '0', '--strict'])
   t.equal(served.code, 1, 'serve --strict: exit 1')
@@ -244,7 +244,7 @@ t.test('config errors through --config', async (t) => {
   ]
   const results = await runCliAll(cases.map(([name]) => ['serve', '--port', '0', '--config', `fixtures/configs/broken/${name}`]))
   cases.forEach(([name, pattern], i) => {
-    assertSetupFailure(t, results[i]!, `--config ${name}`)
-    t.match(results[i]!.stderr, pattern, `--config ${name}: the file and the key path`)
+    assertSetupFailure(t, results[i], `--config ${name}`)
+    t.match(results[i].stderr, pattern, `--config ${name}: the file and the key path`)
   })
 })

@@ -8,7 +8,7 @@ function parseCurl(output: string) {
   const end = normalized.indexOf('\n\n')
   const [statusLine, ...lines] = normalized.slice(0, end).split('\n')
   const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]))
-  return { statusLine: statusLine!, headers, body: normalized.slice(end + 2) }
+  return { statusLine: statusLine, headers, body: normalized.slice(end + 2) }
 }
 
 const PYTHON = `

@@ -26,8 +26,8 @@ function parseCurlOutput(output: string): Announced[] {
     if (first.startsWith('## ')) operation = first.slice(3).split(' ')[0]!
     const match = COMMENT_PATTERN.exec(first)
     if (!match) continue
-    const exit = /curl exits (\d+)/.exec(match[3]!)
-    out.push({ operation, title: match[3]!, status: Number(match[1]), code: match[2], exit: exit ? Number(exit[1]) : 0, command: rest.join('\n').trimEnd() })
+    const exit = /curl exits (\d+)/.exec(match[3])
+    out.push({ operation, title: match[3], status: Number(match[1]), code: match[2], exit: exit ? Number(exit[1]) : 0, command: rest.join('\n').trimEnd() })
   }
   return out
 }
@@ -60,7 +60,7 @@ async function checkEveryCommand(t: Test, spec: string, options: { config?: stri
   })
 
   commands.forEach((announced, i) => {
-    const got = results[i]!
+    const got = results[i]
     const name = `${announced.operation}: ${announced.title}`
     t.equal(got.status, announced.status, `${name}: status (got ${got.status})`, {
       stderr: got.stderr,

@@ -96,7 +96,7 @@ t.test('config file: faults.preferHeader false turns Prefer faults off', async (
   t.equal(code.body.code, codes.PREFER_UNSATISFIABLE, 'a code the operation does not document, as before faults')
   t.equal((await fetchJson(`${mock.url}/__doorman/faults`)).body.preferHeader, false)
   const [entry] = await mock.journal.waitFor({ operation: 'getHealth' })
-  t.match(entry!.fault, { kind: 'delay', source: 'config', delayMs: 10 }, 'the plans still apply')
+  t.match(entry.fault, { kind: 'delay', source: 'config', delayMs: 10 }, 'the plans still apply')
 })
 
 t.test('the CLI stops on a bad plan, naming the file, the pointer and the fix', async (t) => {

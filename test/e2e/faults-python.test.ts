@@ -61,7 +61,7 @@ report(status=r.status_code, retry_after=r.headers.get('Retry-After'), code=r.js
     const seen = await python(`report(**caught(lambda: requests.get(url + '/orders/o-1001', headers={'Prefer': 'fault=hang'}, timeout=0.5)))`, mock.url)
     t.match(seen, { error: 'ReadTimeout' })
     const [entry] = await mock.journal.waitFor({ operation: 'getOrder' })
-    t.ok(entry!.clientGaveUpMs! >= 450 && entry!.clientGaveUpMs! < 1500, `gave up after ~500 ms (${entry!.clientGaveUpMs})`)
+    t.ok(entry.clientGaveUpMs! >= 450 && entry.clientGaveUpMs! < 1500, `gave up after ~500 ms (${entry.clientGaveUpMs})`)
   })
 
   t.test('reset: ConnectionError, reset by peer', async (t) => {

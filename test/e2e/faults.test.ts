@@ -56,7 +56,7 @@ t.test('delay', async (t) => {
     t.ok(performance.now() - start >= 295, 'took at least the delay')
     const [entry] = await mock.journal.waitFor({ operation: 'getHealth' })
     t.match(entry, { status: 200, step: 'respond', fault: { kind: 'delay', source: 'config', delayMs: 300, plans: [{ id: 'f1', attempt: 1 }] } })
-    t.ok(entry!.responseStartMs! >= 295 && entry!.responseEndMs! >= entry!.responseStartMs!)
+    t.ok(entry.responseStartMs! >= 295 && entry.responseEndMs! >= entry.responseStartMs!)
   })
 
   t.test('a client that will not wait gives up, and the journal says when', async (t) => {
@@ -64,10 +64,10 @@ t.test('delay', async (t) => {
     const failure = await fetchFailure(`${mock.url}/health`, { signal: AbortSignal.timeout(100) })
     t.equal(failure.name, 'TimeoutError')
     const [entry] = await mock.journal.waitFor({ operation: 'getHealth' })
-    t.equal(entry!.status, 200, 'the status it would have had')
-    t.equal(entry!.responseStartMs, undefined, 'nothing was sent')
-    t.ok(entry!.clientGaveUpMs! >= 50 && entry!.clientGaveUpMs! < 290, `gave up after ~100 ms (${entry!.clientGaveUpMs})`)
-    t.match(entry!.detail, /the client gave up after \d+ ms/)
+    t.equal(entry.status, 200, 'the status it would have had')
+    t.equal(entry.responseStartMs, undefined, 'nothing was sent')
+    t.ok(entry.clientGaveUpMs! >= 50 && entry.clientGaveUpMs! < 290, `gave up after ~100 ms (${entry.clientGaveUpMs})`)
+    t.match(entry.detail, /the client gave up after \d+ ms/)
   })
 
   t.test('Prefer: delay= postpones refusals too', async (t) => {
@@ -100,7 +100,7 @@ t.test('status', async (t) => {
 
   t.test('503 with Retry-After, twice, then the normal answer', async (t) => {
     const [plan] = mock.faults.add({ operation: 'getHealth', kind: 'status', status: 503, retryAfter: 1, times: 2 })
-    t.equal(plan!.id, 'f1')
+    t.equal(plan.id, 'f1')
     for (const attempt of [1, 2]) {
       const res = await fetchJson(`${mock.url}/health`)
       t.equal(res.status, 503)
@@ -199,8 +199,8 @@ t.test('hang: no byte ever, until the client gives up', async (t) => {
   const [entry] = await mock.journal.waitFor({ operation: 'getOrder' })
   t.match(entry, { status: 0, step: 'fault', code: undefined, responseStartMs: undefined, responseEndMs: undefined, fault: { kind: 'hang' } })
   // Measured from the request's arrival: the client's clock also counted connecting.
-  t.ok(entry!.clientGaveUpMs! >= 200 && entry!.clientGaveUpMs! < 1000, `gave up after ~300 ms (${entry!.clientGaveUpMs})`)
-  t.ok(entry!.connection > 0)
+  t.ok(entry.clientGaveUpMs! >= 200 && entry.clientGaveUpMs! < 1000, `gave up after ~300 ms (${entry.clientGaveUpMs})`)
+  t.ok(entry.connection > 0)
 })
 
 t.test('mock.close() closes promptly with a hung connection open, and journals it', async (t) => {
@@ -213,8 +213,8 @@ t.test('mock.close() closes promptly with a hung connection open, and journals i
   t.ok(performance.now() - start < 1000, 'closed without waiting for the client')
   t.equal((await pending).code, 'UND_ERR_SOCKET')
   const [entry] = await mock.journal.waitFor({ operation: 'getHealth' })
-  t.equal(entry!.clientGaveUpMs, undefined, 'the server closed it, the client did not give up')
-  t.match(entry!.detail, /the server closed the connection first/)
+  t.equal(entry.clientGaveUpMs, undefined, 'the server closed it, the client did not give up')
+  t.match(entry.detail, /the server closed the connection first/)
 })
 
 t.test('reset: a real RST, ECONNRESET', async (t) => {
@@ -255,7 +255,7 @@ t.test('partial: status and headers arrive, the body breaks off', async (t) => {
   t.equal(raw.error, 'ECONNRESET')
   const entries = await mock.journal.waitFor({ operation: 'getOrder', count: 2 })
   t.match(entries[0], { status: 200, step: 'fault', responseEndMs: undefined, clientGaveUpMs: undefined, fault: { kind: 'partial' } })
-  t.ok(entries[0]!.responseStartMs! >= 0)
+  t.ok(entries[0].responseStartMs! >= 0)
 })
 
 t.test('garbage: bytes that are not HTTP, a parse error', async (t) => {
@@ -287,7 +287,7 @@ t.test('drip: the body trickles in small chunks', async (t) => {
   t.equal(JSON.parse(text).id, 'o-1001', 'the whole documented body, in the end')
   const [entry] = await mock.journal.waitFor({ operation: 'getOrder' })
   t.match(entry, { status: 200, step: 'fault', fault: { kind: 'drip' } })
-  t.ok(entry!.responseEndMs! - entry!.responseStartMs! >= (Math.ceil(length / 40) - 1) * 25 - 5)
+  t.ok(entry.responseEndMs! - entry.responseStartMs! >= (Math.ceil(length / 40) - 1) * 25 - 5)
 })
 
 t.test('faults come before auth and the body checks, and replace them', async (t) => {

@@ -15,7 +15,7 @@ const strip = (text: string) => text.replace(ANSI, '')
 function documentedFields(): Array<{ name: string; type: string }> {
   const doc = readFileSync(path.join(ROOT, 'docs', 'logging.md'), 'utf8')
   const table = doc.slice(doc.indexOf('| field | type | meaning |'))
-  return [...table.matchAll(/^\| `(\w+)` \| ([^|]+) \|/gm)].map((m) => ({ name: m[1]!, type: m[2]!.trim() }))
+  return [...table.matchAll(/^\| `(\w+)` \| ([^|]+) \|/gm)].map((m) => ({ name: m[1], type: m[2].trim() }))
 }
 
 /** Does `value` fit the doc's type column ("string or null", "integer", "object or null" …)? */
@@ -135,7 +135,7 @@ async function serveOnTerminal(env: NodeJS.ProcessEnv): Promise<string[]> {
   const exited = new Promise((resolve) => child.once('exit', resolve))
   const lines: string[] = []
   try {
-    for await (const raw of createInterface({ input: child.stdout! })) {
+    for await (const raw of createInterface({ input: child.stdout })) {
       const line = raw.replace(/\r$/, '')
       const ready = /listening on (http:\S+)/.exec(strip(line))
       if (ready) {
@@ -160,10 +160,10 @@ t.test(
   { skip: hasScript ? false : 'util-linux `script` is not installed: no pseudo-terminal to test with (the formatter tests below still run)' },
   async (t) => {
     const [refused, answered] = await serveOnTerminal({})
-    t.match(strip(refused!), /^GET \/ordrs 404 ROUTE_NOT_FOUND [\d.]+ms → No documented path matches \/ordrs\. Did you mean \/orders\?$/)
-    t.ok(refused!.includes('\x1b[1m\x1b[33m404\x1b[39m\x1b[22m'), '4xx status: bold yellow')
-    t.ok(refused!.includes('\x1b[1m\x1b[31mROUTE_NOT_FOUND\x1b[39m\x1b[22m'), 'the code of a refusal: bold red')
-    t.ok(answered!.includes('\x1b[1m\x1b[32m200\x1b[39m\x1b[22m'), '2xx status: bold green')
+    t.match(strip(refused), /^GET \/ordrs 404 ROUTE_NOT_FOUND [\d.]+ms → No documented path matches \/ordrs\. Did you mean \/orders\?$/)
+    t.ok(refused.includes('\x1b[1m\x1b[33m404\x1b[39m\x1b[22m'), '4xx status: bold yellow')
+    t.ok(refused.includes('\x1b[1m\x1b[31mROUTE_NOT_FOUND\x1b[39m\x1b[22m'), 'the code of a refusal: bold red')
+    t.ok(answered.includes('\x1b[1m\x1b[32m200\x1b[39m\x1b[22m'), '2xx status: bold green')
 
     const plain = await serveOnTerminal({ NO_COLOR: '1' })
     t.equal(plain.length, 2)
@@ -174,29 +174,28 @@ t.test(
   },
 )
 
-const entry = (fields: Partial<JournalEntry>): JournalEntry =>
-  ({
-    requestId: 'r-000001',
-    time: '2026-05-01T12:00:00.000Z',
-    method: 'POST',
-    path: '/orders',
-    query: '',
-    operation: 'createOrder',
-    headers: {},
-    body: undefined,
-    status: 201,
-    step: 'respond',
-    code: undefined,
-    detail: undefined,
-    durationMs: 1.5,
-    connection: 1,
-    fault: undefined,
-    responseStartMs: 1,
-    responseEndMs: 1.5,
-    clientGaveUpMs: undefined,
-    retryAfter: undefined,
-    ...fields,
-  }) as JournalEntry
+const entry = (fields: Partial<JournalEntry>): JournalEntry => ({
+  requestId: 'r-000001',
+  time: '2026-05-01T12:00:00.000Z',
+  method: 'POST',
+  path: '/orders',
+  query: '',
+  operation: 'createOrder',
+  headers: {},
+  body: undefined,
+  status: 201,
+  step: 'respond',
+  code: undefined,
+  detail: undefined,
+  durationMs: 1.5,
+  connection: 1,
+  fault: undefined,
+  responseStartMs: 1,
+  responseEndMs: 1.5,
+  clientGaveUpMs: undefined,
+  retryAfter: undefined,
+  ...fields,
+})
 
 t.test('formatLogLine: colours by status class and verdict, the same text either way', async (t) => {
   const fault = { kind: 'reset' as const, source: 'prefer' as const, plans: [], delayMs: 0, explain: 'Prefer: fault=reset' }

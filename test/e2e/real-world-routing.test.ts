@@ -19,9 +19,9 @@ async function serve(t: Test, name: string) {
     const res = await fetchJson(`${mock.url}${path}`, { method, ...init })
     sent++
     const entries = await mock.journal.waitFor({ count: sent })
-    return { ...res, operation: entries[sent - 1]!.operation }
+    return { ...res, operation: entries[sent - 1].operation }
   }
-  return { mock, call, notes: (mock as DoormanServer).notes }
+  return { mock, call, notes: mock.notes }
 }
 
 t.test('templates that differ only in parameter names: one route, methods merged, the first GET wins', async (t) => {

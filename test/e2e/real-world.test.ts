@@ -32,8 +32,8 @@ const docs = Object.fromEntries(Object.entries(SPECS).map(([name, file]) => [nam
 function schemaAt(doc: Doc, pointer: string): ValidateFunction {
   const options = { strict: false, allErrors: true, validateSchema: false, logger: false } as const
   const ajv = doc.openapi.startsWith('3.1') ? new Ajv2020(options) : new Ajv(options)
-  addFormats(ajv as Ajv)
-  ajv.addSchema(doc as object, 'spec')
+  addFormats(ajv)
+  ajv.addSchema(doc, 'spec')
   return ajv.compile({ $ref: `spec#${pointer}` })
 }
 
@@ -70,7 +70,7 @@ t.test('the check report keeps its columns aligned past long paths and operation
   const lines = report.split('\n').filter((line) => /^ {2}[A-Z]+ /.test(line))
   t.equal(lines.length, 3)
   const idColumn = (line: string, id: string) => line.indexOf(` ${id} `)
-  const columns = lines.map((line, i) => idColumn(line, ['list-data-sets', 'list-searchable-fields', 'perform-search'][i]!))
+  const columns = lines.map((line, i) => idColumn(line, ['list-data-sets', 'list-searchable-fields', 'perform-search'][i]))
   t.same(new Set(columns).size, 1, `operationIds start in one column: ${columns}`)
   t.same(new Set(lines.map((line) => line.indexOf(' auth: '))).size, 1, 'so do the rules')
 })
@@ -301,7 +301,7 @@ t.test('Swagger Petstore v3 (3.0): XML beside JSON, form bodies, api_key and OAu
 t.test('doorman check reads each document and lists every operation', async (t) => {
   const results = await cliChecks
   names.forEach((name, i) => {
-    const { code, stdout, stderr } = results[i]!
+    const { code, stdout, stderr } = results[i]
     t.equal(code, 0, `${name}: exit 0 (${stderr})`)
     const operations = Object.entries(docs[name].paths).flatMap(([path, item]) =>
       Object.entries(item)

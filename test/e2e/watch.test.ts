@@ -16,7 +16,7 @@ function lineWatcher(stream: Readable) {
   const waiters: Array<{ match: RegExp; resolve: (line: string) => void }> = []
   createInterface({ input: stream }).on('line', (line) => {
     const i = waiters.findIndex((w) => w.match.test(line))
-    if (i !== -1) waiters.splice(i, 1)[0]!.resolve(line)
+    if (i !== -1) waiters.splice(i, 1)[0].resolve(line)
   })
   return { next: (match: RegExp) => new Promise<string>((resolve) => waiters.push({ match, resolve })) }
 }

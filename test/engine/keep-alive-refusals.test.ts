@@ -33,7 +33,7 @@ t.test('many early refusals on one keep-alive connection leave no listeners on i
   }
   t.same([...statuses].sort(), [400, 401], 'the requests were refused from their headers')
   t.equal(sockets.length, 1, 'all of them went over one connection')
-  const socket = sockets[0]!
+  const socket = sockets[0]
   t.ok(socket.listenerCount('close') < 10, `the socket holds ${socket.listenerCount('close')} close listeners after 600 refusals`)
   t.ok(socket.listenerCount('end') < 10, `the socket holds ${socket.listenerCount('end')} end listeners`)
   t.equal(await post({ 'content-type': 'application/json' }), 401, 'and the connection still answers')

@@ -202,7 +202,7 @@ t.test('journal.har takes the journal filters', async (t) => {
     [`${mock.url}/ordrs`],
   )
   const newest = (await fetchJson(`${mock.url}/__doorman/journal.har?limit=1`)).body as Har
-  t.equal(newest.log.entries[0]!._doorman.requestId, mock.journal.last()!.requestId)
+  t.equal(newest.log.entries[0]._doorman.requestId, mock.journal.last()!.requestId)
   t.same(mock.journal.har({ code: codes.ROUTE_NOT_FOUND }).log.entries, missing.log.entries)
   mock.reset()
   const empty = (await fetchJson(`${mock.url}/__doorman/journal.har`)).body as Har
@@ -224,10 +224,10 @@ t.test('bodies are cut at journal.bodyBytes, and the HAR says so', async (t) => 
   t.ok(Buffer.byteLength(entry.response!.body!.text) <= 32)
   const [harEntry] = mock.journal.har().log.entries
   assertValidHar(t, mock.journal.har())
-  t.equal(harEntry!.request.bodySize, Buffer.byteLength(body), 'bodySize is the full size')
-  t.match(harEntry!.request.postData!.comment, /^truncated: the journal keeps the first \d+ of \d+ bytes \(journal\.bodyBytes\)$/)
-  t.equal(harEntry!.response.content.size, Buffer.byteLength(sent))
-  t.match(harEntry!.response.content.comment, /^truncated/)
+  t.equal(harEntry.request.bodySize, Buffer.byteLength(body), 'bodySize is the full size')
+  t.match(harEntry.request.postData!.comment, /^truncated: the journal keeps the first \d+ of \d+ bytes \(journal\.bodyBytes\)$/)
+  t.equal(harEntry.response.content.size, Buffer.byteLength(sent))
+  t.match(harEntry.response.content.comment, /^truncated/)
 })
 
 t.test('a HTTP/1.0 request, a HEAD request and cookies', async (t) => {

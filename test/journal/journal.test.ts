@@ -142,8 +142,8 @@ t.test('the journal of a running mock', async (t) => {
       headers: { 'x-trace': 'abc' },
       body: undefined,
     })
-    t.ok(Date.now() - Date.parse(found!.time) < 60_000, 'time is when it arrived')
-    t.ok(found!.durationMs >= 0)
+    t.ok(Date.now() - Date.parse(found.time) < 60_000, 'time is when it arrived')
+    t.ok(found.durationMs >= 0)
   })
 
   t.test('waitFor resolves on the N-th request over the wire', async (t) => {
@@ -180,11 +180,11 @@ t.test('credentials are redacted by default', async (t) => {
     },
   }).then((res) => res.arrayBuffer())
   const [found] = await mock.journal.waitFor({ path: '/health' })
-  t.equal(found!.headers.authorization, '[redacted]')
-  t.equal(found!.headers['proxy-authorization'], '[redacted]')
-  t.equal(found!.headers.cookie, '[redacted]')
-  t.equal(found!.headers['x-api-key'], '[redacted]', 'the API-key header the spec declares')
-  t.equal(found!.headers['x-request-id'], 'visible')
+  t.equal(found.headers.authorization, '[redacted]')
+  t.equal(found.headers['proxy-authorization'], '[redacted]')
+  t.equal(found.headers.cookie, '[redacted]')
+  t.equal(found.headers['x-api-key'], '[redacted]', 'the API-key header the spec declares')
+  t.equal(found.headers['x-request-id'], 'visible')
   t.notMatch(JSON.stringify(mock.journal.entries()), /secret|key-1/)
 })
 
@@ -192,20 +192,20 @@ t.test('journal.redactDefaults: false keeps every header; journal.redact adds to
   const keep = await startMock(t, { config: { journal: { redactDefaults: false } } })
   await fetch(`${keep.url}/health`, { headers: { authorization: 'Bearer visible', 'x-api-key': 'key-1' } }).then((res) => res.arrayBuffer())
   const [kept] = await keep.journal.waitFor({ path: '/health' })
-  t.equal(kept!.headers.authorization, 'Bearer visible')
-  t.equal(kept!.headers['x-api-key'], 'key-1')
+  t.equal(kept.headers.authorization, 'Bearer visible')
+  t.equal(kept.headers['x-api-key'], 'key-1')
 
   const custom = await startMock(t, { config: { journal: { redact: ['X-Session'] } } })
   await fetch(`${custom.url}/health`, { headers: { authorization: 'Bearer hidden', 'x-session': 's-1' } }).then((res) => res.arrayBuffer())
   const [redacted] = await custom.journal.waitFor({ path: '/health' })
-  t.equal(redacted!.headers['x-session'], '[redacted]', 'names compare case-insensitively')
-  t.equal(redacted!.headers.authorization, '[redacted]', 'and the defaults still apply')
+  t.equal(redacted.headers['x-session'], '[redacted]', 'names compare case-insensitively')
+  t.equal(redacted.headers.authorization, '[redacted]', 'and the defaults still apply')
 
   const replaced = await startMock(t, { config: { journal: { redact: ['x-session'], redactDefaults: false } } })
   await fetch(`${replaced.url}/health`, { headers: { authorization: 'Bearer visible', 'x-session': 's-1' } }).then((res) => res.arrayBuffer())
   const [only] = await replaced.journal.waitFor({ path: '/health' })
-  t.equal(only!.headers['x-session'], '[redacted]')
-  t.equal(only!.headers.authorization, 'Bearer visible', 'redactDefaults: false replaces the defaults with the list')
+  t.equal(only.headers['x-session'], '[redacted]')
+  t.equal(only.headers.authorization, 'Bearer visible', 'redactDefaults: false replaces the defaults with the list')
 })
 
 t.test('bodies are cut at journal.bodyBytes', async (t) => {
@@ -213,11 +213,11 @@ t.test('bodies are cut at journal.bodyBytes', async (t) => {
   const text = 'The delivery was quick and the parcel was intact, thank you!'
   await fetch(`${mock.url}/feedback`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: text }).then((res) => res.arrayBuffer())
   const [found] = await mock.journal.waitFor({ operation: 'createFeedback' })
-  t.same(found!.body, { text: text.slice(0, 16), bytes: Buffer.byteLength(text), truncated: true })
+  t.same(found.body, { text: text.slice(0, 16), bytes: Buffer.byteLength(text), truncated: true })
 
   await fetch(`${mock.url}/feedback`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'Thanks!' }).then((res) => res.arrayBuffer())
   const [, short] = await mock.journal.waitFor({ operation: 'createFeedback', count: 2 })
-  t.same(short!.body, { text: 'Thanks!', bytes: 7, truncated: false })
+  t.same(short.body, { text: 'Thanks!', bytes: 7, truncated: false })
 })
 
 t.test('a config file sets the journal too', async (t) => {

@@ -26,7 +26,7 @@ t.test('JSON syntax errors say where', async (t) => {
     t.equal(problem.code, codes.BODY_MALFORMED, text)
     t.match(problem.detail, detail, text)
     t.same(problem.extra.position, position, text)
-    t.match(problem.extra.excerpt as string, /⟶/)
+    t.match(problem.extra.excerpt, /⟶/)
   }
 })
 

@@ -32,7 +32,7 @@ function docRows(): DocRow[] {
       .split(/(?<!\\)\|/)
       .map((cell) => cell.trim().replaceAll('\\|', '|'))
     const [code, status, step, meaning, fix] = cells
-    return { code: code!.replace(/^`|`$/g, ''), status: Number(status), step: step!, meaning: meaning!, fix: fix! }
+    return { code: code.replace(/^`|`$/g, ''), status: Number(status), step: step, meaning: meaning, fix: fix }
   })
 }
 

@@ -18,7 +18,7 @@ const PREFERENCE: BodyKind[] = ['json', 'form', 'multipart', 'text', 'binary']
 export const MAX_BODY_BYTES = 1024 * 1024
 
 export function kindOf(type: string): BodyKind | undefined {
-  const essence = type.split(';')[0]!.trim().toLowerCase()
+  const essence = type.split(';')[0].trim().toLowerCase()
   if (essence === '*/*' || essence === 'application/*' || /^application\/([\w.-]+\+)?json$/.test(essence) || essence === 'text/json') return 'json'
   if (essence === 'application/x-www-form-urlencoded') return 'form'
   if (essence === 'multipart/form-data') return 'multipart'
@@ -32,7 +32,7 @@ export function chooseBody(media: MediaType[]): BodyChoice | string {
   candidates.sort((a, b) => PREFERENCE.indexOf(a.kind!) - PREFERENCE.indexOf(b.kind!))
   const best = candidates[0]
   if (!best) return `no body the suite can build (${media.map((m) => m.type).join(', ') || 'no media type'})`
-  const essence = best.media.type.split(';')[0]!.trim()
+  const essence = best.media.type.split(';')[0].trim()
   const contentType =
     best.kind === 'multipart' ? undefined : essence.includes('*') ? (best.kind === 'json' ? 'application/json' : 'text/plain') : best.media.type
   return { media: best.media, kind: best.kind!, contentType }
@@ -77,7 +77,7 @@ export function encodeBody(kind: BodyKind, value: unknown): string | FormData {
 
 /** Whether a documented media type (a range like `*\/*` included) takes this Content-Type. */
 export function mediaTakes(documented: string, sent: string): boolean {
-  const [type, subtype] = documented.split(';')[0]!.trim().toLowerCase().split('/')
+  const [type, subtype] = documented.split(';')[0].trim().toLowerCase().split('/')
   const [sentType, sentSubtype] = sent.toLowerCase().split('/')
   return (type === '*' || type === sentType) && (subtype === '*' || subtype === sentSubtype)
 }

@@ -215,7 +215,7 @@ function readSecurity(requirements: unknown[], schemes: Record<string, SecurityS
     Object.entries(requirement)
       // Issue 11: a requirement naming an undefined scheme is served with that scheme ignored.
       .filter(([name]) => schemes[name] !== undefined)
-      .map(([name, scopes]) => ({ scheme: schemes[name]!, scopes: Array.isArray(scopes) ? scopes.map(String) : [] })),
+      .map(([name, scopes]) => ({ scheme: schemes[name], scopes: Array.isArray(scopes) ? scopes.map(String) : [] })),
   )
 }
 
@@ -238,7 +238,7 @@ function basePath(doc: Json, servers: unknown): string {
 }
 
 export function templateNames(template: string): string[] {
-  return [...new Set([...template.replace(/#.*$/, '').matchAll(/\{([^{}]+)\}/g)].map((m) => m[1]!))]
+  return [...new Set([...template.replace(/#.*$/, '').matchAll(/\{([^{}]+)\}/g)].map((m) => m[1]))]
 }
 
 /** Follows a `$ref` chain (parameters, bodies, path items), keeping track of where the target is. */

@@ -17,7 +17,7 @@ export function serialize(param: Parameter, value: unknown): Wire | string {
   if (value === null || value === undefined) return 'a null value has no wire form'
   const shape = Array.isArray(value) ? 'array' : typeof value === 'object' ? 'object' : 'scalar'
   if (shape === 'array' && !(value as unknown[]).every(isScalar)) return 'an array of non-scalars has no wire form'
-  if (shape === 'object' && !Object.values(value as object).every(isScalar)) return 'an object with non-scalar members has no wire form'
+  if (shape === 'object' && !Object.values(value).every(isScalar)) return 'an object with non-scalar members has no wire form'
   switch (param.in) {
     case 'path':
       return path(param, value as Scalar | Scalar[] | Record<string, Scalar>)

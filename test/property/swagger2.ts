@@ -87,7 +87,7 @@ function operation(doc: Json, op: Json, params: Json[]): Json {
 }
 
 function parameter(p: Json): Json {
-  const collection = STYLES[(p.collectionFormat as string) ?? 'csv'] ?? STYLES.csv!
+  const collection = STYLES[(p.collectionFormat as string) ?? 'csv'] ?? STYLES.csv
   const style = p.in === 'query' ? collection.style : 'simple'
   return {
     name: p.name,

@@ -54,7 +54,7 @@ for (const file of documents(fixture('specs'))) {
     const api = readOperations(doc)
     let mock
     try {
-      mock = await startServer({ spec: file, config: propertyConfig(api) as never, port: 0 })
+      mock = await startServer({ spec: file, config: propertyConfig(api), port: 0 })
     } catch (error) {
       // Issue 11: only a file that is not YAML/JSON, or not OpenAPI, may stop start-up; anything else thrown is a crash.
       t.ok(error instanceof SetupError, 'start-up refuses with a SetupError, never a crash', { error })

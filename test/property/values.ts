@@ -62,7 +62,7 @@ export function generateValid(
       return { ok: false, reason: `json-schema-faker cannot generate it (${firstLine(error)})` }
     }
     if (!validate(value)) {
-      const e = validate.errors![0]!
+      const e = validate.errors![0]
       const detail = e.keyword === 'format' ? ` '${String(e.params.format)}'` : ''
       reason = `json-schema-faker's values break the schema (${e.keyword}${detail})`
       continue
@@ -123,11 +123,11 @@ export function seedRandom(seed: number): Random {
     next,
     int: (min, max) => min + Math.floor(next() * (max - min + 1)),
     bool: (probability = 0.5) => next() < probability,
-    pick: (items) => items[Math.floor(next() * items.length)]!,
+    pick: (items) => items[Math.floor(next() * items.length)],
     shuffle: (items) => {
       for (let i = items.length - 1; i > 0; i--) {
         const j = Math.floor(next() * (i + 1))
-        ;[items[i], items[j]] = [items[j]!, items[i]!]
+        ;[items[i], items[j]] = [items[j], items[i]]
       }
       return items
     },
@@ -148,5 +148,5 @@ export function hashSeed(...parts: Array<string | number>): number {
 
 export function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error)
-  return text.split('\n')[0]!.slice(0, 160)
+  return text.split('\n')[0].slice(0, 160)
 }

@@ -77,15 +77,15 @@ t.test('the default spec: one route per path, one operation per method', async (
       byId.get('getOrder')!.parameters.map((p) => `${p.in}:${p.name}`),
       ['path:orderId', 'query:expand'],
     )
-    t.equal(byId.get('getOrder')!.parameters[0]!.pointer, '/paths/~1orders~1{orderId}/parameters/0')
-    t.equal(byId.get('getOrder')!.parameters[1]!.pointer, '/paths/~1orders~1{orderId}/get/parameters/0')
+    t.equal(byId.get('getOrder')!.parameters[0].pointer, '/paths/~1orders~1{orderId}/parameters/0')
+    t.equal(byId.get('getOrder')!.parameters[1].pointer, '/paths/~1orders~1{orderId}/get/parameters/0')
   })
   t.test('$ref’d responses are followed', async (t) => {
-    const notFound = byId.get('getOrder')!.responses['404']!
+    const notFound = byId.get('getOrder')!.responses['404']
     t.ok(notFound.content?.['application/problem+json'], 'the NotFound response body')
     t.equal(notFound.pointer, '/components/responses/NotFound', 'the pointer is where it is defined')
     t.same(Object.keys(byId.get('createOrder')!.responses), ['201', '400', '401', '403', '413', '415', '422'])
-    t.equal(byId.get('createOrder')!.responses['201']!.headers?.Location?.example, '/orders/o-1001')
+    t.equal(byId.get('createOrder')!.responses['201'].headers?.Location?.example, '/orders/o-1001')
   })
   t.test('request bodies', async (t) => {
     const body = byId.get('createOrder')!.requestBody!
@@ -100,7 +100,7 @@ t.test('base paths come from servers[0].url', async (t) => {
   const split = await table(fixture('specs', 'split', 'main.yaml'))
   t.equal(split.basePath, '/v2', 'relative URL')
   t.same(
-    split.routes[0]!.segments.map((s) => (s.kind === 'static' ? s.text : s.kind)),
+    split.routes[0].segments.map((s) => (s.kind === 'static' ? s.text : s.kind)),
     ['', 'v2', 'widgets'],
   )
 
@@ -178,7 +178,7 @@ t.test('servers: every root base path routes; path-item and operation servers re
     "server <inline spec>: /servers/0: a server needs a 'url' string; doorman ignores this one",
     "server <inline spec>: /paths/~1x/get/servers: 'servers' is not a list; doorman ignores it",
   ])
-  t.equal(broken.table.operations[0]!.label, 'GET /ok/x')
+  t.equal(broken.table.operations[0].label, 'GET /ok/x')
 
   const many = await compiled(
     doc(
@@ -203,7 +203,7 @@ t.test('servers: every root base path routes; path-item and operation servers re
   t.same(wild.notes, [
     "server <inline spec>: /servers/0/url: server variable '{tenant}' is not defined in 'variables'; doorman accepts any value for it in the path",
   ])
-  t.equal(wild.table.routes[0]!.baseParams, 1, 'captured, but not a path parameter')
+  t.equal(wild.table.routes[0].baseParams, 1, 'captured, but not a path parameter')
 })
 
 t.test('the 3.0 petstore: operation-level params join the path-level one', async (t) => {
@@ -230,7 +230,7 @@ t.test('an operation-level parameter overrides the path-level one of the same na
       },
     }),
   )
-  const params = operations[0]!.parameters
+  const params = operations[0].parameters
   t.same(
     params.map((p) => `${p.in}:${p.name}:${(p.schema as { type: string }).type}`),
     ['path:id:integer', 'header:x-trace:integer'],
@@ -248,7 +248,7 @@ t.test('an operation without operationId is named METHOD /path', async (t) => {
 
 t.test('literal text around parameters: one segment, matched by its literal parts', async (t) => {
   const { routes } = await table(doc({ '/things/{id}:cancel': { parameters: [pathParam('id')], post: ok } }))
-  t.same(routes[0]!.segments.at(-1), { kind: 'pattern', parts: ['', 'id', ':cancel'] })
+  t.same(routes[0].segments.at(-1), { kind: 'pattern', parts: ['', 'id', ':cancel'] })
 })
 
 t.test('specification extensions among the paths are ignored', async (t) => {
@@ -265,7 +265,7 @@ t.test('mistakes in the paths are notes, and only the broken piece is left out',
       'a path parameter declared but not in the template',
       doc({ '/orders': { get: { parameters: [pathParam('orderId')], ...ok } } }),
       ["parameter <inline spec>: /paths/~1orders/get: path parameter 'orderId' is declared but '{orderId}' is not in the path template; doorman ignores it"],
-      (table) => table.operations[0]!.parameters,
+      (table) => table.operations[0].parameters,
       [],
     ],
     [
@@ -274,7 +274,7 @@ t.test('mistakes in the paths are notes, and only the broken piece is left out',
       [
         "parameter <inline spec>: /paths/~1orders~1{orderId}/get: path parameter '{orderId}' is in the template but not declared in 'parameters'; doorman reads it as a required string",
       ],
-      (table) => table.operations[0]!.parameters.map(({ name, in: where, required, schema }) => ({ name, in: where, required, schema })),
+      (table) => table.operations[0].parameters.map(({ name, in: where, required, schema }) => ({ name, in: where, required, schema })),
       [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string' } }],
     ],
     [
@@ -307,7 +307,7 @@ t.test('mistakes in the paths are notes, and only the broken piece is left out',
       [
         "route <inline spec>: /paths/~1a~1{x}~1{x}: path parameter '{x}' appears more than once; doorman reads every one of its segments and validates the first",
       ],
-      (table) => table.operations[0]!.templateParams,
+      (table) => table.operations[0].templateParams,
       ['x', 'x'],
     ],
     [
@@ -317,14 +317,14 @@ t.test('mistakes in the paths are notes, and only the broken piece is left out',
         "response <inline spec>: /paths/~1a/get/responses/2OO: '2OO' is not a status code, a range like 4XX, or 'default'; doorman ignores this response",
         "response <inline spec>: /paths/~1a/get/responses/4xx: '4xx' is not a status code as OpenAPI writes them; doorman reads it as '4XX'",
       ],
-      (table) => Object.keys(table.operations[0]!.responses),
+      (table) => Object.keys(table.operations[0].responses),
       ['4XX'],
     ],
     [
       'parameters that are not a list',
       doc({ '/a': { get: { parameters: { name: 'x' }, ...ok } } }),
       ["parameter <inline spec>: /paths/~1a/get/parameters: 'parameters' is not a list; doorman ignores it"],
-      (table) => table.operations[0]!.parameters,
+      (table) => table.operations[0].parameters,
       [],
     ],
     [
@@ -341,14 +341,14 @@ t.test('mistakes in the paths are notes, and only the broken piece is left out',
         },
       }),
       ["parameter <inline spec>: /paths/~1a/get/parameters/0: a parameter needs a 'name' and 'in' (path, query, header or cookie); doorman ignores this one"],
-      (table) => table.operations[0]!.parameters.map((p) => p.name),
+      (table) => table.operations[0].parameters.map((p) => p.name),
       ['y'],
     ],
     [
       'a request body without content',
       doc({ '/a': { post: { requestBody: { required: true }, ...ok } } }),
       ["body <inline spec>: /paths/~1a/post/requestBody: a requestBody needs a 'content' mapping of media types; doorman accepts a body of any type here"],
-      (table) => table.operations[0]!.requestBody,
+      (table) => table.operations[0].requestBody,
       { required: true, content: { '*/*': {} }, pointer: '/paths/~1a/post/requestBody' },
     ],
     [
@@ -382,7 +382,7 @@ t.test('a $ref that does not resolve leaves out the piece it stands for', async 
   // Past the loader (which may bundle or refuse it first): what the route table itself does.
   const notes = new NoteSink('<inline spec>')
   const routes = compileRouteTable({ document, version: '3.1', file: '<inline>', files: [], notes } as never)
-  const op = routes.operations[0]!
+  const op = routes.operations[0]
   t.same(
     op.parameters.map((p) => p.name),
     ['q'],
