@@ -147,20 +147,76 @@ export class UpstreamForwarder {
   }
 
   #send(reply: FastifyReply, ctx: RequestContext, operation: Operation, facts: ProxyFacts, res: UpstreamResponse, head: HeadVerdict | undefined): void {
+    // The header must go out before the body: with it on, a body to check is read first (up to checkBytes), so its count is whole.
+    if (this.options.violationsHeader && head !== undefined) {
+      void this.#sendRead(reply, ctx, operation, facts, res, head)
+      return
+    }
+    this.#stream(reply, ctx, operation, facts, res, head)
+  }
+
+  #stream(
+    reply: FastifyReply,
+    ctx: RequestContext,
+    operation: Operation,
+    facts: ProxyFacts,
+    res: UpstreamResponse,
+    head: HeadVerdict | undefined,
+    body: Readable = res.stream,
+  ): void {
     const journalBytes = ctx.state.config.journal.bodyBytes
     const tap = new BodyTap(head === undefined ? journalBytes : Math.max(this.options.checkBytes, journalBytes), (done) => {
       const kept = done.overflowed ? undefined : done.kept()
       if (kept !== undefined && kept.length > 0) ctx.responsePayload = kept.length > journalBytes ? kept.subarray(0, journalBytes) : kept
-      if (head !== undefined) this.#checkBody(ctx, operation, facts, head, res, done, kept)
+      if (head !== undefined) this.#checkBody(ctx, operation, facts, head, res, done.bytes, kept)
       this.#count(operation, facts)
     })
-    pipeline(res.stream, tap, () => {
+    pipeline(body, tap, () => {
       // An upstream that dies mid-body: the client's answer is cut off too (destroyed with the tap), as it would be without doorman.
     })
-    if (this.options.violationsHeader && facts.violations.length > 0) {
-      reply.header(VIOLATIONS_HEADER, `${facts.violations.length}; </__doorman/journal?requestId=${ctx.id}>`)
-    }
+    this.#violationsHeader(reply, ctx, facts)
     reply.send(tap)
+  }
+
+  /** --violations-header: the body read whole (within checkBytes) and checked, then sent with the header; a larger one streams on. */
+  async #sendRead(reply: FastifyReply, ctx: RequestContext, operation: Operation, facts: ProxyFacts, res: UpstreamResponse, head: HeadVerdict): Promise<void> {
+    let read: { whole: Buffer } | { prefix: Buffer[] }
+    try {
+      read = await readUpTo(res.stream, this.options.checkBytes)
+    } catch {
+      // The upstream died mid-body: so does the client's answer, as without doorman.
+      reply.raw.destroy()
+      return
+    }
+    if ('prefix' in read) {
+      const { prefix } = read
+      this.#stream(
+        reply,
+        ctx,
+        operation,
+        facts,
+        res,
+        undefined,
+        Readable.from(
+          (async function* () {
+            yield* prefix
+            yield* res.stream
+          })(),
+        ),
+      )
+      facts.notes.push(`the body is larger than the ${this.options.checkBytes} bytes doorman checks: its content type was checked, not its schema`)
+      return
+    }
+    this.#checkBody(ctx, operation, facts, head, res, read.whole.length, read.whole)
+    this.#count(operation, facts)
+    this.#violationsHeader(reply, ctx, facts)
+    reply.send(read.whole)
+  }
+
+  #violationsHeader(reply: FastifyReply, ctx: RequestContext, facts: ProxyFacts): void {
+    if (!this.options.violationsHeader || facts.violations.length === 0) return
+    // The count and where to read them, never the violations themselves: they would outgrow proxies' header limits.
+    reply.header(VIOLATIONS_HEADER, `${facts.violations.length}; </__doorman/journal?requestId=${ctx.id}>`)
   }
 
   #checkBody(
@@ -169,12 +225,12 @@ export class UpstreamForwarder {
     facts: ProxyFacts,
     head: HeadVerdict,
     res: UpstreamResponse,
-    tap: BodyTap,
+    bytes: number,
     kept: Buffer | undefined,
   ): void {
     if (kept === undefined) {
       facts.notes.push(
-        `the body (${tap.bytes} bytes) is larger than the ${this.options.checkBytes} bytes doorman checks: its content type was checked, not its schema`,
+        `the body (${bytes} bytes) is larger than the ${this.options.checkBytes} bytes doorman checks: its content type was checked, not its schema`,
       )
       return
     }
@@ -199,6 +255,34 @@ export class UpstreamForwarder {
     const id = operation.id
     this.totals.byOperation.set(id, (this.totals.byOperation.get(id) ?? 0) + facts.violations.length)
   }
+}
+
+/** Reads `stream` whole if it ends within `limit` bytes; else stops (paused) and gives what was read, the rest still in the stream. */
+function readUpTo(stream: Readable, limit: number): Promise<{ whole: Buffer } | { prefix: Buffer[] }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const stop = () => {
+      stream.off('data', onData)
+      stream.off('end', onEnd)
+      stream.off('error', reject)
+    }
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk)
+      size += chunk.length
+      if (size <= limit) return
+      stream.pause()
+      stop()
+      resolve({ prefix: chunks })
+    }
+    const onEnd = () => {
+      stop()
+      resolve({ whole: Buffer.concat(chunks, size) })
+    }
+    stream.on('data', onData)
+    stream.once('end', onEnd)
+    stream.once('error', reject)
+  })
 }
 
 function ownProblem(error: unknown): Problem | undefined {
