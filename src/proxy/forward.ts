@@ -30,6 +30,9 @@ type UpstreamResponse = { statusCode: number; headers: Record<string, string | s
 
 export const VIOLATIONS_HEADER = 'doorman-violations'
 
+/** An answer that says it is at most this long is read whole, checked, then sent (no stream to pipe through). */
+const SMALL_BODY_BYTES = 64 * 1024
+
 /**
  * Step 8 in `doorman proxy`: a request that passed the pipeline goes to the
  * upstream through @fastify/reply-from (undici underneath), streamed; the
@@ -148,7 +151,9 @@ export class UpstreamForwarder {
 
   #send(reply: FastifyReply, ctx: RequestContext, operation: Operation, facts: ProxyFacts, res: UpstreamResponse, head: HeadVerdict | undefined): void {
     // The header must go out before the body: with it on, a body to check is read first (up to checkBytes), so its count is whole.
-    if (this.options.violationsHeader && head !== undefined) {
+    // A small answer is read first too: a Buffer is sent cheaper than a stream piped through (docs/performance.md, proxy).
+    const declared = Number(first(res.headers['content-length']) ?? NaN)
+    if (head !== undefined && (this.options.violationsHeader || declared <= SMALL_BODY_BYTES)) {
       void this.#sendRead(reply, ctx, operation, facts, res, head)
       return
     }
