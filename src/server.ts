@@ -20,7 +20,7 @@ import { mutualTlsNote } from './auth/mutual-tls.js'
 import { answerClientError, Connections, createTransport } from './transport.js'
 import type { ReloadEvent } from './watch.js'
 import type { ProxyOptions } from './proxy/options.js'
-import { setUpProxy, type ProxySetup } from './proxy/setup.js'
+import type { ProxySetup } from './proxy/setup.js'
 
 export interface ServerOptions {
   /** Path to an OpenAPI 3.0/3.1 document (YAML or JSON), or the document itself. */
@@ -111,7 +111,8 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   const log = options.log ?? 'silent'
   const record = (request: FastifyRequest, reply: FastifyReply, ctx = request.doorman!) =>
     recordRequest({ ctx, request, reply, journal, redact: ctx.state.redact, bodyBytes: ctx.state.config.journal.bodyBytes, log })
-  const proxy = options.upstream === undefined ? undefined : setUpProxy(options.upstream)
+  // Loaded only for `doorman proxy`: a serve start does not evaluate reply-from and undici.
+  const proxy = options.upstream === undefined ? undefined : (await import('./proxy/setup.js')).setUpProxy(options.upstream)
   const hooks = requestHooks({
     current: () => current,
     faults,
