@@ -239,7 +239,7 @@ export class UpstreamForwarder {
       )
       return
     }
-    const checked = checkBody(this.#schemasFor(ctx.state.spec), head, kept, res.headers)
+    const checked = checkBody(this.#schemasFor(ctx.state.spec), head, kept, res.headers, this.options.checkBytes)
     facts.violations.push(...checked.violations)
     facts.notes.push(...checked.notes)
     if (this.options.record !== undefined && facts.violations.length === 0 && head.response && head.media && checked.value !== undefined) {
