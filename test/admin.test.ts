@@ -55,14 +55,14 @@ t.test('the admin API', async (t) => {
     const cases: Array<[string, RegExp]> = [
       [
         'stauts=201',
-        /^unknown query parameter 'stauts'; did you mean 'status'\? Known: operation, method, path, code, step, status, since, limit, count, timeoutMs\.$/,
+        /^unknown query parameter 'stauts'; did you mean 'status'\? Known: operation, method, path, code, step, status, since, limit, requestId, count, timeoutMs\.$/,
       ],
       ['status=2OO', /^status must be a whole number from 100 to 599, got '2OO'\.$/],
       ['status=99', /^status must be a whole number from 100 to 599, got '99'\.$/],
       ['code=BODY_INVALD', /^code must be a problem code from docs\/errors\.md, got 'BODY_INVALD'; did you mean 'BODY_INVALID'\?$/],
       [
         'step=validation',
-        /^step must be one of tls, route, fault, auth, content-type, body-size, parse, schema, respond, transport, admin, internal, got 'validation'\.$/,
+        /^step must be one of tls, route, fault, auth, content-type, body-size, parse, schema, respond, upstream, transport, admin, internal, got 'validation'\.$/,
       ],
       ['since=yesterday', /^since must be an ISO 8601 time .* or epoch milliseconds, got 'yesterday'\.$/],
       ['limit=-1', /^limit must be a whole number of at least 0, got '-1'\.$/],
@@ -84,7 +84,7 @@ t.test('the admin API', async (t) => {
     t.equal(har.status, 400, 'journal.har does not wait')
     t.match(
       har.body.detail,
-      /^unknown query parameter 'count' \(count waits for requests: use GET \/__doorman\/journal\) Known: operation, method, path, code, step, status, since, limit\.$/,
+      /^unknown query parameter 'count' \(count waits for requests: use GET \/__doorman\/journal\) Known: operation, method, path, code, step, status, since, limit, requestId\.$/,
     )
     const epoch = await fetchJson(`${admin}/journal?since=${Date.now() + 60_000}`)
     t.same([epoch.status, epoch.body.entries], [200, []], 'since also takes epoch milliseconds')
