@@ -76,7 +76,7 @@ function refuse(failure: AuthFailure, alternatives: Alternative[], op: Operation
 function describeRefusal(failure: AuthFailure, alternatives: Alternative[], op: Operation, realm: string): Problem {
   const scheme = failure.scheme
   // mutualTLS and unchecked schemes have no challenge (and never get here: refuseMutualTls answers, unchecked never fails).
-  const header = (...params: Challenge['params']) => {
+  const header = (...params: Challenge['params']): Record<string, string> => {
     const challenge = challengeFor(scheme, params)
     return challenge === undefined ? {} : { 'www-authenticate': renderChallenges(realm, [challenge]) }
   }
