@@ -99,7 +99,7 @@ export class PendingEntry implements RawParts {
       headers: redactHeaders(this.headers, this.redact),
       body: this.bodyText === undefined ? undefined : { text: this.bodyText, bytes: this.bodySize, truncated: this.bodyTruncated },
       httpVersion: this.httpVersion,
-      response: this.responseHeaders === undefined ? undefined : sentResponse(this),
+      response: this.responseHeaders === undefined ? undefined : sentResponse(this, this.responseHeaders),
       status: this.status,
       step: this.step,
       code: this.code,
@@ -114,8 +114,8 @@ export class PendingEntry implements RawParts {
   }
 }
 
-function sentResponse(raw: PendingEntry): JournalEntry['response'] {
-  const headers = redactHeaders(raw.responseHeaders!, raw.redact)
+function sentResponse(raw: PendingEntry, responseHeaders: NonNullable<PendingEntry['responseHeaders']>): JournalEntry['response'] {
+  const headers = redactHeaders(responseHeaders, raw.redact)
   const payload = raw.responseBody
   const body = typeof payload !== 'string' ? payload : payload.length === 0 || raw.method === 'HEAD' ? undefined : bodySummary(payload, raw.bodyBytes)
   return { headers, body }

@@ -138,7 +138,9 @@ function statusStyle(status: number): Style[] {
 
 function ansi(styles: Style[], text: string): string {
   return styles.reduce((out, style) => {
-    const [open, close] = inspect.colors[style]!
+    const codes = inspect.colors[style]
+    if (codes === undefined) return out
+    const [open, close] = codes
     return `\x1b[${open}m${out}\x1b[${close}m`
   }, text)
 }
