@@ -97,21 +97,7 @@ export interface LogLineOptions {
  * languages (docs/logging.md): add keys at the end, never rename or drop one.
  */
 export function formatLogLine(entry: LogLineFields, mode: 'pretty' | 'json', options: LogLineOptions = {}): string {
-  if (mode === 'json') {
-    return JSON.stringify({
-      time: entry.time,
-      requestId: entry.requestId,
-      method: entry.method,
-      path: entry.path,
-      operation: entry.operation ?? null,
-      status: entry.status,
-      step: entry.step,
-      code: entry.code ?? null,
-      detail: entry.detail ?? null,
-      durationMs: entry.durationMs,
-      fault: entry.fault ? { kind: entry.fault.kind, source: entry.fault.source, delayMs: entry.fault.delayMs, plans: entry.fault.plans } : null,
-    })
-  }
+  if (mode === 'json') return JSON.stringify(logLineJson(entry))
   const paint = options.color ? ansi : plain
   const faulted = entry.step === 'fault'
   // A socket fault has no code and no status: say which fault, not which operation.
@@ -124,6 +110,23 @@ export function formatLogLine(entry: LogLineFields, mode: 'pretty' | 'json', opt
     paint(['dim'], `${entry.durationMs}ms`),
   ].join(' ')
   return entry.detail ? `${head} ${paint(['dim'], '→')} ${entry.detail}` : head
+}
+
+/** The JSON log line's fields in their contract order (docs/logging.md); the TLS handshake line (src/tls/handshake.ts) adds `tls` after them. */
+export function logLineJson(entry: LogLineFields): Record<string, unknown> {
+  return {
+    time: entry.time,
+    requestId: entry.requestId,
+    method: entry.method,
+    path: entry.path,
+    operation: entry.operation ?? null,
+    status: entry.status,
+    step: entry.step,
+    code: entry.code ?? null,
+    detail: entry.detail ?? null,
+    durationMs: entry.durationMs,
+    fault: entry.fault ? { kind: entry.fault.kind, source: entry.fault.source, delayMs: entry.fault.delayMs, plans: entry.fault.plans } : null,
+  }
 }
 
 type Style = 'green' | 'cyan' | 'yellow' | 'red' | 'magenta' | 'bold' | 'dim'
