@@ -111,6 +111,7 @@ export function compileRouter(table: RouteTable): RouteFinder {
  * A MockState whose every field reads the current state: for code that holds
  * on to the state it was given (the admin routes) while reloads swap it.
  */
+// One getter per field, alike by design (`duplicates` pairs them): a Proxy would hide the fields from the type checker.
 export function liveView(current: () => MockState): MockState {
   return {
     get spec() {

@@ -50,6 +50,7 @@ export interface AuthConfig {
 const stringList = { type: 'array', items: { type: 'string', minLength: 1 } } as const
 
 /** The `auth` part of the config JSON Schema. */
+// JSON Schema is data: its objects are alike in shape to src/config.ts's (`duplicates` pairs them), not logic to share.
 export const AUTH_CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,

@@ -36,6 +36,7 @@ const NO_HEADERS: IncomingHttpHeaders = Object.freeze({})
  * the collector copies every object they hold, twice: the parts are fields
  * here rather than objects of their own.
  */
+// The fields repeat RawParts (`duplicates` pairs them): a class must declare its fields, and `implements` keeps the two in step.
 export class PendingEntry implements RawParts {
   #entry: JournalEntry | undefined
   query: string

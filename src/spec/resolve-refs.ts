@@ -183,6 +183,8 @@ export async function replaceUnresolvableRefs(
 }
 
 /** Every distinct `$ref` in `root`, or undefined when one is not a JSON pointer into the document itself. */
+// Walks like SchemaCompiler's #reachable (src/spec/schemas.ts; `duplicates` pairs them), but stops at a non-local $ref
+// instead of following it: the two loops share only their shape.
 function localRefs(root: unknown): Set<string> | undefined {
   const refs = new Set<string>()
   const seen = new Set<object>()
