@@ -8,6 +8,10 @@ import t, { type Test } from 'tap'
 import { COMMENT_PATTERN } from '../../src/curl/render-curl.js'
 import { DEFAULT_SPEC, fixture, pool, run, runCli, startCli } from '../helpers.js'
 
+// Every printed command runs as a real curl process (about a thousand): on a loaded 2-core machine that takes
+// ~100 s, near tap's 120 s for a file.
+t.setTimeout(300_000)
+
 interface Announced {
   operation: string
   title: string
