@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { registerInspector } from './admin/inspector.js'
+import { watchEventLoop } from './admin/loop-delay.js'
 import { ADMIN_PREFIX, registerAdminRoutes } from './admin/routes.js'
 import type { DoormanConfig } from './config.js'
 import type { CorsConfig } from './cors/config.js'
@@ -143,9 +144,15 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   // One route for every path and method: fastify cannot drop routes, and a reload may; the path is matched in onRequest.
   app.route({ method: app.supportedMethods, url: '/*', config: { mockRoute: true }, handler: hooks.handler })
 
+  const loopDelay = watchEventLoop()
+  app.addHook('onClose', (_instance, done) => {
+    loopDelay.stop()
+    done()
+  })
   const reset = () => {
     journal.clear()
     faults.reset()
+    loopDelay.reset()
   }
   // Validators compile on first use; once the mock listens, the rest compile between requests. A schema that fails
   // to compile then is a note like those printed at start (serve's log modes print it to stderr too).
@@ -179,7 +186,7 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   }
   let mockTls: MockTls | undefined
   const tlsHealth = () => mockTls && { ca: mockTls.caFile, modes: mockTls.urls }
-  registerAdminRoutes(app, { journal, state, faults, reset, tls: tlsHealth, boundHost: options.host })
+  registerAdminRoutes(app, { journal, state, faults, reset, tls: tlsHealth, boundHost: options.host, eventLoop: () => loopDelay.summary() })
   const tlsApi = tls && listeners && { listenModes: async (host: string) => (await listeners.listenModes(host), (mockTls = tls.api(listeners))) }
   registerInspector(app, ADMIN_PREFIX, { journal, state })
   return { app, journal, state, faults, reset, reload, close: gracefulClose(app), tls: tlsApi }

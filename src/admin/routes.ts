@@ -25,6 +25,8 @@ export interface AdminDeps {
   tls?: () => { ca: string; modes: Record<string, string> } | undefined
   /** The host the mock listens on (`--host`): a Host header may name it. */
   boundHost: string | undefined
+  /** The event loop's delay since start or the last reset (src/admin/loop-delay.ts). */
+  eventLoop?: () => { meanMs: number; p99Ms: number; maxMs: number }
 }
 
 /** Nothing doorman writes itself is to be read as another type than it says (a JSON journal holding `<script>` as HTML, say). */
@@ -33,7 +35,7 @@ async function noSniff(_request: FastifyRequest, reply: FastifyReply): Promise<v
 }
 
 /** The /__doorman/* routes: kept out of the pipeline and out of the journal. */
-export function registerAdminRoutes(app: FastifyInstance, { journal, state, faults, reset, tls, boundHost }: AdminDeps): void {
+export function registerAdminRoutes(app: FastifyInstance, { journal, state, faults, reset, tls, boundHost, eventLoop }: AdminDeps): void {
   // Same origin, and loopback only or admin.token (src/admin/guard.ts). The problem pages stay open: every refusal's `type` links there.
   const guard = adminGuard(() => ({ token: state.config.admin.token, allowedHosts: state.config.admin.allowedHosts, boundHost }))
   app.addHook('onRoute', (route) => {
@@ -46,6 +48,7 @@ export function registerAdminRoutes(app: FastifyInstance, { journal, state, faul
     status: 'ok',
     operations: state.table.operations.length,
     journal: { size: journal.size, capacity: journal.capacity, waiting: journal.waiting },
+    eventLoopDelay: eventLoop?.(),
     tls: tls?.(),
   }))
 
