@@ -65,8 +65,8 @@ export interface BuiltMock {
   faults: FaultRuntime
   /** The current state (each field reads the latest one after a reload). */
   state: MockState
-  /** Clears the journal (and, as they arrive, faults and counters). */
-  reset: () => void
+  /** Ends the requests faults hold, clears the journal, restores the plans and counters; says how many requests it released. */
+  reset: () => { released: number }
   /**
    * Reads the spec and config again and swaps the result in; requests already
    * in flight finish with the state they started with. Throws SetupError and
@@ -88,8 +88,11 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   const tlsReady = options.tls ? prepareTls(options.tls) : undefined
   tlsReady?.catch(() => undefined)
   // Requests read the state they arrived with (ctx.state); `reload()` swaps in a new one.
+  // Set below, once the fault runtime exists: the fault step caps held requests by its count.
+  let heldCount = () => 0
   const load = async () => {
     const state = await loadMockState(options)
+    state.faults.held = () => heldCount()
     if (options.compileFirst) compileAllRules(state.rules, (note) => state.notes.push(note))
     return state
   }
@@ -99,6 +102,7 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   const { config } = current
   const journal = new Journal(config.journal.size)
   const faults = new FaultRuntime(() => current.faults)
+  heldCount = () => faults.heldCount
   const connections = new Connections()
   const log = options.log ?? 'silent'
   const record = (request: FastifyRequest, reply: FastifyReply, ctx = request.doorman!) =>
@@ -150,9 +154,12 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
     done()
   })
   const reset = () => {
+    // First ended, then the journal cleared: their entries ("ended by the reset") arrive as the sockets close, after it.
+    const released = faults.releaseHeld()
     journal.clear()
     faults.reset()
     loopDelay.reset()
+    return { released }
   }
   // Validators compile on first use; once the mock listens, the rest compile between requests. A schema that fails
   // to compile then is a note like those printed at start (serve's log modes print it to stderr too).
@@ -168,6 +175,8 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
     stopCompiling = compileInIdleTime(current.rules, () => lastActivity, lateNote(current.notes))
   }
   app.addHook('onListen', (done) => {
+    // limits.connections: Node closes a connection past it as soon as it is accepted (docs/security.md).
+    app.server.maxConnections = config.limits.connections
     app.server.on('request', () => (lastActivity = performance.now()))
     compileRest()
     done()

@@ -12,6 +12,7 @@ import { Problem, ProblemError, problemTypeUri, statusTitle } from '../problems/
 import { originOf } from '../problems/reply.js'
 import { negotiate } from '../response/negotiate.js'
 import { SetupError } from '../setup-error.js'
+import { checkTokenInput } from '../auth/token-input.js'
 import { closest } from '../util/closest.js'
 
 export const ADMIN_PREFIX = '/__doorman'
@@ -20,7 +21,7 @@ export interface AdminDeps {
   journal: Journal
   state: MockState
   faults: FaultRuntime
-  reset: () => void
+  reset: () => { released: number }
   /** With TLS: doorman's CA file and each mode's URL, for `health` (src/tls/). */
   tls?: () => { ca: string; modes: Record<string, string> } | undefined
   /** The host the mock listens on (`--host`): a Host header may name it. */
@@ -114,9 +115,10 @@ export function registerAdminRoutes(app: FastifyInstance, { journal, state, faul
     return reply.code(204).send()
   })
 
-  app.post(`${ADMIN_PREFIX}/reset`, async (_request, reply) => {
-    reset()
-    return reply.code(204).send()
+  // 200 with what it did: the held requests it ended (a test's next test must not inherit them).
+  app.post(`${ADMIN_PREFIX}/reset`, async () => {
+    const { released } = reset()
+    return { released, detail: `Journal cleared, fault plans and counters back to the config's and spec's; ${released} held request(s) ended.` }
   })
 
   // Mints a token this mock accepts: claims as a JSON object, plus optional expiresIn / notBefore durations.
@@ -126,6 +128,15 @@ export function registerAdminRoutes(app: FastifyInstance, { journal, state, faul
     try {
       if (text) input = JSON.parse(text)
       if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new SetupError('the body must be a JSON object')
+      const bad = checkTokenInput(input)
+      if (bad !== undefined) {
+        return reply.problem(
+          new Problem('TOKEN_MINT_REFUSED', {
+            detail: `Cannot mint a token: ${bad.message}. Send e.g. {"sub":"alice","scope":"orders:write","expiresIn":"15m"}.`,
+            extra: { pointer: bad.pointer },
+          }),
+        )
+      }
       const { expiresIn, notBefore, ...claims } = input as Record<string, unknown>
       const minted = state.auth.tokens.mint(claims, { expiresIn: expiresIn as string, notBefore: notBefore as string })
       const exp = minted.claims.exp

@@ -4,7 +4,7 @@ import { buildReport, formatReport } from '../journal/report.js'
 import type { MockState } from '../mock-state.js'
 import { Problem } from '../problems/problem.js'
 import { negotiate } from '../response/negotiate.js'
-import { FaultPlanError } from './plan.js'
+import { FaultPlanError, FaultPlanLimitError } from './plan.js'
 import type { FaultRuntime } from './runtime.js'
 
 /** `GET/POST/DELETE /__doorman/faults[/ID]` and `GET /__doorman/report`. */
@@ -30,6 +30,9 @@ export function registerFaultRoutes(
     try {
       return reply.code(201).send({ plans: faults.add(input, 'admin') })
     } catch (error) {
+      if (error instanceof FaultPlanLimitError) {
+        return reply.problem(new Problem('FAULT_PLAN_LIMIT', { detail: `Too many fault plans: ${error.message.replace(/^\/: /, '')}.` }))
+      }
       if (!(error instanceof FaultPlanError)) throw error
       return refusePlan(reply, `Bad fault plan: ${error.message}.`, error.pointer)
     }
