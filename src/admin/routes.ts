@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { registerFaultRoutes } from '../faults/admin.js'
+import { ADMIN_BODY_LIMIT_BYTES, registerFaultRoutes } from '../faults/admin.js'
 import type { FaultRuntime } from '../faults/runtime.js'
 import { adminGuard } from './guard.js'
 import { parseJournalQuery, type JournalQuery } from './journal-query.js'
@@ -49,6 +49,8 @@ export function registerAdminRoutes(app: FastifyInstance, { journal, state, faul
     status: 'ok',
     operations: state.table.operations.length,
     journal: { size: journal.size, capacity: journal.capacity, waiting: journal.waiting },
+    // Requests faults hold now (hang, drip, delays), against limits.heldRequests.
+    heldRequests: faults.heldCount,
     eventLoopDelay: eventLoop?.(),
     tls: tls?.(),
   }))
@@ -122,7 +124,7 @@ export function registerAdminRoutes(app: FastifyInstance, { journal, state, faul
   })
 
   // Mints a token this mock accepts: claims as a JSON object, plus optional expiresIn / notBefore durations.
-  app.post(`${ADMIN_PREFIX}/tokens`, async (request, reply) => {
+  const mintToken = async (request: FastifyRequest, reply: FastifyReply) => {
     const text = Buffer.isBuffer(request.body) ? request.body.toString('utf8').trim() : ''
     let input: unknown = {}
     try {
@@ -150,6 +152,12 @@ export function registerAdminRoutes(app: FastifyInstance, { journal, state, faul
       })
       return reply.problem(problem)
     }
+  }
+  // Read as bytes up to ADMIN_BODY_LIMIT_BYTES, outside the pipeline's body rules (like POST faults).
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers()
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
+    scope.post(`${ADMIN_PREFIX}/tokens`, { bodyLimit: ADMIN_BODY_LIMIT_BYTES }, mintToken)
   })
 
   app.get(`${ADMIN_PREFIX}/problems`, async (request) => {

@@ -7,6 +7,9 @@ import { negotiate } from '../response/negotiate.js'
 import { FaultPlanError, FaultPlanLimitError } from './plan.js'
 import type { FaultRuntime } from './runtime.js'
 
+/** Largest body an admin request may send (fault plans, token claims), whatever limits.bodySize says of the API's bodies. */
+export const ADMIN_BODY_LIMIT_BYTES = 1024 * 1024
+
 /** `GET/POST/DELETE /__doorman/faults[/ID]` and `GET /__doorman/report`. */
 export function registerFaultRoutes(
   app: FastifyInstance,
@@ -42,7 +45,7 @@ export function registerFaultRoutes(
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers()
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
-    scope.post(`${prefix}/faults`, postFaults)
+    scope.post(`${prefix}/faults`, { bodyLimit: ADMIN_BODY_LIMIT_BYTES }, postFaults)
   })
 
   app.delete(`${prefix}/faults`, async (_request, reply) => {
