@@ -18,7 +18,7 @@ export interface BodyRedaction {
 }
 
 // Separators dropped and lower-cased first: `client_secret`, `clientSecret` and `Client-Secret` are one name.
-const CREDENTIAL_PARTS = /password|passwd|passphrase|secret|token|apikey|accesskey|privatekey|credential|signature/
+const CREDENTIAL_PARTS = /password|passwd|passphrase|secret|token|apikey|accesskey|privatekey|credential|signature|authorization/
 const CREDENTIAL_NAMES = new Set([
   'pass',
   'pwd',
