@@ -20,7 +20,7 @@ const JSON_TYPE = { 'content-type': 'application/json' }
 async function postJson(url: string, body: string): Promise<{ status: number; problem: Record<string, unknown>; headers: Headers }> {
   const res = await fetch(url, { method: 'POST', headers: JSON_TYPE, body })
   const text = await res.text()
-  let problem: Record<string, unknown> = {}
+  let problem: Record<string, unknown>
   try {
     problem = JSON.parse(text) as Record<string, unknown>
   } catch {
