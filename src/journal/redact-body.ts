@@ -19,22 +19,9 @@ export interface BodyRedaction {
 
 // Separators dropped and lower-cased first: `client_secret`, `clientSecret` and `Client-Secret` are one name.
 const CREDENTIAL_PARTS = /password|passwd|passphrase|secret|token|apikey|accesskey|privatekey|credential|signature|authorization/
-const CREDENTIAL_NAMES = new Set([
-  'pass',
-  'pwd',
-  'pin',
-  'otp',
-  'auth',
-  'authorization',
-  'cookie',
-  'sessionid',
-  'session',
-  'key',
-  'code_verifier',
-  'codeverifier',
-])
+const CREDENTIAL_NAMES = new Set(['pass', 'pwd', 'auth', 'cookie', 'sessionid', 'codeverifier'])
 // A cheap look before any rewriting: most bodies hold none of these.
-const SUSPECT = /pass|pwd|pin|otp|secret|token|key|credential|signature|auth|cookie|session|verifier/i
+const SUSPECT = /pass|pwd|secret|token|key|credential|signature|auth|cookie|session|verifier/i
 
 export function isCredentialName(name: string): boolean {
   const plain = name.toLowerCase().replace(/[^a-z0-9]/g, '')
@@ -45,9 +32,14 @@ const REDACTED = '[redacted]'
 
 /** The body text as the journal keeps it: credential fields' values replaced, the rest as sent. */
 export function redactBody(text: string, contentType: string | undefined, redaction: BodyRedaction): string {
-  const named = (name: string) => redaction.names.has(name.toLowerCase()) || (redaction.credentialLike && isCredentialName(name))
   if (!redaction.credentialLike && redaction.names.size === 0) return text
-  if (redaction.credentialLike && !SUSPECT.test(text) && ![...redaction.names].some((name) => text.toLowerCase().includes(name))) return text
+  if (!SUSPECT.test(text)) {
+    const lower = text.toLowerCase()
+    let named = false
+    for (const name of redaction.names) if (lower.includes(name)) named = true
+    if (!named) return text
+  }
+  const named = (name: string) => redaction.names.has(name.toLowerCase()) || (redaction.credentialLike && isCredentialName(name))
   const essence = (contentType ?? '').split(';')[0].trim().toLowerCase()
   if (essence === 'application/x-www-form-urlencoded') return redactForm(text, named)
   if (essence.startsWith('multipart/')) return redactMultipart(text, named)
