@@ -65,7 +65,7 @@ export function registerFaultRoutes(
   })
 
   app.get(`${prefix}/report`, async (request, reply) => {
-    const report = buildReport(journal.entries(), faults.inFlight())
+    const report = buildReport(journal.entries(), faults.inFlight(), new Date(), state.table.operations)
     if (negotiate(request.headers.accept, ['application/json', 'text/plain']) === 'text/plain') {
       return reply.type('text/plain; charset=utf-8').send(formatReport(report))
     }

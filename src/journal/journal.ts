@@ -147,6 +147,7 @@ export class Journal {
 
 /** Whether an entry passes a filter (as `entries(filter)` reads it). */
 export function matches(entry: Slot, filter: JournalFilter): boolean {
+  if (filter.requestId !== undefined && entry.requestId !== filter.requestId) return false
   if (filter.operation !== undefined && entry.operation !== filter.operation) return false
   if (filter.method !== undefined && entry.method !== filter.method.toUpperCase()) return false
   if (filter.path !== undefined && entry.path !== filter.path) return false

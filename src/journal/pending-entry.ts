@@ -85,6 +85,10 @@ export class PendingEntry implements RawParts {
     return this.facts.fault
   }
 
+  get violations(): ClientFacts['violations'] {
+    return this.facts.violations
+  }
+
   /** The public entry, built once; the same object on every read. */
   entry(): JournalEntry {
     if (this.#entry !== undefined) return this.#entry

@@ -7,6 +7,7 @@ import type { Journal, JournalBody, JournalEntry } from './journal.js'
 import { bodySummary, PendingEntry } from './pending-entry.js'
 import { redactQuery, withoutSecrets } from './redact.js'
 import { redactBody } from './redact-body.js'
+import { describeViolation } from '../proxy/violations.js'
 
 export type LogMode = 'pretty' | 'json' | 'silent'
 export type LogSink = (entry: JournalEntry) => void
@@ -89,7 +90,7 @@ function responseBody(ctx: RequestContext, limit: number): string | JournalBody 
 /** What a log line says: a journal entry has it all. */
 export type LogLineFields = Pick<
   JournalEntry,
-  'time' | 'requestId' | 'method' | 'path' | 'operation' | 'status' | 'step' | 'code' | 'detail' | 'durationMs' | 'fault'
+  'time' | 'requestId' | 'method' | 'path' | 'operation' | 'status' | 'step' | 'code' | 'detail' | 'durationMs' | 'fault' | 'violations'
 >
 
 export interface LogLineOptions {
@@ -116,6 +117,8 @@ export function formatLogLine(entry: LogLineFields, mode: 'pretty' | 'json', opt
       detail: entry.detail ?? null,
       durationMs: entry.durationMs,
       fault: entry.fault ? { kind: entry.fault.kind, source: entry.fault.source, delayMs: entry.fault.delayMs, plans: entry.fault.plans } : null,
+      // doorman proxy only: how many ways the exchange broke the contract (the journal entry lists them).
+      ...(entry.violations !== undefined && { violations: entry.violations.length }),
     })
   }
   const paint = options.color ? ansi : plain
@@ -129,7 +132,12 @@ export function formatLogLine(entry: LogLineFields, mode: 'pretty' | 'json', opt
     faulted ? paint(['magenta', 'bold'], label) : entry.code ? paint(['red', 'bold'], label) : label,
     paint(['dim'], `${entry.durationMs}ms`),
   ].join(' ')
-  return entry.detail ? `${head} ${paint(['dim'], '→')} ${entry.detail}` : head
+  const line = entry.detail ? `${head} ${paint(['dim'], '→')} ${entry.detail}` : head
+  const violations = entry.violations
+  if (violations === undefined || violations.length === 0) return line
+  // doorman proxy: the count and the first one; the journal entry has them all.
+  const count = `${violations.length} violation${violations.length === 1 ? '' : 's'}`
+  return `${line} ${paint(['yellow', 'bold'], `⚠ ${count}:`)} ${describeViolation(violations[0])}`
 }
 
 type Style = 'green' | 'cyan' | 'yellow' | 'red' | 'magenta' | 'bold' | 'dim'

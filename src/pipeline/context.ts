@@ -8,6 +8,7 @@ import type { BodyKind, MediaRule, OperationRules } from '../spec/compile-rules.
 import type { Operation, PathRoute, RouteTable } from '../spec/route-table.js'
 import type { MockState } from '../mock-state.js'
 import type { Preferences } from './prefer.js'
+import type { ProxyFacts } from '../proxy/violations.js'
 
 /** What one request has gathered on its way through the pipeline. */
 export interface RequestContext {
@@ -50,6 +51,12 @@ export interface RequestContext {
   cors?: CorsState
   /** Set once the journal has the entry (a hung request is recorded when its connection closes). */
   recorded?: boolean
+  /** `doorman proxy`: forwarded or not, the upstream's status, the violations found (src/proxy/). */
+  proxy?: ProxyFacts
+  /** `doorman proxy`: the body as it came on the wire when it came compressed (`body` is decoded), to forward as it was. */
+  proxyWireBody?: Buffer
+  /** `doorman proxy`: the body streams on to the upstream as it arrives (types checked for content type and size only). */
+  streamed?: boolean
 }
 
 /** A stage passes (undefined), refuses (Problem), answers early (Answer, e.g. OPTIONS) or breaks the connection (FaultAction). */

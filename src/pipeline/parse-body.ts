@@ -12,6 +12,8 @@ export const parseBody: Stage = {
     const body = ctx.rules!.body
     // the operation takes no body, and the content-type step made sure none came
     if (body === undefined) return undefined
+    // doorman proxy: a binary body streams on to the upstream, checked for its type and size only
+    if (ctx.streamed) return undefined
     const bytes = ctx.body
     if (bytes === undefined || bytes.length === 0 || ctx.media === undefined) {
       if (!body.required) return undefined

@@ -138,7 +138,7 @@ function show(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text
 }
 
-function toSchemaError(error: ErrorObject, location: SchemaError['location']): SchemaError {
+export function toSchemaError(error: ErrorObject, location: SchemaError['location']): SchemaError {
   const params = error.params as Record<string, unknown>
   const base = error.instancePath
   switch (error.keyword) {

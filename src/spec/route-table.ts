@@ -162,6 +162,7 @@ export function compileRouteTable(spec: LoadedSpec): RouteTable {
       const parameters = pathParameters(
         mergeParameters(shared, parameterObjects(doc, op.parameters, `${pointer}/parameters`, notes)),
         parsed.params,
+        queryPartNames(key),
         pointer,
         notes,
       )
@@ -272,17 +273,33 @@ function operationId(raw: unknown, fallback: string, pointer: string, ids: Map<s
   return id
 }
 
+/** The `{name}`s in a Paths Object key's query part: `/rides?page={page}` → ['page']. */
+function queryPartNames(key: string): string[] {
+  const query = /\?([^#]*)/.exec(key)?.[1] ?? ''
+  return [...query.matchAll(/\{([^{}]+)\}/g)].map((m) => m[1])
+}
+
 /**
  * The template decides which path parameters there are: one it names but no one declares is a required
  * string (OpenAPI requires the declaration, many descriptions leave it out), and one declared but not in
  * the template could never be sent, so it is dropped (it would make every request fail `required`).
  */
-function pathParameters(parameters: ParameterObject[], templateNames: string[], pointer: string, notes: NoteSink): ParameterObject[] {
-  const out = parameters.filter((p) => {
-    if (p.in !== 'path' || templateNames.includes(p.name)) return true
+function pathParameters(parameters: ParameterObject[], templateNames: string[], queryNames: string[], pointer: string, notes: NoteSink): ParameterObject[] {
+  const moved: string[] = []
+  const out = parameters.flatMap((p): ParameterObject[] => {
+    if (p.in !== 'path' || templateNames.includes(p.name)) return [p]
+    // icons8's `/category?category={category}&amount={amount}` declares them `in: path`: they travel in the query.
+    if (queryNames.includes(p.name) && !parameters.some((q) => q.in === 'query' && q.name === p.name)) {
+      moved.push(p.name)
+      return [{ ...p, in: 'query' }]
+    }
     notes.add('parameter', pointer, `path parameter '${p.name}' is declared but '{${p.name}}' is not in the path template; doorman ignores it`)
-    return false
+    return []
   })
+  if (moved.length > 0) {
+    const names = moved.map((name) => `'${name}'`).join(', ')
+    notes.add('parameter', pointer, `path parameters ${names} stand in the key's query part, not in the path; doorman reads them as query parameters`)
+  }
   const undeclared = [...new Set(templateNames)].filter((name) => !out.some((p) => p.in === 'path' && p.name === name))
   if (undeclared.length === 0) return out
   const names = undeclared.map((name) => `'{${name}}'`).join(', ')

@@ -391,7 +391,7 @@ function selfContained(schema: unknown, depth = 0): boolean {
   return true
 }
 
-function addOpenApiFormats(ajv: Ajv): void {
+export function addOpenApiFormats(ajv: Ajv): void {
   const int = (bits: number) => (n: number) => Number.isInteger(n) && n >= -(2 ** (bits - 1)) && n < 2 ** (bits - 1)
   ajv.addFormat('int32', { type: 'number', validate: int(32) })
   // Past ±2^63 no int64 holds the value (a 20-digit id a Java server refuses). The bound is inclusive: 9223372036854775807
