@@ -129,6 +129,7 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   const tls = await tlsReady
   const listeners = tls?.listen(handshakeRecorder(journal, log), { handshakeTimeoutMs: config.server.headersTimeoutMs, closeGraceMs: CLOSE_GRACE_MS })
   if (!tls) current.notes.push(...mutualTlsNote(current))
+  else current.notes.push(...tls.ca.warnings.map((message) => ({ kind: 'tls', where: '', message })))
 
   let sequence = 0
   const app = Fastify({

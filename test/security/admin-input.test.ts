@@ -167,6 +167,16 @@ t.test('setup inputs: alias bomb, $ref to a device or a FIFO, a key others can r
   const own = await startServer({ spec: fixture('..', 'openapi.yaml'), config, port: 0 })
   t.teardown(() => own.close())
   t.notMatch(own.notes.join('\n'), /can be read by/, 'mode 0600: no warning')
+
+  // doorman's own CA key: written 0600; made readable by others, it is warned about too.
+  const tlsDir = path.join(dir, 'tls')
+  const first = await startServer({ spec: fixture('..', 'openapi.yaml'), port: 0, tls: { dir: tlsDir } })
+  t.notMatch(first.notes.join('\n'), /CA key/, 'a CA key doorman made: no warning')
+  await first.close()
+  await chmod(path.join(tlsDir, 'ca.key'), 0o644)
+  const second = await startServer({ spec: fixture('..', 'openapi.yaml'), port: 0, tls: { dir: tlsDir } })
+  t.teardown(() => second.close())
+  t.match(second.notes.join('\n'), /CA key .*ca\.key can be read by other users \(mode 0644\).*chmod 600/, 'a CA key others can read: a warning')
 })
 
 t.test('fuzz: the admin API answers any JSON input without a 5xx', async (t) => {
