@@ -10,7 +10,7 @@ import { CLOSE_GRACE_MS, gracefulClose } from './graceful-close.js'
 import { Journal } from './journal/journal.js'
 import { recordRequest, type LogMode, type LogSink } from './journal/record.js'
 import { liveView, loadMockState, type MockState } from './mock-state.js'
-import type { RequestContext } from './pipeline/context.js'
+import { contextOf, type RequestContext } from './pipeline/context.js'
 import { requestHooks } from './pipeline/hooks.js'
 import { readBody } from './pipeline/read-body.js'
 import { decorateProblemReply } from './problems/reply.js'
@@ -114,7 +114,7 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   heldCount = () => faults.heldCount
   const connections = new Connections()
   const log = options.log ?? 'silent'
-  const record = (request: FastifyRequest, reply: FastifyReply, ctx = request.doorman!) =>
+  const record = (request: FastifyRequest, reply: FastifyReply, ctx = contextOf(request)) =>
     recordRequest({ ctx, request, reply, journal, redact: ctx.state.redact, bodyBytes: ctx.state.config.journal.bodyBytes, log })
   // Loaded only for `doorman proxy`: a serve start does not evaluate reply-from and undici.
   const proxy = options.upstream === undefined ? undefined : (await import('./proxy/setup.js')).setUpProxy(options.upstream)

@@ -1,5 +1,5 @@
 import type { JournalFilter } from '../journal/journal.js'
-import { CATALOG, isProblemCode, STEPS, type Step } from '../problems/catalog.js'
+import { CATALOG, isProblemCode, STEPS } from '../problems/catalog.js'
 import { Problem, ProblemError } from '../problems/problem.js'
 import { closest } from '../util/closest.js'
 

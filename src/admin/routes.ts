@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { ADMIN_BODY_LIMIT_BYTES, registerFaultRoutes } from '../faults/admin.js'
 import type { FaultRuntime } from '../faults/runtime.js'
 import { adminGuard } from './guard.js'
@@ -31,8 +31,9 @@ export interface AdminDeps {
 }
 
 /** Nothing doorman writes itself is to be read as another type than it says (a JSON journal holding `<script>` as HTML, say). */
-async function noSniff(_request: FastifyRequest, reply: FastifyReply): Promise<void> {
+function noSniff(_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   reply.header('x-content-type-options', 'nosniff')
+  done()
 }
 
 /** The /__doorman/* routes: kept out of the pipeline and out of the journal. */
@@ -45,7 +46,7 @@ export function registerAdminRoutes(app: FastifyInstance, { journal, state, faul
     route.onRequest = route.url.startsWith(`${ADMIN_PREFIX}/problems`) ? [noSniff, ...own] : [noSniff, guard, ...own]
   })
 
-  app.get(`${ADMIN_PREFIX}/health`, async () => ({
+  app.get(`${ADMIN_PREFIX}/health`, () => ({
     status: 'ok',
     operations: state.table.operations.length,
     journal: { size: journal.size, capacity: journal.capacity, waiting: journal.waiting },
@@ -118,9 +119,9 @@ export function registerAdminRoutes(app: FastifyInstance, { journal, state, faul
   })
 
   // 200 with what it did: the held requests it ended (a test's next test must not inherit them).
-  app.post(`${ADMIN_PREFIX}/reset`, async () => {
+  app.post(`${ADMIN_PREFIX}/reset`, (_request, reply) => {
     const { released } = reset()
-    return { released, detail: `Journal cleared, fault plans and counters back to the config's and spec's; ${released} held request(s) ended.` }
+    return reply.send({ released, detail: `Journal cleared, fault plans and counters back to the config's and spec's; ${released} held request(s) ended.` })
   })
 
   // Mints a token this mock accepts: claims as a JSON object, plus optional expiresIn / notBefore durations.
@@ -154,13 +155,14 @@ export function registerAdminRoutes(app: FastifyInstance, { journal, state, faul
     }
   }
   // Read as bytes up to ADMIN_BODY_LIMIT_BYTES, outside the pipeline's body rules (like POST faults).
-  void app.register(async (scope) => {
+  void app.register((scope, _options, done) => {
     scope.removeAllContentTypeParsers()
-    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, parsed) => parsed(null, body))
     scope.post(`${ADMIN_PREFIX}/tokens`, { bodyLimit: ADMIN_BODY_LIMIT_BYTES }, mintToken)
+    done()
   })
 
-  app.get(`${ADMIN_PREFIX}/problems`, async (request) => {
+  app.get(`${ADMIN_PREFIX}/problems`, (request) => {
     return {
       problems: (Object.keys(CATALOG) as ProblemCode[]).map((code) => describe(code, originOf(request))),
     }

@@ -17,7 +17,8 @@ export function checkBasic(scheme: BasicScheme, creds: Credentials, users: Recor
     const description = other ? `The Authorization header uses the ${shown(other.scheme, 20)} scheme, not Basic` : 'The request carries no basic credentials'
     return { kind: 'missing', scheme, description }
   }
-  const encoded = creds.authorization!.value
+  // hasScheme('basic') above means the header is there.
+  const encoded = creds.authorization?.value ?? ''
   const malformed = (description: string): AuthFailure => ({ kind: 'malformed', scheme, description })
   if (encoded === '') return malformed('The Authorization header says Basic but no credentials follow')
   if (!BASE64.test(encoded)) return malformed('The basic credentials are not base64; send base64 of user:password (RFC 7617)')

@@ -34,7 +34,7 @@ export function checkBearer(scheme: BearerScheme, scopes: string[], creds: Crede
 }
 
 function readBearerToken(scheme: BearerScheme, creds: Credentials): string | AuthFailure {
-  const fromHeader = creds.hasScheme('bearer') ? creds.authorization!.value : undefined
+  const fromHeader = creds.hasScheme('bearer') ? creds.authorization?.value : undefined
   const fromQuery = creds.query('access_token')
   const malformed = (description: string): AuthFailure => ({ kind: 'malformed', scheme, description })
   if (fromHeader === undefined && fromQuery === undefined) {
@@ -47,7 +47,8 @@ function readBearerToken(scheme: BearerScheme, creds: Credentials): string | Aut
     return malformed('The request carries a token both in the Authorization header and in the access_token query parameter; send it one way only')
   }
   if (Array.isArray(fromQuery)) return malformed(`The access_token query parameter appears ${fromQuery.length} times; send one token`)
-  const token = (fromHeader ?? fromQuery)!
+  // One of them is a string by now (neither-nor and both returned above).
+  const token = fromHeader ?? fromQuery ?? ''
   if (token === '') {
     return malformed(fromHeader !== undefined ? 'The Authorization header says Bearer but no token follows' : 'The access_token query parameter is empty')
   }
@@ -105,18 +106,18 @@ export class BearerVerifier {
     this.presenceOnly = !auth.jwt && auth.tokens.length === 0
     const jwt = auth.jwt
     for (const key of jwt?.keys ?? []) {
-      if (key.algorithms.length === 0) continue
+      if (jwt === undefined || key.algorithms.length === 0) continue
       try {
         this.#verifiers.set(
           key,
           fastJwt().createVerifier({
             key: key.material,
             algorithms: key.algorithms,
-            allowedIss: jwt!.issuer,
-            allowedAud: jwt!.audience,
-            clockTolerance: jwt!.clockToleranceMs,
+            allowedIss: jwt.issuer,
+            allowedAud: jwt.audience,
+            clockTolerance: jwt.clockToleranceMs,
             // fast-jwt skips iss/aud checks when the claim is absent: a configured issuer/audience makes it required.
-            requiredClaims: [...jwt!.requiredClaims, ...(jwt!.issuer ? ['iss'] : []), ...(jwt!.audience ? ['aud'] : [])],
+            requiredClaims: [...jwt.requiredClaims, ...(jwt.issuer ? ['iss'] : []), ...(jwt.audience ? ['aud'] : [])],
             cache: true,
           }) as (token: string) => Claims,
         )
@@ -174,7 +175,7 @@ export class BearerVerifier {
         received: header.alg,
       })
     }
-    const key = this.#pickKey(header)
+    const key = this.#pickKey(jwt, header)
     if (!('material' in key)) return { ok: false, failure: key }
     const verify = this.#verifiers.get(key)
     if (!verify || !key.algorithms.includes(header.alg as never)) {
@@ -192,9 +193,9 @@ export class BearerVerifier {
   }
 
   /** A JWKS key by the token's kid; a lone key also serves tokens without one. */
-  #pickKey(header: Claims): VerifyKey | TokenFailure {
-    const keys = this.#jwt!.keys
-    if (this.#jwt!.source !== 'jwks') return keys[0]
+  #pickKey(jwt: JwtSettings, header: Claims): VerifyKey | TokenFailure {
+    const keys = jwt.keys
+    if (jwt.source !== 'jwks') return keys[0]
     const kids = keys.map((k) => k.kid).filter((k) => k !== undefined)
     if (header.kid === undefined) {
       if (keys.length === 1) return keys[0]

@@ -150,7 +150,7 @@ function checkApiKeyConfig(auth: ResolvedAuth, schemes: Map<string, Scheme>): vo
 function readExtraScopes(op: Operation, file: string | undefined): string[] {
   const scopes = op.extension.scopes
   if (scopes === undefined) return []
-  if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string' && /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))) {
+  if (!Array.isArray(scopes) || !scopes.every((s): s is string => typeof s === 'string' && /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))) {
     throw new SetupError('x-doorman.scopes must be a list of scope names (no spaces, quotes or backslashes)', {
       file,
       location: `${op.pointer}/x-doorman/scopes`,
@@ -162,7 +162,7 @@ function readExtraScopes(op: Operation, file: string | undefined): string[] {
 /** Where credentials travel outside the Authorization header: the journal redacts these query parameters. */
 export function credentialQueryNames(document: LoadedSpec['document']): string[] {
   const schemes = Object.values(document.components?.securitySchemes ?? {}) as RawScheme[]
-  const apiKeys = schemes.filter((s) => s?.type === 'apiKey' && s.in === 'query' && s.name).map((s) => s.name!)
+  const apiKeys = schemes.flatMap((s) => (s?.type === 'apiKey' && s.in === 'query' && s.name ? [s.name] : []))
   // RFC 6750 §2.3: a bearer token may travel as ?access_token=.
   return ['access_token', ...apiKeys]
 }

@@ -75,11 +75,11 @@ export class TokenMinter {
     if (Array.isArray(payload.scope)) payload.scope = payload.scope.join(' ')
     if (claims.exp === undefined) payload.exp = now + seconds('expiresIn', options.expiresIn ?? '1h')
     if (options.notBefore !== undefined) payload.nbf = now + seconds('notBefore', options.notBefore)
-    this.#signer ??= fastJwt().createSigner({
+    this.#signer ??= fastJwt().createSigner<TokenClaims>({
       key: this.#signing.material,
       algorithm: this.#signing.algorithm,
       ...(this.#signing.kid !== undefined ? { kid: this.#signing.kid } : {}),
-    }) as (payload: TokenClaims) => string
+    })
     const header = { alg: this.#signing.algorithm, ...(this.#signing.kid !== undefined ? { kid: this.#signing.kid } : {}) }
     return { token: this.#signer(payload), header, claims: payload }
   }
@@ -87,6 +87,6 @@ export class TokenMinter {
 
 function seconds(option: string, value: unknown): number {
   const ms = typeof value === 'number' || typeof value === 'string' ? parseDuration(value) : undefined
-  if (ms === undefined) throw new SetupError(`${option} must be ${DURATION_HINT}, not '${value}'`)
+  if (ms === undefined) throw new SetupError(`${option} must be ${DURATION_HINT}, not '${String(value)}'`)
   return Math.round(ms / 1000)
 }

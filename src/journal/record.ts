@@ -104,23 +104,7 @@ export interface LogLineOptions {
  * languages (docs/logging.md): add keys at the end, never rename or drop one.
  */
 export function formatLogLine(entry: LogLineFields, mode: 'pretty' | 'json', options: LogLineOptions = {}): string {
-  if (mode === 'json') {
-    return JSON.stringify({
-      time: entry.time,
-      requestId: entry.requestId,
-      method: entry.method,
-      path: entry.path,
-      operation: entry.operation ?? null,
-      status: entry.status,
-      step: entry.step,
-      code: entry.code ?? null,
-      detail: entry.detail ?? null,
-      durationMs: entry.durationMs,
-      fault: entry.fault ? { kind: entry.fault.kind, source: entry.fault.source, delayMs: entry.fault.delayMs, plans: entry.fault.plans } : null,
-      // doorman proxy only: how many ways the exchange broke the contract (the journal entry lists them).
-      ...(entry.violations !== undefined && { violations: entry.violations.length }),
-    })
-  }
+  if (mode === 'json') return JSON.stringify(logLineJson(entry))
   const paint = options.color ? ansi : plain
   const faulted = entry.step === 'fault'
   // A socket fault has no code and no status: say which fault, not which operation.
@@ -140,6 +124,25 @@ export function formatLogLine(entry: LogLineFields, mode: 'pretty' | 'json', opt
   return `${line} ${paint(['yellow', 'bold'], `⚠ ${count}:`)} ${describeViolation(violations[0])}`
 }
 
+/** The JSON log line's fields in their contract order (docs/logging.md); the TLS handshake line (src/tls/handshake.ts) adds `tls` after them. */
+export function logLineJson(entry: LogLineFields): Record<string, unknown> {
+  return {
+    time: entry.time,
+    requestId: entry.requestId,
+    method: entry.method,
+    path: entry.path,
+    operation: entry.operation ?? null,
+    status: entry.status,
+    step: entry.step,
+    code: entry.code ?? null,
+    detail: entry.detail ?? null,
+    durationMs: entry.durationMs,
+    fault: entry.fault ? { kind: entry.fault.kind, source: entry.fault.source, delayMs: entry.fault.delayMs, plans: entry.fault.plans } : null,
+    // doorman proxy only: how many ways the exchange broke the contract (the journal entry lists them).
+    ...(entry.violations !== undefined && { violations: entry.violations.length }),
+  }
+}
+
 type Style = 'green' | 'cyan' | 'yellow' | 'red' | 'magenta' | 'bold' | 'dim'
 
 function statusStyle(status: number): Style[] {
@@ -152,7 +155,9 @@ function statusStyle(status: number): Style[] {
 
 function ansi(styles: Style[], text: string): string {
   return styles.reduce((out, style) => {
-    const [open, close] = inspect.colors[style]!
+    const codes = inspect.colors[style]
+    if (codes === undefined) return out
+    const [open, close] = codes
     return `\x1b[${open}m${out}\x1b[${close}m`
   }, text)
 }

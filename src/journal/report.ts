@@ -135,7 +135,7 @@ function judgeOperation(operation: string, entries: JournalEntry[], inFlight: In
     })
   })
   const retries = attempts.filter((a) => a.waitedMs !== undefined)
-  const gapsMs = retries.map((a) => a.waitedMs!)
+  const gapsMs = retries.flatMap((a) => (a.waitedMs === undefined ? [] : [a.waitedMs]))
   const report: OperationReport = {
     operation,
     method: sorted[0].method,
@@ -213,10 +213,10 @@ function judgeRetryAfter(attempts: AttemptReport[]): OperationReport['retryAfter
 }
 
 function judgeTimeout(entries: JournalEntry[]): OperationReport['timeout'] {
-  const gaveUp = entries.filter((e) => e.clientGaveUpMs !== undefined)
+  const gaveUp = entries.filter((e): e is JournalEntry & { clientGaveUpMs: number } => e.clientGaveUpMs !== undefined)
   const hangs = entries.filter((e) => e.fault?.kind === 'hang')
   const onHangs = gaveUp.filter((e) => e.fault?.kind === 'hang')
-  const gaveUpMs = gaveUp.map((e) => Math.round(e.clientGaveUpMs!))
+  const gaveUpMs = gaveUp.map((e) => Math.round(e.clientGaveUpMs))
   if (gaveUp.length === 0) {
     return hangs.length > 0
       ? {
@@ -228,7 +228,7 @@ function judgeTimeout(entries: JournalEntry[]): OperationReport['timeout'] {
       : { verdict: 'not-observed', effectiveMs: undefined, gaveUpMs, explain: 'never gave up on a request' }
   }
   const basis = onHangs.length > 0 ? onHangs : gaveUp
-  const effectiveMs = Math.round(median(basis.map((e) => e.clientGaveUpMs!)))
+  const effectiveMs = Math.round(median(basis.map((e) => e.clientGaveUpMs)))
   const what = onHangs.length > 0 ? `a hung request` : 'a slow answer'
   return {
     verdict: 'gave-up',

@@ -10,7 +10,7 @@ import type { Alternative, Scheme, SchemeRequirement } from '../auth/security.js
 import { furthest, type AuthFailure } from '../auth/verdict.js'
 import { Problem } from '../problems/problem.js'
 import type { Operation } from '../spec/route-table.js'
-import type { Stage } from './context.js'
+import { matchedOperation, type Stage } from './context.js'
 
 /**
  * Step 3. The operation's security requirements (OR of alternatives, each
@@ -21,7 +21,7 @@ export const checkAuth: Stage = {
   name: 'auth',
   needsBody: false,
   run(ctx, request, mock) {
-    const operation = ctx.operation!
+    const operation = matchedOperation(ctx)
     const alternatives = mock.auth.requirements.get(operation)
     // No security, `security: []`, or an empty requirement ({}) that makes credentials optional.
     if (alternatives === undefined) return undefined
@@ -34,7 +34,9 @@ export const checkAuth: Stage = {
       if (failure === undefined) return undefined
       reported = furthest(reported, failure)
     }
-    return refuse(reported!, alternatives, operation, mock.auth.realm)
+    // No alternative to fail: an operation that lists none asks for no credentials.
+    if (reported === undefined) return undefined
+    return refuse(reported, alternatives, operation, mock.auth.realm)
   },
 }
 
@@ -62,7 +64,7 @@ function refuse(failure: AuthFailure, alternatives: Alternative[], op: Operation
   if (certificateRefusal) return certificateRefusal
   if (failure.kind !== 'missing') return describeRefusal(failure, alternatives, op, realm)
   let known = missing.get(op)
-  if (known === undefined) missing.set(op, (known = new Map()))
+  if (known === undefined) missing.set(op, (known = new Map<string, Problem>()))
   const key = `${failure.scheme.name} ${failure.description}`
   const cached = known.get(key)
   if (cached !== undefined) return cached
@@ -73,7 +75,11 @@ function refuse(failure: AuthFailure, alternatives: Alternative[], op: Operation
 
 function describeRefusal(failure: AuthFailure, alternatives: Alternative[], op: Operation, realm: string): Problem {
   const scheme = failure.scheme
-  const header = (...params: Challenge['params']) => ({ 'www-authenticate': renderChallenges(realm, [challengeFor(scheme, params)!]) })
+  // mutualTLS and unchecked schemes have no challenge (and never get here: refuseMutualTls answers, unchecked never fails).
+  const header = (...params: Challenge['params']): Record<string, string> => {
+    const challenge = challengeFor(scheme, params)
+    return challenge === undefined ? {} : { 'www-authenticate': renderChallenges(realm, [challenge]) }
+  }
   switch (failure.kind) {
     case 'missing': {
       // RFC 6750 §3: no error attribute when the request carried no credentials; every accepted scheme is offered.

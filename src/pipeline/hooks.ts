@@ -10,7 +10,7 @@ import { sendProblem } from '../problems/reply.js'
 import { respond } from '../response/respond.js'
 import { listenerRefusal } from '../tls/listener-rules.js'
 import { ANSWERED, type AnsweredRequest, type Connections, EXPECTS_CONTINUE, type ExpectingRequest } from '../transport.js'
-import type { Outcome, RequestContext, Stage } from './context.js'
+import { contextOf, type Outcome, type RequestContext, type Stage } from './context.js'
 import { routeNotFound } from './match-route.js'
 import { parsePrefer } from './prefer.js'
 import { runStages } from './run.js'
@@ -136,7 +136,7 @@ export function requestHooks({ current, faults, connections, record, answer: res
 
   /** The catch-all route's handler: the body stages, then the documented answer (or, proxying, the upstream's). Not async: see runStages. */
   const handler = (request: FastifyRequest, reply: FastifyReply) => {
-    const ctx = request.doorman!
+    const ctx = contextOf(request)
     ctx.body = Buffer.isBuffer(request.body) ? request.body : undefined
     const decided = runStages(bodyStages, request, reply, ctx, answer)
     if (decided === false) {

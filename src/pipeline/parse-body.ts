@@ -1,5 +1,5 @@
 import { Problem } from '../problems/problem.js'
-import type { Stage } from './context.js'
+import { matchedOperation, matchedRules, type Stage } from './context.js'
 import { parseJsonText } from './parse-json.js'
 import { parseMultipart } from './parse-multipart.js'
 
@@ -9,7 +9,7 @@ export const parseBody: Stage = {
   needsBody: true,
   // Not async: only multipart answers later, and a promise per JSON body costs the server a microtask hop.
   run(ctx, request, state) {
-    const body = ctx.rules!.body
+    const body = matchedRules(ctx).body
     // the operation takes no body, and the content-type step made sure none came
     if (body === undefined) return undefined
     // doorman proxy: a binary body streams on to the upstream, checked for its type and size only
@@ -19,7 +19,7 @@ export const parseBody: Stage = {
       if (!body.required) return undefined
       const accepted = body.media.map((m) => m.mediaType).join(', ')
       return new Problem('BODY_REQUIRED', {
-        detail: `${ctx.operation!.label} requires a request body (${accepted}), and this request has ${bytes?.length === 0 ? 'an empty one' : 'none'}.`,
+        detail: `${matchedOperation(ctx).label} requires a request body (${accepted}), and this request has ${bytes?.length === 0 ? 'an empty one' : 'none'}.`,
         extra: { expected: body.media.map((m) => m.mediaType) },
       })
     }
@@ -36,7 +36,8 @@ export const parseBody: Stage = {
         return undefined
       }
       case 'multipart':
-        return parseMultipart(bytes, request.headers['content-type']!, ctx.media.rule, ctx.rules!.bodyLimitBytes).then((parsed) => {
+        // The content-type step matched the header, so it is there; without it busboy refuses the body as malformed.
+        return parseMultipart(bytes, request.headers['content-type'] ?? '', ctx.media.rule, matchedRules(ctx).bodyLimitBytes).then((parsed) => {
           if (parsed instanceof Problem) return parsed
           ctx.parsedBody = parsed
           return undefined
@@ -61,7 +62,7 @@ export const parseBody: Stage = {
 
 /** `a=1&a=2&b=x` → `{ a: ['1', '2'], b: 'x' }`; the schema's types are applied when it is validated. */
 export function formObject(params: URLSearchParams): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = Object.create(null)
+  const out = Object.create(null) as Record<string, string | string[]>
   for (const [key, value] of params) {
     const existing = out[key]
     out[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value]

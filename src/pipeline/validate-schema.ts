@@ -2,7 +2,7 @@ import type { ErrorObject } from 'ajv'
 import { Problem } from '../problems/problem.js'
 import { MAX_COLLECTED_ERRORS, stoppedCollecting } from '../spec/error-cap.js'
 import { closest } from '../util/closest.js'
-import type { Stage } from './context.js'
+import { matchedOperation, matchedRules, type Stage } from './context.js'
 import { readRequestParameters } from './parameters.js'
 
 export interface SchemaError {
@@ -19,7 +19,7 @@ export const validateSchema: Stage = {
   name: 'schema',
   needsBody: true,
   run(ctx, request) {
-    const rules = ctx.rules!
+    const rules = matchedRules(ctx)
     const paramErrors: SchemaError[] = []
     const bodyErrors: SchemaError[] = []
     let total = 0
@@ -40,7 +40,8 @@ export const validateSchema: Stage = {
       for (const { location, rules: paramRules, validate } of rules.params) {
         const { values, alternate } = readRequestParameters(location, paramRules, ctx, request)
         if (validate(values)) continue
-        const errors = validate.errors!
+        // ajv sets `errors` whenever it answers false.
+        const errors = validate.errors ?? []
         // A value whose delimiters all came percent-encoded reads two ways: valid either way is valid.
         if (alternate === undefined || !validate(alternate)) describe(errors, location, paramErrors)
       }
@@ -49,11 +50,11 @@ export const validateSchema: Stage = {
     }
     const validate = ctx.media?.rule.validate
     try {
-      if (validate && ctx.parsedBody !== undefined && !validate(ctx.parsedBody)) describe(validate.errors!, 'body', bodyErrors)
+      if (validate && ctx.parsedBody !== undefined && !validate(ctx.parsedBody)) describe(validate.errors ?? [], 'body', bodyErrors)
     } catch (error) {
       return tooDeepToCheck(error, 'the body')
     }
-    const op = ctx.operation!.label
+    const op = matchedOperation(ctx).label
     const errors = [...paramErrors, ...bodyErrors]
     const counted = stopped ? { errorCount: total, errorsStopped: true } : total > errors.length ? { errorCount: total } : {}
     if (paramErrors.length > 0) {
@@ -101,8 +102,13 @@ function withoutRepeats(errors: ErrorObject[]): ErrorObject[] {
   return errors.filter((e) => {
     // What tells two errors at one place apart is in the message, or (for property names) in these params;
     // no JSON.stringify per error: a 1 MB array of bad items makes a hundred thousand of them.
-    const { additionalProperty, unevaluatedProperty, missingProperty } = e.params as Record<string, unknown>
-    const key = `${e.instancePath}\u0000${e.keyword}\u0000${e.message}\u0000${String(additionalProperty ?? unevaluatedProperty ?? missingProperty ?? '')}`
+    // ajv's additionalProperties, unevaluatedProperties and required errors name the property as a string.
+    const { additionalProperty, unevaluatedProperty, missingProperty } = e.params as {
+      additionalProperty?: string
+      unevaluatedProperty?: string
+      missingProperty?: string
+    }
+    const key = `${e.instancePath}\u0000${e.keyword}\u0000${e.message}\u0000${additionalProperty ?? unevaluatedProperty ?? missingProperty ?? ''}`
     if (seen.has(key)) return false
     seen.add(key)
     return true

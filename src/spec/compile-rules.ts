@@ -118,12 +118,13 @@ function compileOperation(
   const documented = Object.keys(op.responses)
   // The mock stands in for the API: an operation that documents only one of 400/422 gets that one.
   const only = documented.includes('400') !== documented.includes('422') ? (documented.includes('400') ? 400 : 422) : undefined
+  const requestBody = op.requestBody
   return {
     bodyLimitBytes: bodyLimit(op, config, file),
-    body: op.requestBody && {
-      required: op.requestBody.required,
-      media: Object.entries(op.requestBody.content).map(([mediaType, media]) =>
-        mediaRule(compiler, lazy, spec, mediaType, media, `${op.requestBody!.pointer}/content/${encodePointerToken(mediaType)}`, unparsed),
+    body: requestBody && {
+      required: requestBody.required,
+      media: Object.entries(requestBody.content).map(([mediaType, media]) =>
+        mediaRule(compiler, lazy, spec, mediaType, media, `${requestBody.pointer}/content/${encodePointerToken(mediaType)}`, unparsed),
       ),
     },
     params: paramRules(compiler, lazy, spec, op, noted),

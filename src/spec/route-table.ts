@@ -205,8 +205,8 @@ function place(placing: Placing, base: string, operation: Operation, quiet: bool
     routes.set(full.shape, route)
     placing.templates.set(route, new Set([operation.path]))
   }
-  const templates = placing.templates.get(route)!
-  const key = placing.keys.get(operation)!
+  const templates = recorded(placing.templates, route)
+  const key = recorded(placing.keys, operation)
   if (!templates.has(operation.path)) {
     templates.add(operation.path)
     if (!quiet) {
@@ -224,8 +224,8 @@ function place(placing: Placing, base: string, operation: Operation, quiet: bool
     return
   }
   if (first === operation) return // a base path listed twice
-  const candidates = route.candidates?.get(operation.method) ?? [{ operation: first, conditions: placing.conditions.get(first)! }]
-  const conditions = placing.conditions.get(operation)!
+  const candidates = route.candidates?.get(operation.method) ?? [{ operation: first, conditions: recorded(placing.conditions, first) }]
+  const conditions = recorded(placing.conditions, operation)
   // Candidates for the same requests (the query and headers aside from media types).
   const twins = candidates.filter((c) =>
     sameConditions(
@@ -251,13 +251,21 @@ function place(placing: Placing, base: string, operation: Operation, quiet: bool
       return
     }
     // The same requests but for their media types (Azure's `#overload=stream`): the Content-Type picks.
+    // Both sides have body types here (one without clashes above): the `?? []` never applies.
     for (const twin of twins)
       if (!twin.conditions.some((k) => k.in === 'content-type'))
-        twin.conditions = [...twin.conditions, { in: 'content-type', types: bodyTypes(twin.operation)! }]
-    candidates.push({ operation, conditions: [...conditions, { in: 'content-type', types: ours! }] })
+        twin.conditions = [...twin.conditions, { in: 'content-type', types: bodyTypes(twin.operation) ?? [] }]
+    candidates.push({ operation, conditions: [...conditions, { in: 'content-type', types: ours ?? [] }] })
   }
   candidates.sort((a, b) => b.conditions.length - a.conditions.length) // stable: equals keep the document's order
   ;(route.candidates ??= new Map()).set(operation.method, candidates)
+}
+
+/** What compileRouteTable recorded before placing an operation (its key and conditions, a route's templates). */
+function recorded<K, V>(map: Map<K, V>, key: K): V {
+  const value = map.get(key)
+  if (value === undefined) throw new Error('doorman bug: an operation was placed before what placing reads was recorded')
+  return value
 }
 
 function operationId(raw: unknown, fallback: string, pointer: string, ids: Map<string, string>, notes: NoteSink): string {

@@ -5,7 +5,7 @@
  * valid requests reach the right operation and wrong ones still get 404/405.
  */
 import t, { type Test } from 'tap'
-import { codes, type DoormanServer } from '../../src/index.js'
+import { codes } from '../../src/index.js'
 import { fetchJson, fixture, startMock } from '../helpers.js'
 
 const spec = (name: string) => fixture('specs', 'real-world-cases', `routing-${name}.yaml`)
