@@ -9,6 +9,7 @@ import { SetupError } from './setup-error.js'
 import { inputValidator } from './util/input-validator.js'
 import { DEFAULT_JSON_DEPTH } from './util/json-depth.js'
 import { parseYaml } from './spec/load-spec.js'
+import { notRegularFile } from './util/regular-file.js'
 
 /** A size: a number of bytes, or a string such as `512kb`, `1mb`, `1.5 MiB` (k = 1024). */
 export type Size = number | string
@@ -258,6 +259,8 @@ function resolveServer(server: DoormanConfig['server'], file: string): ResolvedC
 export async function loadConfigFile(file: string): Promise<ResolvedConfig> {
   const shown = path.relative(process.cwd(), path.resolve(file)) || file
   let text: string
+  const special = await notRegularFile(file)
+  if (special !== undefined) throw new SetupError(`cannot read the config file: it ${special}`, { file: shown })
   try {
     text = await readFile(file, 'utf8')
   } catch (error) {

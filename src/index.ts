@@ -75,8 +75,12 @@ export interface DoormanServer {
   faults: FaultsApi
   /** How the clients behaved (attempts, backoff, Retry-After, timeouts, idempotency); `formatReport()` makes it text. */
   report(): ClientReport
-  /** Clears the journal, drops run-time fault plans and restarts the counters of the config's and spec's. */
-  reset(): void
+  /**
+   * Ends the requests faults hold (hang, drip, delays: the journal records them as ended by the reset), clears
+   * the journal, drops run-time fault plans and restarts the counters of the config's and spec's. Says how many
+   * held requests it released.
+   */
+  reset(): { released: number }
   /**
    * Reads the spec and config files again and swaps them in without dropping
    * the port (what `watch` does on every change). Throws SetupError, and keeps

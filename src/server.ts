@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { registerInspector } from './admin/inspector.js'
+import { watchEventLoop } from './admin/loop-delay.js'
 import { ADMIN_PREFIX, registerAdminRoutes } from './admin/routes.js'
 import type { DoormanConfig } from './config.js'
 import type { CorsConfig } from './cors/config.js'
@@ -71,8 +72,8 @@ export interface BuiltMock {
   faults: FaultRuntime
   /** The current state (each field reads the latest one after a reload). */
   state: MockState
-  /** Clears the journal (and, as they arrive, faults and counters). */
-  reset: () => void
+  /** Ends the requests faults hold, clears the journal, restores the plans and counters; says how many requests it released. */
+  reset: () => { released: number }
   /**
    * Reads the spec and config again and swaps the result in; requests already
    * in flight finish with the state they started with. Throws SetupError and
@@ -96,8 +97,11 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   const tlsReady = options.tls ? prepareTls(options.tls) : undefined
   tlsReady?.catch(() => undefined)
   // Requests read the state they arrived with (ctx.state); `reload()` swaps in a new one.
+  // Set below, once the fault runtime exists: the fault step caps held requests by its count.
+  let heldCount = () => 0
   const load = async () => {
     const state = await loadMockState(options)
+    state.faults.held = () => heldCount()
     if (options.compileFirst) compileAllRules(state.rules, (note) => state.notes.push(note))
     return state
   }
@@ -107,6 +111,7 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   const { config } = current
   const journal = new Journal(config.journal.size)
   const faults = new FaultRuntime(() => current.faults)
+  heldCount = () => faults.heldCount
   const connections = new Connections()
   const log = options.log ?? 'silent'
   const record = (request: FastifyRequest, reply: FastifyReply, ctx = contextOf(request)) =>
@@ -124,6 +129,7 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   const tls = await tlsReady
   const listeners = tls?.listen(handshakeRecorder(journal, log), { handshakeTimeoutMs: config.server.headersTimeoutMs, closeGraceMs: CLOSE_GRACE_MS })
   if (!tls) current.notes.push(...mutualTlsNote(current))
+  else current.notes.push(...tls.ca.warnings.map((message) => ({ kind: 'tls', where: '', message })))
 
   let sequence = 0
   const app = Fastify({
@@ -163,9 +169,18 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   // One route for every path and method: fastify cannot drop routes, and a reload may; the path is matched in onRequest.
   app.route({ method: app.supportedMethods, url: '/*', config: { mockRoute: true }, handler: hooks.handler })
 
+  const loopDelay = watchEventLoop()
+  app.addHook('onClose', (_instance, done) => {
+    loopDelay.stop()
+    done()
+  })
   const reset = () => {
+    // First ended, then the journal cleared: their entries ("ended by the reset") arrive as the sockets close, after it.
+    const released = faults.releaseHeld()
     journal.clear()
     faults.reset()
+    loopDelay.reset()
+    return { released }
   }
   // Validators compile on first use; once the mock listens, the rest compile between requests. A schema that fails
   // to compile then is a note like those printed at start (serve's log modes print it to stderr too).
@@ -181,6 +196,8 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
     stopCompiling = compileInIdleTime(current.rules, () => lastActivity, lateNote(current.notes))
   }
   app.addHook('onListen', (done) => {
+    // limits.connections: Node closes a connection past it as soon as it is accepted (docs/security.md).
+    app.server.maxConnections = config.limits.connections
     app.server.on('request', () => (lastActivity = performance.now()))
     compileRest()
     done()
@@ -199,7 +216,7 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   }
   let mockTls: MockTls | undefined
   const tlsHealth = () => mockTls && { ca: mockTls.caFile, modes: mockTls.urls }
-  registerAdminRoutes(app, { journal, state, faults, reset, tls: tlsHealth, boundHost: options.host })
+  registerAdminRoutes(app, { journal, state, faults, reset, tls: tlsHealth, boundHost: options.host, eventLoop: () => loopDelay.summary() })
   const tlsApi = tls && listeners && { listenModes: async (host: string) => (await listeners.listenModes(host), (mockTls = tls.api(listeners))) }
   registerInspector(app, ADMIN_PREFIX, { journal, state })
   return { app, journal, state, faults, reset, reload, close: gracefulClose(app), tls: tlsApi, proxy }

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
-import { registerFaultRoutes } from '../faults/admin.js'
+import { ADMIN_BODY_LIMIT_BYTES, registerFaultRoutes } from '../faults/admin.js'
 import type { FaultRuntime } from '../faults/runtime.js'
 import { adminGuard } from './guard.js'
 import { parseJournalQuery, type JournalQuery } from './journal-query.js'
@@ -12,6 +12,7 @@ import { Problem, ProblemError, problemTypeUri, statusTitle } from '../problems/
 import { originOf } from '../problems/reply.js'
 import { negotiate } from '../response/negotiate.js'
 import { SetupError } from '../setup-error.js'
+import { checkTokenInput } from '../auth/token-input.js'
 import { closest } from '../util/closest.js'
 
 export const ADMIN_PREFIX = '/__doorman'
@@ -20,11 +21,13 @@ export interface AdminDeps {
   journal: Journal
   state: MockState
   faults: FaultRuntime
-  reset: () => void
+  reset: () => { released: number }
   /** With TLS: doorman's CA file and each mode's URL, for `health` (src/tls/). */
   tls?: () => { ca: string; modes: Record<string, string> } | undefined
   /** The host the mock listens on (`--host`): a Host header may name it. */
   boundHost: string | undefined
+  /** The event loop's delay since start or the last reset (src/admin/loop-delay.ts). */
+  eventLoop?: () => { meanMs: number; p99Ms: number; maxMs: number }
 }
 
 /** Nothing doorman writes itself is to be read as another type than it says (a JSON journal holding `<script>` as HTML, say). */
@@ -34,7 +37,7 @@ function noSniff(_request: FastifyRequest, reply: FastifyReply, done: HookHandle
 }
 
 /** The /__doorman/* routes: kept out of the pipeline and out of the journal. */
-export function registerAdminRoutes(app: FastifyInstance, { journal, state, faults, reset, tls, boundHost }: AdminDeps): void {
+export function registerAdminRoutes(app: FastifyInstance, { journal, state, faults, reset, tls, boundHost, eventLoop }: AdminDeps): void {
   // Same origin, and loopback only or admin.token (src/admin/guard.ts). The problem pages stay open: every refusal's `type` links there.
   const guard = adminGuard(() => ({ token: state.config.admin.token, allowedHosts: state.config.admin.allowedHosts, boundHost }))
   app.addHook('onRoute', (route) => {
@@ -47,6 +50,9 @@ export function registerAdminRoutes(app: FastifyInstance, { journal, state, faul
     status: 'ok',
     operations: state.table.operations.length,
     journal: { size: journal.size, capacity: journal.capacity, waiting: journal.waiting },
+    // Requests faults hold now (hang, drip, delays), against limits.heldRequests.
+    heldRequests: faults.heldCount,
+    eventLoopDelay: eventLoop?.(),
     tls: tls?.(),
   }))
 
@@ -112,18 +118,28 @@ export function registerAdminRoutes(app: FastifyInstance, { journal, state, faul
     return reply.code(204).send()
   })
 
-  app.post(`${ADMIN_PREFIX}/reset`, async (_request, reply) => {
-    reset()
-    return reply.code(204).send()
+  // 200 with what it did: the held requests it ended (a test's next test must not inherit them).
+  app.post(`${ADMIN_PREFIX}/reset`, (_request, reply) => {
+    const { released } = reset()
+    return reply.send({ released, detail: `Journal cleared, fault plans and counters back to the config's and spec's; ${released} held request(s) ended.` })
   })
 
   // Mints a token this mock accepts: claims as a JSON object, plus optional expiresIn / notBefore durations.
-  app.post(`${ADMIN_PREFIX}/tokens`, async (request, reply) => {
+  const mintToken = async (request: FastifyRequest, reply: FastifyReply) => {
     const text = Buffer.isBuffer(request.body) ? request.body.toString('utf8').trim() : ''
     let input: unknown = {}
     try {
       if (text) input = JSON.parse(text)
       if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new SetupError('the body must be a JSON object')
+      const bad = checkTokenInput(input)
+      if (bad !== undefined) {
+        return reply.problem(
+          new Problem('TOKEN_MINT_REFUSED', {
+            detail: `Cannot mint a token: ${bad.message}. Send e.g. {"sub":"alice","scope":"orders:write","expiresIn":"15m"}.`,
+            extra: { pointer: bad.pointer },
+          }),
+        )
+      }
       const { expiresIn, notBefore, ...claims } = input as Record<string, unknown>
       const minted = state.auth.tokens.mint(claims, { expiresIn: expiresIn as string, notBefore: notBefore as string })
       const exp = minted.claims.exp
@@ -137,6 +153,13 @@ export function registerAdminRoutes(app: FastifyInstance, { journal, state, faul
       })
       return reply.problem(problem)
     }
+  }
+  // Read as bytes up to ADMIN_BODY_LIMIT_BYTES, outside the pipeline's body rules (like POST faults).
+  void app.register((scope, _options, done) => {
+    scope.removeAllContentTypeParsers()
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, parsed) => parsed(null, body))
+    scope.post(`${ADMIN_PREFIX}/tokens`, { bodyLimit: ADMIN_BODY_LIMIT_BYTES }, mintToken)
+    done()
   })
 
   app.get(`${ADMIN_PREFIX}/problems`, (request) => {

@@ -121,25 +121,29 @@ export interface ResolvedAuth {
   basic: Record<string, string>
   /** The config file, for errors found once the spec is known (unknown scheme names). */
   configFile: string | undefined
+  /** Said at start-up: private key files other users can read. */
+  warnings: string[]
 }
 
 /** Checks what the schema cannot (one key source, algorithms that fit the key) and reads the key files. */
 export function resolveAuth(input: AuthConfig | undefined, where: { file: string | undefined; baseDir: string }): ResolvedAuth {
   const auth = input ?? {}
+  const warnings: string[] = []
   return {
     realm: auth.realm,
-    jwt: auth.bearer?.jwt ? resolveJwt(auth.bearer.jwt, where) : undefined,
+    jwt: auth.bearer?.jwt ? resolveJwt(auth.bearer.jwt, { ...where, warnings }) : undefined,
     tokens: auth.bearer?.tokens ?? [],
     apiKeys: auth.apiKeys ?? {},
     basic: auth.basic ?? {},
     configFile: where.file,
+    warnings,
   }
 }
 
 type JwtInput = NonNullable<NonNullable<AuthConfig['bearer']>['jwt']>
 
-function resolveJwt(jwt: JwtInput, where: { file: string | undefined; baseDir: string }): JwtSettings {
-  const at = (key: string): KeyLocation => ({ configFile: where.file, baseDir: where.baseDir, location: `/auth/bearer/jwt/${key}` })
+function resolveJwt(jwt: JwtInput, where: { file: string | undefined; baseDir: string; warnings: string[] }): JwtSettings {
+  const at = (key: string): KeyLocation => ({ configFile: where.file, baseDir: where.baseDir, location: `/auth/bearer/jwt/${key}`, warnings: where.warnings })
   const fail = (key: string, problem: string) => new SetupError(problem, { file: where.file, location: `/auth/bearer/jwt${key ? `/${key}` : ''}` })
 
   // Each key source with its value, so that the one chosen comes with its value typed as set.

@@ -1,7 +1,8 @@
 import { createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { SetupError } from '../setup-error.js'
+import { notRegularFileSync } from '../util/regular-file.js'
 
 /** Every algorithm doorman verifies or signs with. `none` is deliberately absent: it never passes. */
 export const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const
@@ -50,11 +51,17 @@ export interface KeyLocation {
   configFile: string | undefined
   baseDir: string
   location: string
+  /** Start-up warnings (a private key file others can read) go here, to be printed as notes. */
+  warnings?: string[]
 }
 
 function readKeyText(ref: string, what: string, where: KeyLocation): { text: string; shown: string } {
   const full = path.resolve(where.baseDir, ref)
   const shown = path.relative(process.cwd(), full) || full
+  const special = notRegularFileSync(full)
+  if (special !== undefined)
+    throw new SetupError(`cannot read the ${what} file '${shown}': it ${special}`, { file: where.configFile, location: where.location })
+  if (what.startsWith('private')) warnIfShared(full, shown, where)
   try {
     return { text: readFileSync(full, 'utf8'), shown }
   } catch (error) {
@@ -65,6 +72,26 @@ function readKeyText(ref: string, what: string, where: KeyLocation): { text: str
       location: where.location,
     })
   }
+}
+
+/**
+ * Like ssh with a private key others can read ("UNPROTECTED PRIVATE KEY FILE"), but a warning, not a
+ * refusal: a development key in a repository checkout is often 0644, and the mock should still start.
+ */
+function warnIfShared(full: string, shown: string, where: KeyLocation): void {
+  // Windows reports no Unix permission bits worth reading.
+  if (process.platform === 'win32') return
+  let mode: number
+  try {
+    mode = statSync(full).mode & 0o777
+  } catch {
+    return
+  }
+  if ((mode & 0o077) === 0) return
+  const octal = mode.toString(8).padStart(4, '0')
+  where.warnings?.push(
+    `the private key file '${shown}' (${where.location}) can be read by ${mode & 0o007 ? 'other users' : 'its group'} (mode ${octal}); make it yours alone: chmod 600 ${shown}`,
+  )
 }
 
 /** A PEM file (SPKI/PKCS#1/X.509 for public keys, PKCS#8/SEC1/PKCS#1 for private ones). */

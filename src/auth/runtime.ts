@@ -28,6 +28,6 @@ export function compileAuth(spec: LoadedSpec, table: RouteTable, config: Resolve
     basicUsers: auth.basic,
     realm: auth.realm ?? spec.document.info?.title ?? 'doorman',
     tokens: new TokenMinter(auth),
-    notes: plan.notes,
+    notes: [...auth.warnings.map((message) => ({ kind: 'auth', where: auth.configFile ?? '', message })), ...plan.notes],
   }
 }

@@ -3,6 +3,7 @@ import { DEFAULT_JSON_DEPTH, nestedDeeperThan } from '../util/json-depth.js'
 import { SetupError } from '../setup-error.js'
 import type { ResolvedAuth, SigningKey } from './config.js'
 import { DURATION_HINT, parseDuration } from './duration.js'
+import { checkTokenInput } from './token-input.js'
 
 /**
  * Signs tokens when the config has no `auth.bearer.jwt`. The mock then checks
@@ -62,6 +63,8 @@ export class TokenMinter {
     }
     // Signing writes the claims as JSON: claims nested past the stack would fail there, as a 500.
     if (nestedDeeperThan(claims, DEFAULT_JSON_DEPTH)) throw new SetupError(`token claims must not nest deeper than ${DEFAULT_JSON_DEPTH} levels`)
+    const bad = checkTokenInput(claims)
+    if (bad !== undefined) throw new SetupError(`token claims: ${bad.message}`)
     const now = Math.floor(Date.now() / 1000)
     const payload: TokenClaims = {
       ...(this.#issuer !== undefined ? { iss: this.#issuer } : {}),

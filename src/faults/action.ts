@@ -22,6 +22,8 @@ export interface FaultState {
   noResponse: boolean
   /** The mock ended the connection itself (reset, close, garbage, partial) or was shutting down. */
   serverEnded: boolean
+  /** Set when POST /__doorman/reset (mock.reset()) ended the held request. */
+  endedByReset?: boolean
   /** performance.now() when the client closed the connection before the response finished. */
   clientGaveUpAt: number | undefined
   /** Aborted when the connection goes: cancels pending delays and drips. */

@@ -4,8 +4,11 @@ import { buildReport, formatReport } from '../journal/report.js'
 import type { MockState } from '../mock-state.js'
 import { Problem } from '../problems/problem.js'
 import { negotiate } from '../response/negotiate.js'
-import { FaultPlanError } from './plan.js'
+import { FaultPlanError, FaultPlanLimitError } from './plan.js'
 import type { FaultRuntime } from './runtime.js'
+
+/** Largest body an admin request may send (fault plans, token claims), whatever limits.bodySize says of the API's bodies. */
+export const ADMIN_BODY_LIMIT_BYTES = 1024 * 1024
 
 /** `GET/POST/DELETE /__doorman/faults[/ID]` and `GET /__doorman/report`. */
 export function registerFaultRoutes(
@@ -30,6 +33,9 @@ export function registerFaultRoutes(
     try {
       return reply.code(201).send({ plans: faults.add(input, 'admin') })
     } catch (error) {
+      if (error instanceof FaultPlanLimitError) {
+        return reply.problem(new Problem('FAULT_PLAN_LIMIT', { detail: `Too many fault plans: ${error.message.replace(/^\/: /, '')}.` }))
+      }
       if (!(error instanceof FaultPlanError)) throw error
       return refusePlan(reply, `Bad fault plan: ${error.message}.`, error.pointer)
     }
@@ -39,7 +45,7 @@ export function registerFaultRoutes(
   void app.register((scope, _options, done) => {
     scope.removeAllContentTypeParsers()
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, parsed) => parsed(null, body))
-    scope.post(`${prefix}/faults`, postFaults)
+    scope.post(`${prefix}/faults`, { bodyLimit: ADMIN_BODY_LIMIT_BYTES }, postFaults)
     done()
   })
 

@@ -19,6 +19,18 @@ export interface FaultIO {
 export const DEFAULT_GARBAGE = Buffer.from('\x16\x03\x01\x00\xa5 doorman garbage fault: these bytes are not an HTTP response\r\n\r\n', 'latin1')
 
 /**
+ * Garbage text that begins like an HTTP response (to test a client's parser on a broken one) could be read
+ * as a page from the mock's origin: after its status line go nosniff and a CSP sandbox, as on every body
+ * doorman makes up (src/faults/render.ts).
+ */
+function withoutActiveContent(text: string): string {
+  const statusLine = /^HTTP\/[0-9.]+ [^\r\n]*\r?\n/.exec(text)
+  if (statusLine === null) return text
+  const eol = statusLine[0].endsWith('\r\n') ? '\r\n' : '\n'
+  return `${statusLine[0]}X-Content-Type-Options: nosniff${eol}Content-Security-Policy: sandbox${eol}${text.slice(statusLine[0].length)}`
+}
+
+/**
  * One implementation per socket-level kind (mockttp's step-impls, in small).
  * `status` and `delay` need no socket tricks: the pipeline answers them.
  */
@@ -42,7 +54,8 @@ export const SOCKET_FAULTS: Record<SocketFaultKind, (io: FaultIO, action: FaultA
 
   garbage(io, action) {
     io.endedByServer()
-    io.socket.write((action.plan as GarbagePlan).text ?? DEFAULT_GARBAGE)
+    const text = (action.plan as GarbagePlan).text
+    io.socket.write(text === undefined ? DEFAULT_GARBAGE : withoutActiveContent(text))
     io.socket.destroySoon()
   },
 

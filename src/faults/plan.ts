@@ -90,11 +90,22 @@ const DELAY_SCHEMA = {
 export const HTTP_DATE_PATTERN =
   '^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$'
 
+// RFC 9110 §5.1: a field name is a token; §5.5: a field value is visible characters, spaces and tabs (and obs-text),
+// never CR or LF, which would end the header and start another (response splitting).
+const HEADER_NAME_PATTERN = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"
+const FIELD_VALUE_PATTERN = '^[\\t\\x20-\\x7E\\x80-\\xFF]*$'
+const MAX_PLAN_HEADERS = 50
+const MAX_HEADER_VALUE_LENGTH = 8192
+
+/** Plans one request (POST /__doorman/faults, mock.faults.add) may add, and plans the mock holds in all (FAULT_PLAN_LIMIT). */
+export const MAX_PLANS_PER_REQUEST = 100
+export const MAX_PLANS = 1000
+
 const COMMON = {
   id: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' },
-  operation: { type: 'string', minLength: 1 },
+  operation: { type: 'string', minLength: 1, maxLength: 1000 },
   method: { type: 'string', enum: [...HTTP_METHODS, ...HTTP_METHODS.map((m) => m.toLowerCase())] },
-  path: { type: 'string', pattern: '^/' },
+  path: { type: 'string', pattern: '^/', maxLength: 4000 },
   preflight: { type: 'boolean' },
   times: { type: 'integer', minimum: 1 },
   probability: { type: 'number', minimum: 0, maximum: 1 },
@@ -114,14 +125,19 @@ const KIND_PROPERTIES: Record<FaultKind, { required: string[]; properties: Recor
         ],
       },
       body: {},
-      headers: { type: 'object', additionalProperties: { type: 'string' } },
+      headers: {
+        type: 'object',
+        maxProperties: MAX_PLAN_HEADERS,
+        propertyNames: { pattern: HEADER_NAME_PATTERN },
+        additionalProperties: { type: 'string', maxLength: MAX_HEADER_VALUE_LENGTH, pattern: FIELD_VALUE_PATTERN },
+      },
     },
   },
   hang: { required: [], properties: {} },
   reset: { required: [], properties: {} },
   close: { required: [], properties: {} },
   partial: { required: [], properties: { bytes: { type: 'integer', minimum: 0 } } },
-  garbage: { required: [], properties: { text: { type: 'string', minLength: 1 } } },
+  garbage: { required: [], properties: { text: { type: 'string', minLength: 1, maxLength: 65_536 } } },
   drip: {
     required: [],
     properties: {
@@ -166,13 +182,18 @@ export const FAULTS_CONFIG_SCHEMA = {
 
 /** A bad plan: `pointer` is the JSON pointer of the offending field, `message` says what is wrong and how to fix it. */
 export class FaultPlanError extends Error {
-  override readonly name = 'FaultPlanError'
+  override readonly name: string = 'FaultPlanError'
   constructor(
     message: string,
     readonly pointer: string,
   ) {
     super(message)
   }
+}
+
+/** Too many plans at once, or in all: FAULT_PLAN_LIMIT over the admin API. */
+export class FaultPlanLimitError extends FaultPlanError {
+  override readonly name = 'FaultPlanLimitError'
 }
 
 // Compiled on the first non-empty list: most starts have no plans.
@@ -262,6 +283,17 @@ export function describeFaultErrors(errors: ErrorObject[], data: unknown): { mes
   }
   if (deepest.keyword === 'type' && path === '/faults') return at(path, 'must be a list of fault plans, or { preferHeader, plans }')
   if (deepest.keyword === 'pattern' && key === 'id') return at(path, 'must be 1 to 64 letters, digits, dots, dashes or underscores')
+  if (/\/headers\/[^/]+$/.test(path) && deepest.keyword === 'pattern') {
+    return at(path, 'a header value must be an RFC 9110 field value: visible characters, spaces and tabs, no CR, LF or other control characters')
+  }
+  const badName = useful.find((e) => e.keyword === 'propertyNames' && e.instancePath.endsWith('/headers'))
+  if (badName) {
+    const name = String((badName.params as { propertyName?: unknown }).propertyName)
+    return at(
+      `${badName.instancePath}/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+      `'${name}' is not a header name (RFC 9110 token: letters, digits and !#$%&'*+.^_\`|~-)`,
+    )
+  }
   if (deepest.keyword === 'enum') {
     return at(path, `must be one of ${((deepest.params as { allowedValues: unknown[] }).allowedValues ?? []).join(', ')}`)
   }

@@ -16,6 +16,8 @@ export interface FaultPlans {
   preferHeader: boolean
   /** The document status faults take their documented answers from. */
   document: object
+  /** How many requests faults hold now (the server's fault runtime counts them; src/faults/runtime.ts). */
+  held: () => number
 }
 
 /** Reads the config's and the spec's plans; a bad one is a SetupError naming its file and field. */
@@ -47,7 +49,7 @@ export function loadFaultPlans(config: ResolvedConfig, spec: LoadedSpec, table: 
       throw error
     }
   }
-  return { registry, preferHeader: config.faults.preferHeader, document: spec.document }
+  return { registry, preferHeader: config.faults.preferHeader, document: spec.document, held: () => 0 }
 }
 
 /**

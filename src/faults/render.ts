@@ -24,7 +24,7 @@ export function renderStatusFault(ctx: RequestContext, request: FastifyRequest, 
   if (plan.body !== undefined) {
     const text = typeof plan.body === 'string'
     headers['content-type'] ??= text ? 'text/plain; charset=utf-8' : 'application/json'
-    return new Answer(plan.status, headers, text ? (plan.body as string) : JSON.stringify(plan.body))
+    return new Answer(plan.status, madeUpBodyHeaders(headers), text ? (plan.body as string) : JSON.stringify(plan.body))
   }
   // A CORS preflight has no operation of its own (ctx.operation is unset): it gets the problem.
   const documented = ctx.operation === undefined ? undefined : respond(ctx, request, doc, plan.status)
@@ -38,6 +38,33 @@ export function renderStatusFault(ctx: RequestContext, request: FastifyRequest, 
       ...(plan.retryAfter === undefined ? {} : { retryAfter: plan.retryAfter }),
     },
   })
+}
+
+/**
+ * A body a plan made up is served from the mock's own origin: it must not become a page there. It is
+ * never sniffed as another type, and one of a type a browser runs (HTML, SVG, XML, JavaScript) is
+ * sandboxed (CSP `sandbox`: no script, an opaque origin), whatever headers the plan adds.
+ */
+export function madeUpBodyHeaders(headers: Record<string, string>): Record<string, string> {
+  headers['x-content-type-options'] = 'nosniff'
+  if (isActiveMediaType(headers['content-type'] ?? '')) {
+    const own = headers['content-security-policy']
+    // Two policies are both enforced (CSP3 §8.1): the plan's own, and the sandbox.
+    headers['content-security-policy'] = own === undefined ? 'sandbox' : `${own}, sandbox`
+  }
+  return headers
+}
+
+/** HTML, XHTML, SVG, any XML, JavaScript/ECMAScript: what a browser renders as a document or runs. */
+export function isActiveMediaType(contentType: string): boolean {
+  const essence = contentType.split(';')[0].trim().toLowerCase()
+  return (
+    essence === '' ||
+    /^text\/(html|xml|xsl|javascript|ecmascript|jscript|livescript|x-javascript|x-ecmascript)$/.test(essence) ||
+    /^application\/(xhtml\+xml|xml|xslt\+xml|javascript|ecmascript|x-javascript|x-ecmascript)$/.test(essence) ||
+    essence === 'image/svg+xml' ||
+    essence.endsWith('+xml')
+  )
 }
 
 /** The would-be answer, as bytes, for the kinds that send part of it (partial, drip). */

@@ -6,7 +6,7 @@ import { contextOf, type RequestContext } from '../pipeline/context.js'
 import { applyCorsHeaders } from '../cors/policy.js'
 import type { FaultAction, FaultState } from './action.js'
 import { SOCKET_FAULTS, type FaultIO } from './kinds.js'
-import { FaultPlanError, validateFaultPlans, type FaultPlan } from './plan.js'
+import { FaultPlanError, FaultPlanLimitError, MAX_PLANS, MAX_PLANS_PER_REQUEST, validateFaultPlans, type FaultPlan } from './plan.js'
 import type { FaultPlans } from './plans.js'
 import type { FaultPlanStatus } from './registry.js'
 
@@ -64,10 +64,22 @@ export class FaultRuntime {
    */
   add(input: unknown, source: 'admin' | 'library'): FaultPlanStatus[] {
     const single = !Array.isArray(input)
+    // Checked before any plan is: 180,000 plans in one request were once accepted, and every request then walked them all.
+    const count = single ? 1 : (input as unknown[]).length
+    if (count > MAX_PLANS_PER_REQUEST) {
+      throw new FaultPlanLimitError(`/: ${count} fault plans in one request; send at most ${MAX_PLANS_PER_REQUEST} at a time`, '')
+    }
+    const registry = this.plans().registry
+    if (registry.size + count > MAX_PLANS) {
+      throw new FaultPlanLimitError(
+        `/: the mock holds ${registry.size} fault plans and may hold at most ${MAX_PLANS}; remove plans no longer needed (DELETE /__doorman/faults/ID, DELETE /__doorman/faults, POST /__doorman/reset) before adding ${count} more`,
+        '',
+      )
+    }
     try {
       return this.plans().registry.add(validateFaultPlans(single ? [input] : (input as unknown[])), source)
     } catch (error) {
-      if (!single || !(error instanceof FaultPlanError)) throw error
+      if (!single || !(error instanceof FaultPlanError) || error instanceof FaultPlanLimitError) throw error
       const pointer = error.pointer.replace(/^\/0/, '')
       throw new FaultPlanError(`${pointer || '/'}${error.message.slice(error.pointer.length || 1)}`, pointer)
     }
@@ -172,6 +184,29 @@ export class FaultRuntime {
       if (!fault.serverEnded) fault.clientGaveUpAt = performance.now()
       this.#record?.(request, reply)
     })
+  }
+
+  /** How many requests faults hold now (limits.heldRequests caps it). */
+  get heldCount(): number {
+    return this.#inFlight.size
+  }
+
+  /**
+   * POST /__doorman/reset (mock.reset()): ends every request a fault holds, as a closing mock does, so that
+   * a test suite's next test does not inherit the last one's sockets. The journal records each as ended
+   * by the reset. Returns how many there were.
+   */
+  releaseHeld(): number {
+    const held = [...this.#inFlight.values()]
+    for (const ctx of held) {
+      const fault = ctx.fault
+      if (fault === undefined) continue
+      fault.serverEnded = true
+      fault.endedByReset = true
+      fault.abort.abort()
+    }
+    for (const socket of this.#held) socket.destroy()
+    return held.length
   }
 
   inFlight(): InFlightRequest[] {

@@ -17,6 +17,8 @@ export interface JournalFault {
   plans: Array<{ id: string; kind: FaultKind; attempt: number }>
   delayMs: number
   explain: string
+  /** 'reset' when POST /__doorman/reset (mock.reset()) ended the request the fault held. */
+  endedBy?: 'reset'
 }
 
 /** The connection-level facts of one request: what the report reads to judge the client. */
@@ -69,7 +71,14 @@ export function clientFacts(
   const retryAfter = reply.getHeader('retry-after')
   const fields: ClientFacts = {
     connection: connectionId(request.raw.socket),
-    fault: fault && { kind: fault.kind, source: fault.source, plans: fault.plans, delayMs: fault.delayMs, explain: fault.explain },
+    fault: fault && {
+      kind: fault.kind,
+      source: fault.source,
+      plans: fault.plans,
+      delayMs: fault.delayMs,
+      explain: fault.explain,
+      ...(fault.endedByReset === true ? { endedBy: 'reset' as const } : {}),
+    },
     responseStartMs: since(ctx.responseStartedAt),
     responseEndMs: reply.raw.writableFinished ? since(now) : undefined,
     clientGaveUpMs: gaveUpMs,
@@ -86,9 +95,11 @@ export function clientFacts(
   const ending =
     gaveUpMs !== undefined
       ? `; the client gave up after ${Math.round(gaveUpMs)} ms`
-      : fault.serverEnded && (fault.kind === 'hang' || fault.kind === 'drip' || fault.kind === 'delay')
-        ? '; the server closed the connection first'
-        : ''
+      : fault.endedByReset === true
+        ? '; ended by POST /__doorman/reset (mock.reset())'
+        : fault.serverEnded && (fault.kind === 'hang' || fault.kind === 'drip' || fault.kind === 'delay')
+          ? '; the server closed the connection first'
+          : ''
   return {
     status: fault.noResponse ? 0 : reply.statusCode,
     step: fault.kind === 'delay' ? undefined : 'fault',

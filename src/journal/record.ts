@@ -6,6 +6,7 @@ import { clientFacts } from './client-facts.js'
 import type { Journal, JournalBody, JournalEntry } from './journal.js'
 import { bodySummary, PendingEntry } from './pending-entry.js'
 import { redactQuery, withoutSecrets } from './redact.js'
+import { redactBody } from './redact-body.js'
 import { describeViolation } from '../proxy/violations.js'
 
 export type LogMode = 'pretty' | 'json' | 'silent'
@@ -32,12 +33,17 @@ export function recordRequest({ ctx, request, reply, journal, redact, bodyBytes,
   // Only references and numbers here: the redacted copies and the body summaries are built when the journal is read.
   const sent = reply.raw.headersSent
   const body = ctx.body
-  const bodyText =
+  const sentText =
     body === undefined || body.length === 0
       ? undefined
       : body.length <= bodyBytes && ctx.bodyText !== undefined
         ? ctx.bodyText
         : body.subarray(0, bodyBytes).toString('utf8')
+  // Credential fields go now, like credential headers: the journal keeps no secret alive until it is read.
+  const bodyText =
+    sentText === undefined
+      ? undefined
+      : redactBody(sentText, request.headers['content-type'], { names: redact, credentialLike: ctx.state.config.journal.redactBodyFields })
   const entry = new PendingEntry(
     ctx.id,
     ctx.receivedAt.getTime(),

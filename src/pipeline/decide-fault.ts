@@ -67,9 +67,21 @@ function plannedFault(ctx: RequestContext, request: FastifyRequest, faults: Faul
 
 type DecidedFault = Omit<FaultState, 'noResponse' | 'serverEnded' | 'clientGaveUpAt' | 'abort' | 'watched' | 'kind'>
 
+function heldRequestsLimit(limit: number, explain: string): Problem {
+  return new Problem('HELD_REQUESTS_LIMIT', {
+    detail: `A fault would hold this request (${explain}), but the mock already holds ${limit} (limits.heldRequests); retry after 1 s, end the held ones with POST /__doorman/reset, or raise limits.heldRequests.`,
+    headers: { 'retry-after': '1' },
+    extra: { limit },
+  })
+}
+
 /** Records the fault on the request and says what answers it: a status, a socket fault, or (a delay alone) nothing yet. */
 function act(ctx: RequestContext, request: FastifyRequest, faults: FaultPlans, fault: DecidedFault, plan: FaultPlan | undefined): Outcome {
   const kind = plan?.kind ?? 'delay'
+  // Held requests (and their sockets) are capped: past limits.heldRequests, a fault that would hold one answers at once.
+  const holds = kind === 'hang' || kind === 'drip' || fault.delayMs > 0
+  const limit = ctx.state.config.limits.heldRequests
+  if (holds && faults.held() >= limit) return heldRequestsLimit(limit, fault.explain)
   ctx.fault = {
     ...fault,
     kind,

@@ -1,5 +1,6 @@
 import type { ErrorObject } from 'ajv'
 import { Problem } from '../problems/problem.js'
+import { MAX_COLLECTED_ERRORS, stoppedCollecting } from '../spec/error-cap.js'
 import { closest } from '../util/closest.js'
 import { matchedOperation, matchedRules, type Stage } from './context.js'
 import { readRequestParameters } from './parameters.js'
@@ -22,10 +23,15 @@ export const validateSchema: Stage = {
     const paramErrors: SchemaError[] = []
     const bodyErrors: SchemaError[] = []
     let total = 0
-    // Every error is counted, the first MAX_LISTED_ERRORS described: a 1 MB array of bad items would otherwise
-    // come back as a 12 MB problem (ajv's docs warn about allErrors on untrusted data).
+    let stopped = false
+    // Errors are collected up to MAX_COLLECTED_ERRORS (src/spec/error-cap.ts), counted, and the first
+    // MAX_LISTED_ERRORS described: a 1 MB array of bad items would otherwise come back as a 12 MB problem.
     const describe = (errors: ErrorObject[], location: SchemaError['location'], into: SchemaError[]) => {
       const room = Math.max(0, MAX_LISTED_ERRORS - paramErrors.length - bodyErrors.length)
+      if (stoppedCollecting(errors)) {
+        stopped = true
+        errors = errors.slice(0, MAX_COLLECTED_ERRORS)
+      }
       const distinct = withoutRepeats(rules.narrow ? rules.narrow(errors) : errors)
       total += distinct.length
       for (const e of distinct.slice(0, room)) into.push(toSchemaError(e, location))
@@ -50,18 +56,18 @@ export const validateSchema: Stage = {
     }
     const op = matchedOperation(ctx).label
     const errors = [...paramErrors, ...bodyErrors]
-    const counted = total > errors.length ? { errorCount: total } : {}
+    const counted = stopped ? { errorCount: total, errorsStopped: true } : total > errors.length ? { errorCount: total } : {}
     if (paramErrors.length > 0) {
       return new Problem('PARAMETER_INVALID', {
         status: rules.parameterStatus,
-        detail: `${op}: ${summarize(errors, total)}`,
+        detail: `${op}: ${summarize(errors, total, stopped)}`,
         extra: { errors, ...counted },
       })
     }
     if (bodyErrors.length > 0) {
       return new Problem('BODY_INVALID', {
         status: rules.bodyStatus,
-        detail: `${op}: ${summarize(bodyErrors, total)}`,
+        detail: `${op}: ${summarize(bodyErrors, total, stopped)}`,
         extra: { errors: bodyErrors, ...counted },
       })
     }
@@ -83,6 +89,8 @@ function tooDeepToCheck(error: unknown, what: string): Problem {
 }
 
 const MAX_LISTED_ERRORS = 100
+// Written once: toLocaleString's first call loads ICU data, in the middle of a request.
+const COLLECTED_CAP_TEXT = String(MAX_COLLECTED_ERRORS).replace(/\B(?=(\d{3})+$)/g, ',')
 
 /**
  * The same failure reached along two paths is one error: a `oneOf` of Cat and Dog that both
@@ -107,7 +115,7 @@ function withoutRepeats(errors: ErrorObject[]): ErrorObject[] {
   })
 }
 
-function summarize(errors: SchemaError[], total: number): string {
+function summarize(errors: SchemaError[], total: number, stopped: boolean): string {
   const [first] = errors
   const e = first
   const subject =
@@ -118,7 +126,11 @@ function summarize(errors: SchemaError[], total: number): string {
       : `${e.location} parameter ${e.pointer.slice(1).split('/')[0]}${e.pointer.split('/').length > 2 ? ` (${shorten(e.pointer)})` : ''}`
   const got = e.received === undefined || e.keyword.endsWith('Properties') ? '' : `, got ${show(e.received)}`
   const listed = total > errors.length ? `; the first ${errors.length} are listed in errors` : ', listed in errors'
-  const more = total > 1 ? ` (and ${total - 1} more error${total > 2 ? 's' : ''}${listed})` : ''
+  const more = stopped
+    ? ` (and at least ${total - 1} more errors: doorman stopped collecting at ${COLLECTED_CAP_TEXT}${listed})`
+    : total > 1
+      ? ` (and ${total - 1} more error${total > 2 ? 's' : ''}${listed})`
+      : ''
   return `${subject} ${e.message}${got}${more}.`
 }
 
@@ -213,6 +225,11 @@ function fitsIn(value: unknown, budget: number): boolean {
       return left >= 0
     }
     left -= 2
+    // Not `for…in` on an array: it lists all 30,000 indexes as strings before the first is looked at.
+    if (Array.isArray(v)) {
+      for (const item of v) if (!visit(item) || --left < 0) return false
+      return left >= 0
+    }
     for (const key in v) {
       left -= key.length + 1
       if (left < 0 || !visit((v as Record<string, unknown>)[key])) return false

@@ -39,7 +39,7 @@ export interface ParamRule {
 export interface SpreadObject {
   /** Properties its schema declares, and patternProperties: always its own. */
   declared: ReadonlySet<string>
-  patterns: RegExp[]
+  patterns: Array<{ test(value: string): boolean }>
   /** Someone else's unless declared: the query parameters' names, credentials, other exploded objects' properties. */
   reserved: ReadonlySet<string>
 }

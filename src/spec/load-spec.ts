@@ -8,6 +8,7 @@ import { lazyRequire } from '../util/lazy-require.js'
 import { NoteSink } from './notes.js'
 import { oneByteJsonText } from './one-byte-json.js'
 import { replaceUnresolvableRefs } from './resolve-refs.js'
+import { notRegularFileSync } from '../util/regular-file.js'
 
 export type OpenApiVersion = '3.0' | '3.1'
 
@@ -68,8 +69,20 @@ export function parseYaml(text: string, file: string): unknown {
     const message = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')
     throw new SetupError(`YAML syntax error: ${message}`, { file, location: `${line}:${col}` })
   }
-  return doc.toJS({ maxAliasCount: 1000 })
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
+  } catch (error) {
+    // `yaml` bounds alias expansion ("billion laughs") with a ReferenceError: a bad document, not a doorman bug.
+    if (!(error instanceof ReferenceError) || !/alias/i.test(error.message)) throw error
+    throw new SetupError(
+      `YAML aliases expand too far: a value made of aliases (*name) of aliases would be copied more than ${MAX_ALIAS_COUNT} times (a "billion laughs" document); write the repeated parts out, or use $ref`,
+      { file },
+    )
+  }
 }
+
+/** How many copies aliases may make (the `yaml` parser's maxAliasCount); js-yaml reads no alias at all (maxAliases: 0). */
+const MAX_ALIAS_COUNT = 1000
 
 const yamlParser = {
   order: 1,
@@ -102,6 +115,8 @@ const INLINE_NAME = '<inline>'
  */
 function readDocument(file: string, shown: string): unknown {
   let bytes: Buffer
+  const special = notRegularFileSync(file)
+  if (special !== undefined) throw new SetupError(`cannot read the OpenAPI document: it ${special}`, { file: shown })
   try {
     bytes = readFileSync(file)
   } catch (error) {

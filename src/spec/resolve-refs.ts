@@ -5,6 +5,7 @@ import { SetupError } from '../setup-error.js'
 import type { NoteSink } from './notes.js'
 import { decodePointerToken, encodePointerToken, resolvePointer } from './refs.js'
 import { standIn } from './ref-stand-ins.js'
+import { notRegularFile } from '../util/regular-file.js'
 
 /**
  * Finds every `$ref` that cannot be resolved (a missing file, a file that is
@@ -56,6 +57,12 @@ export async function replaceUnresolvableRefs(
     if (parsed.has(file) || failed.has(file)) return
     looked.add(file)
     let text: string
+    // Before it is opened: a FIFO would block the open, /dev/zero the read, forever.
+    const special = await notRegularFile(file)
+    if (special !== undefined) {
+      failed.set(file, `${show(file)} ${special}`)
+      return
+    }
     try {
       text = await readFile(file, 'utf8')
     } catch (error) {

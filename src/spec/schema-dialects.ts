@@ -1,5 +1,6 @@
 import { closest } from '../util/closest.js'
 import type { OpenApiVersion } from './load-spec.js'
+import { FALLBACK_MAX_LENGTH, isLinear } from './linear-regexp.js'
 import { readPattern } from './patterns.js'
 import { encodePointerToken } from './refs.js'
 
@@ -89,6 +90,8 @@ function repairPatterns(s: Record<string, unknown>, pointer: string, ctx: Repair
       )
       delete s.pattern
     }
+    if (typeof s.pattern === 'string' && !isLinear(s.pattern))
+      ctx.note('pattern', `pattern ${s.pattern}`, `${pointer}/pattern`, backtrackingMessage('pattern', s.pattern))
   }
   const map = s.patternProperties
   if (map === null || typeof map !== 'object' || Array.isArray(map)) return
@@ -98,6 +101,9 @@ function repairPatterns(s: Record<string, unknown>, pointer: string, ctx: Repair
   for (const [key, sub] of entries) {
     const reading = readPattern(key)
     const at = `${pointer}/patternProperties/${encodePointerToken(key)}`
+    if (reading.kind !== 'untranslatable' && !isLinear(reading.kind === 'valid' ? key : reading.pattern)) {
+      ctx.note('pattern', `patternProperties ${key}`, at, backtrackingMessage('the patternProperties key', key))
+    }
     if (reading.kind === 'valid') kept[key] = sub
     else if (reading.kind === 'translated') {
       ctx.note('pattern', `patternProperties ${key}`, at, translatedMessage('the patternProperties key', key, reading.pattern, reading.changes))
@@ -117,6 +123,11 @@ function repairPatterns(s: Record<string, unknown>, pointer: string, ctx: Repair
   if (dropped) delete s.additionalProperties
   // Kept, even empty: an object with patternProperties is never closed by rejectUnknownProperties.
   s.patternProperties = kept
+}
+
+/** src/spec/linear-regexp.ts: RE2 cannot express lookaround or backreferences. */
+function backtrackingMessage(what: string, pattern: string): string {
+  return `${what} '${pattern}' uses lookaround or a backreference, which a linear-time engine cannot run: it is checked with ECMAScript's backtracking engine, on values of up to ${FALLBACK_MAX_LENGTH} characters (longer ones are not checked against it).`
 }
 
 function translatedMessage(what: string, from: string, to: string, changes: string[]): string {

@@ -2,6 +2,8 @@ import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
 import { addRequestKeywords } from './ajv-keywords.js'
+import { capErrors, stopAtCap } from './error-cap.js'
+import { linearRegExpEngine } from './linear-regexp.js'
 import type { LoadedSpec } from './load-spec.js'
 import type { NoteSink } from './notes.js'
 import { resolvePointer } from './refs.js'
@@ -31,6 +33,10 @@ export interface SchemaCompilerOptions {
 export class SchemaCompiler {
   #strict: Ajv
   #coercing: Ajv
+  /** Each instance's twin without allErrors, made when a validation first stops collecting errors (src/spec/error-cap.ts). */
+  readonly #exact = new Map<Ajv, Ajv>()
+  readonly #make: (extra: Options) => Ajv
+  readonly #load: (ajv: Ajv) => void
   readonly #doc: unknown
   readonly #notes: NoteSink
   readonly #knownFormats: ReadonlySet<string>
@@ -66,7 +72,8 @@ export class SchemaCompiler {
       // Start-up: a $ref'd schema (a component) compiles once as its own function instead of inline in every user,
       // and the generated code skips its optimizing pass: compiling halves, validating costs ~10% more (< 1 µs).
       inlineRefs: false,
-      code: { optimize: false },
+      // Patterns match in linear time (src/spec/linear-regexp.ts); collecting errors stops at a cap (src/spec/error-cap.ts).
+      code: { optimize: false, regExp: linearRegExpEngine, process: capErrors },
       logger,
     }
     const make = (extra: Options) => {
@@ -93,12 +100,14 @@ export class SchemaCompiler {
       keywords: Object.keys(keywords),
     })
     this.#doc = document
+    this.#make = make
+    this.#load = (ajv) => {
+      // A format doorman does not know is not checked (scanSchemas says so): any string passes it.
+      for (const format of formats) if (!this.#knownFormats.has(format)) ajv.addFormat(format, true)
+      ajv.addSchema(this.#doc as object, SPEC_ID)
+    }
     const load = () => {
-      for (const ajv of [this.#strict, this.#coercing]) {
-        // A format doorman does not know is not checked (scanSchemas says so): any string passes it.
-        for (const format of formats) if (!this.#knownFormats.has(format)) ajv.addFormat(format, true)
-        ajv.addSchema(document, SPEC_ID)
-      }
+      for (const ajv of [this.#strict, this.#coercing]) this.#load(ajv)
     }
     try {
       load()
@@ -306,7 +315,8 @@ export class SchemaCompiler {
     if (known) return known
     this.#compiling = where
     try {
-      const validate = ajv.compile(schema)
+      const compiled = ajv.compile(schema)
+      const validate = stopAtCap(compiled, () => this.#exactValidator(ajv, schema))
       this.#compiled.set(key, validate)
       return validate
     } catch (error) {
@@ -315,6 +325,21 @@ export class SchemaCompiler {
     } finally {
       this.#compiling = ''
     }
+  }
+
+  /** The same schema compiled to stop at its first error: it decides alone whether data is valid once collecting stopped. */
+  #exactValidator(ajv: Ajv, schema: object | boolean): ValidateFunction {
+    let exact = this.#exact.get(ajv)
+    if (exact === undefined) {
+      exact = this.#make({
+        allErrors: false,
+        ...(ajv === this.#coercing ? { coerceTypes: 'array' } : {}),
+        code: { optimize: false, regExp: linearRegExpEngine },
+      })
+      this.#load(exact)
+      this.#exact.set(ajv, exact)
+    }
+    return exact.compile(schema)
   }
 
   /** ajv's warnings (strict mode, logged): a note each, once, at what was being compiled. */

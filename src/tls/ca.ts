@@ -28,6 +28,8 @@ export interface LocalCa {
   certPem: string
   /** The CA as a signer: its key is imported (and the X.509 library loaded) only when something is signed. */
   issuer(): Promise<Issuer>
+  /** Said at start-up: a CA key file other users can read (doorman writes it 0600; something changed that). */
+  warnings: string[]
 }
 
 /** `--tls-dir` when given, else `doorman/tls` in the user's cache folder (`$XDG_CACHE_HOME`, or `~/.cache`). */
@@ -54,10 +56,11 @@ export async function loadOrCreateCa(dirOption: string | undefined): Promise<Loc
     if (text === undefined) throw new SetupError(`doorman's CA key ${keyFile} vanished as it was made: is another program cleaning ${dir}?`)
   }
   const { keyPem, certPem } = parseCaFile(keyFile, text, dir)
+  const warnings = await sharedKeyWarning(keyFile)
   const file = path.join(dir, CA_FILE)
   await publishCertificate(file, certPem)
   let issuer: Promise<Issuer> | undefined
-  return { dir, file, certPem, issuer: () => (issuer ??= importKeyPair(keyPem).then((keys) => ({ certPem, keys }))) }
+  return { dir, file, certPem, issuer: () => (issuer ??= importKeyPair(keyPem).then((keys) => ({ certPem, keys }))), warnings }
 }
 
 /** The CA's certificate, for `doorman tls ca`: made if there is none yet. */
@@ -77,6 +80,15 @@ async function ensureDir(dir: string): Promise<void> {
     throw new SetupError(`cannot read the TLS folder ${dir} (${describe(error)})`)
   })
   if (!info.isDirectory()) throw new SetupError(`${dir} is not a folder: pass --tls-dir a folder doorman may keep its CA in`)
+}
+
+/** Like ssh with a private key others can read: a warning (the CA signs certificates this machine may trust). */
+async function sharedKeyWarning(keyFile: string): Promise<string[]> {
+  if (process.platform === 'win32') return []
+  const mode = (await stat(keyFile).catch(() => undefined))?.mode
+  if (mode === undefined || (mode & 0o077) === 0) return []
+  const octal = (mode & 0o777).toString(8).padStart(4, '0')
+  return [`doorman's CA key ${keyFile} can be read by other users (mode ${octal}); make it yours alone: chmod 600 ${keyFile}`]
 }
 
 async function readIfThere(file: string): Promise<string | undefined> {
