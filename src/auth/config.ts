@@ -45,6 +45,8 @@ export interface AuthConfig {
   apiKeys?: Record<string, string[]>
   /** Accepted HTTP basic credentials: user → password. */
   basic?: Record<string, string>
+  /** Accepted HTTP digest credentials (RFC 7616): user → password. Without it, any well-formed Digest credential passes. */
+  digest?: Record<string, string>
 }
 
 const stringList = { type: 'array', items: { type: 'string', minLength: 1 } } as const
@@ -79,6 +81,7 @@ export const AUTH_CONFIG_SCHEMA = {
     },
     apiKeys: { type: 'object', additionalProperties: stringList },
     basic: { type: 'object', additionalProperties: { type: 'string' } },
+    digest: { type: 'object', additionalProperties: { type: 'string' } },
   },
 } as const
 
@@ -118,6 +121,7 @@ export interface ResolvedAuth {
   tokens: string[]
   apiKeys: Record<string, string[]>
   basic: Record<string, string>
+  digest: Record<string, string>
   /** The config file, for errors found once the spec is known (unknown scheme names). */
   configFile: string | undefined
 }
@@ -131,6 +135,7 @@ export function resolveAuth(input: AuthConfig | undefined, where: { file: string
     tokens: auth.bearer?.tokens ?? [],
     apiKeys: auth.apiKeys ?? {},
     basic: auth.basic ?? {},
+    digest: auth.digest ?? {},
     configFile: where.file,
   }
 }
@@ -149,6 +154,8 @@ function resolveJwt(jwt: JwtInput, where: { file: string | undefined; baseDir: s
     )
   }
   const source = sources[0]
+  // `sources` holds exactly the one key that is set: its value is a string.
+  const sourceValue = jwt[source] ?? ''
   if (source === 'secret' && jwt.privateKey !== undefined) {
     throw fail('privateKey', 'a privateKey goes with publicKey or jwks; with a secret, tokens are signed with the secret')
   }
@@ -162,13 +169,13 @@ function resolveJwt(jwt: JwtInput, where: { file: string | undefined; baseDir: s
     const algorithms = pinned ?? ['HS256']
     const unfit = algorithms.filter((alg) => !SECRET_ALGORITHMS.includes(alg))
     if (unfit.length) throw fail('algorithms', `${unfit.join(', ')} cannot be checked with a secret; use publicKey or jwks for them, or pin HS256/HS384/HS512`)
-    keys = [{ kid: undefined, material: jwt.secret!, algorithms, label: 'the configured secret' }]
-    signing = { material: jwt.secret!, algorithm: algorithms[0], kid: undefined }
+    keys = [{ kid: undefined, material: sourceValue, algorithms, label: 'the configured secret' }]
+    signing = { material: sourceValue, algorithm: algorithms[0], kid: undefined }
   } else {
     const found =
       source === 'publicKey'
-        ? [{ kid: undefined, key: readPemKey(jwt.publicKey!, 'public', at('publicKey')), alg: undefined }]
-        : readJwks(jwt.jwks!, at('jwks'))
+        ? [{ kid: undefined, key: readPemKey(sourceValue, 'public', at('publicKey')), alg: undefined }]
+        : readJwks(sourceValue, at('jwks'))
     keys = found.map(({ kid, key, alg }) => {
       const fits = algorithmsForKey(key).filter((a) => alg === undefined || a === alg)
       const algorithms = pinned ? fits.filter((a) => pinned.includes(a)) : fits.slice(0, 1)

@@ -150,7 +150,12 @@ function refusalsFor(alternative: Alternative, valid: CredentialsToSend, auth: A
       }
     }
     if (scheme.kind === 'basic') {
-      refusals.push({ title: 'basic credentials that are not base64', status: 400, code: 'AUTH_MALFORMED', credentials: withAuthorization('Basic not*base64') })
+      refusals.push({
+        title: 'basic credentials that are not base64',
+        status: 401,
+        code: 'BASIC_CREDENTIALS_MALFORMED',
+        credentials: withAuthorization('Basic not*base64'),
+      })
       const [user] = Object.keys(config.basic)
       if (user !== undefined) {
         const wrong = Buffer.from(`${user}:wrong-password`).toString('base64')

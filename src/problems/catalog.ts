@@ -190,6 +190,13 @@ const catalog = {
     meaning: 'The HTTP basic user name or password is not one configured in auth.basic.',
     fix: 'Send a user and password from auth.basic.',
   },
+  BASIC_CREDENTIALS_MALFORMED: {
+    status: 401,
+    step: 'auth',
+    meaning:
+      "The Authorization header says Basic, but what follows is not base64 of 'user:password' (RFC 7617 §2). RFC 7617 knows no 400: a malformed credential is a failed authentication.",
+    fix: "Send 'Authorization: Basic ' followed by base64 of user:password (curl -u user:password does).",
+  },
   TOKEN_MINT_REFUSED: {
     status: 400,
     step: 'auth',
