@@ -1,6 +1,6 @@
 import { SetupError } from '../setup-error.js'
 import { lazyRequire } from '../util/lazy-require.js'
-import { matchesAny } from './compare.js'
+import { safeEqual } from './compare.js'
 import type { JwtSettings, ResolvedAuth, VerifyKey } from './config.js'
 import type { Credentials } from './credentials.js'
 import { isTokenError, tokenExpired, tokenNotYetValid, translateJwtError, type TokenFailure } from './jwt-errors.js'
@@ -87,6 +87,8 @@ export function grantedScopes(claims: Claims): string[] {
 export class BearerVerifier {
   readonly presenceOnly: boolean
   readonly #tokens: string[]
+  /** The scoped opaque tokens' claims: `scope` from their scopes, `sub` as configured. */
+  readonly #opaqueClaims = new Map<string, Claims>()
   readonly #jwt: JwtSettings | undefined
   readonly #verifiers = new Map<VerifyKey, (token: string) => Claims>()
   /** The verifier when there is one key (a secret or a public key, not a JWKS): it alone decides a good token. */
@@ -101,6 +103,9 @@ export class BearerVerifier {
 
   constructor(auth: ResolvedAuth) {
     this.#tokens = auth.tokens
+    for (const [token, grant] of auth.tokenGrants) {
+      this.#opaqueClaims.set(token, { scope: (grant.scopes ?? []).join(' '), ...(grant.sub !== undefined ? { sub: grant.sub } : {}) })
+    }
     this.#jwt = auth.jwt
     this.presenceOnly = !auth.jwt && auth.tokens.length === 0
     const jwt = auth.jwt
@@ -131,7 +136,10 @@ export class BearerVerifier {
   }
 
   check(token: string, jwtFormat: boolean): TokenCheck {
-    if (this.#tokens.length && matchesAny(token, this.#tokens)) return { ok: true, claims: undefined }
+    if (this.#tokens.length) {
+      const opaque = this.#opaque(token)
+      if (opaque !== null) return { ok: true, claims: opaque }
+    }
     if (this.#singleKeyVerifier) {
       const now = Date.now()
       const known = this.#recentlyVerified.get(token)
@@ -189,6 +197,18 @@ export class BearerVerifier {
       if (!isTokenError(error)) throw error
       return { ok: false, failure: translateJwtError(error, { header, payload, key, settings: jwt }) }
     }
+  }
+
+  /**
+   * An accepted opaque token's claims: undefined for one that carries every
+   * scope, null when the token is none of them. Every token is compared (no
+   * early exit), so the time says nothing about which one matched.
+   */
+  #opaque(token: string): Claims | undefined | null {
+    let matched: string | undefined
+    for (const candidate of this.#tokens) if (safeEqual(token, candidate)) matched ??= candidate
+    if (matched === undefined) return null
+    return this.#opaqueClaims.get(matched)
   }
 
   /** A JWKS key by the token's kid; a lone key also serves tokens without one. */

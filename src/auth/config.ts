@@ -38,8 +38,11 @@ export interface AuthConfig {
       /** Claims every token must carry. */
       requiredClaims?: string[]
     }
-    /** Opaque tokens accepted as they are (with every scope). */
-    tokens?: string[]
+    /**
+     * Opaque tokens accepted as they are: a list (each with every scope), or
+     * token → { scopes, sub } (only those scopes, so a 403 can be tested).
+     */
+    tokens?: string[] | Record<string, OpaqueTokenGrant>
   }
   /** Accepted keys by securityScheme name. */
   apiKeys?: Record<string, string[]>
@@ -50,6 +53,14 @@ export interface AuthConfig {
 }
 
 const stringList = { type: 'array', items: { type: 'string', minLength: 1 } } as const
+
+/** What an opaque token in the object form of `auth.bearer.tokens` grants. */
+export interface OpaqueTokenGrant {
+  /** The scopes the token carries; absent: every scope, as in the list form. */
+  scopes?: string[]
+  /** The subject, for the journal and for a handler's view of the caller. */
+  sub?: string
+}
 
 /** The `auth` part of the config JSON Schema. */
 export const AUTH_CONFIG_SCHEMA = {
@@ -76,7 +87,23 @@ export const AUTH_CONFIG_SCHEMA = {
             requiredClaims: stringList,
           },
         },
-        tokens: stringList,
+        tokens: {
+          oneOf: [
+            stringList,
+            {
+              type: 'object',
+              propertyNames: { minLength: 1 },
+              additionalProperties: {
+                type: 'object',
+                additionalProperties: false,
+                properties: {
+                  scopes: { type: 'array', items: { type: 'string', pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$' } },
+                  sub: { type: 'string' },
+                },
+              },
+            },
+          ],
+        },
       },
     },
     apiKeys: { type: 'object', additionalProperties: stringList },
@@ -118,7 +145,10 @@ export interface ResolvedAuth {
   realm: string | undefined
   /** Undefined when no `auth.bearer.jwt` is configured. */
   jwt: JwtSettings | undefined
+  /** Every accepted opaque token. */
   tokens: string[]
+  /** Opaque tokens with their own scopes (the object form); a token not here carries every scope. */
+  tokenGrants: Map<string, OpaqueTokenGrant>
   apiKeys: Record<string, string[]>
   basic: Record<string, string>
   digest: Record<string, string>
@@ -132,12 +162,23 @@ export function resolveAuth(input: AuthConfig | undefined, where: { file: string
   return {
     realm: auth.realm,
     jwt: auth.bearer?.jwt ? resolveJwt(auth.bearer.jwt, where) : undefined,
-    tokens: auth.bearer?.tokens ?? [],
+    ...readOpaqueTokens(auth.bearer?.tokens),
     apiKeys: auth.apiKeys ?? {},
     basic: auth.basic ?? {},
     digest: auth.digest ?? {},
     configFile: where.file,
   }
+}
+
+function readOpaqueTokens(tokens: NonNullable<AuthConfig['bearer']>['tokens']): {
+  tokens: string[]
+  tokenGrants: Map<string, OpaqueTokenGrant>
+} {
+  if (tokens === undefined) return { tokens: [], tokenGrants: new Map() }
+  if (Array.isArray(tokens)) return { tokens, tokenGrants: new Map() }
+  // A grant without scopes carries every scope, as in the list form: only the scoped ones are checked.
+  const grants = new Map(Object.entries(tokens).filter(([, grant]) => grant.scopes !== undefined))
+  return { tokens: Object.keys(tokens), tokenGrants: grants }
 }
 
 type JwtInput = NonNullable<NonNullable<AuthConfig['bearer']>['jwt']>
@@ -173,9 +214,7 @@ function resolveJwt(jwt: JwtInput, where: { file: string | undefined; baseDir: s
     signing = { material: sourceValue, algorithm: algorithms[0], kid: undefined }
   } else {
     const found =
-      source === 'publicKey'
-        ? [{ kid: undefined, key: readPemKey(sourceValue, 'public', at('publicKey')), alg: undefined }]
-        : readJwks(sourceValue, at('jwks'))
+      source === 'publicKey' ? [{ kid: undefined, key: readPemKey(sourceValue, 'public', at('publicKey')), alg: undefined }] : readJwks(sourceValue, at('jwks'))
     keys = found.map(({ kid, key, alg }) => {
       const fits = algorithmsForKey(key).filter((a) => alg === undefined || a === alg)
       const algorithms = pinned ? fits.filter((a) => pinned.includes(a)) : fits.slice(0, 1)

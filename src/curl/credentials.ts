@@ -96,8 +96,15 @@ function satisfy(alternative: Alternative, auth: AuthRuntime, config: ResolvedAu
 }
 
 function bearerToken(requirement: SchemeRequirement, auth: AuthRuntime, config: ResolvedAuth): { token: string; problem?: undefined } | { problem: string } {
-  // Only opaque tokens accepted: they carry every scope.
-  if (config.jwt === undefined && config.tokens.length > 0) return { token: config.tokens[0] }
+  // Only opaque tokens accepted: the first that carries the scopes (a token of the list form carries every scope).
+  if (config.jwt === undefined && config.tokens.length > 0) {
+    const fits = config.tokens.find((token) => {
+      const granted = config.tokenGrants.get(token)?.scopes
+      return granted === undefined || requirement.scopes.every((s) => granted.includes(s))
+    })
+    if (fits !== undefined) return { token: fits }
+    return { problem: `no token in auth.bearer.tokens carries the scope ${requirement.scopes.join(' ')}` }
+  }
   try {
     return { token: mint(auth, requirement.scopes, '1h') }
   } catch (error) {
@@ -146,6 +153,21 @@ function refusalsFor(alternative: Alternative, valid: CredentialsToSend, auth: A
           status: 403,
           code: 'SCOPE_INSUFFICIENT',
           credentials: withAuthorization(`Bearer ${mint(auth, [], '1h')}`),
+        })
+      }
+    }
+    if (scheme.kind === 'bearer' && config.jwt === undefined && scopes.length > 0) {
+      // Opaque tokens only: a scoped one short of the operation's scopes shows the 403.
+      const short = config.tokens.find((token) => {
+        const granted = config.tokenGrants.get(token)?.scopes
+        return granted !== undefined && !scopes.every((s) => granted.includes(s))
+      })
+      if (short !== undefined) {
+        refusals.push({
+          title: `an opaque token without the scope ${scopes.join(' ')}`,
+          status: 403,
+          code: 'SCOPE_INSUFFICIENT',
+          credentials: withAuthorization(`Bearer ${short}`),
         })
       }
     }
