@@ -9,15 +9,16 @@ export const parseBody: Stage = {
   needsBody: true,
   // Not async: only multipart answers later, and a promise per JSON body costs the server a microtask hop.
   run(ctx, request, state) {
-    const body = ctx.rules!.body
-    // the operation takes no body, and the content-type step made sure none came
-    if (body === undefined) return undefined
+    const rules = ctx.rules
+    const body = rules?.body
+    // the operation takes no body, and the content-type step made sure none came (the route step sets rules)
+    if (rules === undefined || body === undefined) return undefined
     const bytes = ctx.body
     if (bytes === undefined || bytes.length === 0 || ctx.media === undefined) {
       if (!body.required) return undefined
       const accepted = body.media.map((m) => m.mediaType).join(', ')
       return new Problem('BODY_REQUIRED', {
-        detail: `${ctx.operation!.label} requires a request body (${accepted}), and this request has ${bytes?.length === 0 ? 'an empty one' : 'none'}.`,
+        detail: `${ctx.operation?.label ?? request.method} requires a request body (${accepted}), and this request has ${bytes?.length === 0 ? 'an empty one' : 'none'}.`,
         extra: { expected: body.media.map((m) => m.mediaType) },
       })
     }
@@ -34,7 +35,7 @@ export const parseBody: Stage = {
         return undefined
       }
       case 'multipart':
-        return parseMultipart(bytes, request.headers['content-type']!, ctx.media.rule, ctx.rules!.bodyLimitBytes).then((parsed) => {
+        return parseMultipart(bytes, request.headers['content-type'] ?? '', ctx.media.rule, rules.bodyLimitBytes).then((parsed) => {
           if (parsed instanceof Problem) return parsed
           ctx.parsedBody = parsed
           return undefined
@@ -57,12 +58,16 @@ export const parseBody: Stage = {
   },
 }
 
-/** `a=1&a=2&b=x` → `{ a: ['1', '2'], b: 'x' }`; the schema's types are applied when it is validated. */
+/**
+ * `a=1&a=2&b=x` → `{ a: ['1', '2'], b: 'x' }`; the schema's types are applied when it is validated.
+ * The object keeps no prototype: the validator reads `data.toString` for a property named toString, and
+ * on a plain object it would find Object.prototype's (a function, "present" when the client sent none).
+ */
 export function formObject(params: URLSearchParams): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = Object.create(null)
+  const out = Object.create(null) as Record<string, string | string[]>
   for (const [key, value] of params) {
     const existing = out[key]
     out[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value]
   }
-  return { ...out }
+  return out
 }

@@ -28,7 +28,10 @@ export function parseMultipart(bytes: Buffer, contentType: string, rule: MediaRu
       )
       return
     }
-    const fields: Fields = {}
+    // No prototype, kept to the validator: a part named constructor, toString or __proto__ is a name like any
+    // other (with `{}`, `constructor=x` would find Object and become [Object, 'x'], `__proto__=x` would vanish,
+    // and the validator would find Object.prototype's toString where no part came).
+    const fields: Fields = Object.create(null) as Fields
     let problem: Problem | undefined
     const add = (name: string, value: string) => {
       const existing = fields[name]
@@ -65,7 +68,7 @@ export function parseMultipart(bytes: Buffer, contentType: string, rule: MediaRu
           }),
       )
     })
-    parser.on('close', () => resolve(problem ?? { ...fields }))
+    parser.on('close', () => resolve(problem ?? fields))
     parser.end(bytes)
   })
 }
