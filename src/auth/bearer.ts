@@ -1,7 +1,7 @@
-import { SetupError } from '../setup-error.js'
 import { lazyRequire } from '../util/lazy-require.js'
 import { safeEqual } from './compare.js'
 import type { JwtSettings, ResolvedAuth, VerifyKey } from './config.js'
+import type { JwtHost } from './jwt-host.js'
 import type { Credentials } from './credentials.js'
 import { isTokenError, tokenExpired, tokenNotYetValid, translateJwtError, type TokenFailure } from './jwt-errors.js'
 import type { Scheme } from './security.js'
@@ -34,7 +34,7 @@ export function checkBearer(scheme: BearerScheme, scopes: string[], creds: Crede
 }
 
 function readBearerToken(scheme: BearerScheme, creds: Credentials): string | AuthFailure {
-  const fromHeader = creds.hasScheme('bearer') ? creds.authorization!.value : undefined
+  const fromHeader = creds.hasScheme('bearer') ? (creds.authorization?.value ?? '') : undefined
   const fromQuery = creds.query('access_token')
   const malformed = (description: string): AuthFailure => ({ kind: 'malformed', scheme, description })
   if (fromHeader === undefined && fromQuery === undefined) {
@@ -47,7 +47,7 @@ function readBearerToken(scheme: BearerScheme, creds: Credentials): string | Aut
     return malformed('The request carries a token both in the Authorization header and in the access_token query parameter; send it one way only')
   }
   if (Array.isArray(fromQuery)) return malformed(`The access_token query parameter appears ${fromQuery.length} times; send one token`)
-  const token = (fromHeader ?? fromQuery)!
+  const token = fromHeader ?? fromQuery ?? ''
   if (token === '') {
     return malformed(fromHeader !== undefined ? 'The Authorization header says Bearer but no token follows' : 'The access_token query parameter is empty')
   }
@@ -101,7 +101,7 @@ export class BearerVerifier {
   readonly #recentlyVerified = new Map<string, { claims: Claims; untilMs: number }>()
   #decode: ((token: string) => { header: Claims; payload: Claims }) | undefined
 
-  constructor(auth: ResolvedAuth) {
+  constructor(auth: ResolvedAuth, host: JwtHost) {
     this.#tokens = auth.tokens
     for (const [token, grant] of auth.tokenGrants) {
       this.#opaqueClaims.set(token, { scope: (grant.scopes ?? []).join(' '), ...(grant.sub !== undefined ? { sub: grant.sub } : {}) })
@@ -109,28 +109,9 @@ export class BearerVerifier {
     this.#jwt = auth.jwt
     this.presenceOnly = !auth.jwt && auth.tokens.length === 0
     const jwt = auth.jwt
+    // Verification goes through @fastify/jwt on the mock's fastify instance (src/auth/jwt-host.ts).
     for (const key of jwt?.keys ?? []) {
-      if (key.algorithms.length === 0) continue
-      try {
-        this.#verifiers.set(
-          key,
-          fastJwt().createVerifier({
-            key: key.material,
-            algorithms: key.algorithms,
-            allowedIss: jwt!.issuer,
-            allowedAud: jwt!.audience,
-            clockTolerance: jwt!.clockToleranceMs,
-            // fast-jwt skips iss/aud checks when the claim is absent: a configured issuer/audience makes it required.
-            requiredClaims: [...jwt!.requiredClaims, ...(jwt!.issuer ? ['iss'] : []), ...(jwt!.audience ? ['aud'] : [])],
-            cache: true,
-          }) as (token: string) => Claims,
-        )
-      } catch (error) {
-        throw new SetupError(`${key.label} cannot verify ${key.algorithms.join(', ')}: ${(error as Error).message}`, {
-          file: auth.configFile,
-          location: '/auth/bearer/jwt',
-        })
-      }
+      if (key.algorithms.length > 0) this.#verifiers.set(key, (token) => host.verify(key, jwt as JwtSettings, token))
     }
     this.#singleKeyVerifier = jwt && jwt.source !== 'jwks' && jwt.keys.length === 1 ? this.#verifiers.get(jwt.keys[0]) : undefined
   }
@@ -151,6 +132,8 @@ export class BearerVerifier {
         // fast-jwt takes an exp of Infinity, and an iat that is a string, as they come.
         const badDate = checkDateClaims(claims)
         if (badDate) return badDate
+        // fast-jwt's cache keeps an entry up to and including exp (+ tolerance); the token expires AT exp.
+        if (this.#expiredNow(claims, now)) return { ok: false, failure: tokenExpired(claims, this.#jwt) }
         if (this.#recentlyVerified.size >= 1000) this.#recentlyVerified.clear()
         this.#recentlyVerified.set(token, { claims, untilMs: Math.min(now + 1000, typeof claims.exp === 'number' ? claims.exp * 1000 : Infinity) })
         return { ok: true, claims }
@@ -182,7 +165,7 @@ export class BearerVerifier {
         received: header.alg,
       })
     }
-    const key = this.#pickKey(header)
+    const key = this.#pickKey(header, jwt)
     if (!('material' in key)) return { ok: false, failure: key }
     const verify = this.#verifiers.get(key)
     if (!verify || !key.algorithms.includes(header.alg as never)) {
@@ -192,11 +175,18 @@ export class BearerVerifier {
       )
     }
     try {
-      return { ok: true, claims: verify(token) }
+      const claims = verify(token)
+      if (this.#expiredNow(claims, Date.now())) return { ok: false, failure: tokenExpired(claims, jwt) }
+      return { ok: true, claims }
     } catch (error) {
       if (!isTokenError(error)) throw error
       return { ok: false, failure: translateJwtError(error, { header, payload, key, settings: jwt }) }
     }
+  }
+
+  /** RFC 7519 §4.1.4: not accepted on or after exp (within the clock tolerance), whatever a cache remembers. */
+  #expiredNow(claims: Claims, nowMs: number): boolean {
+    return typeof claims.exp === 'number' && claims.exp * 1000 + (this.#jwt?.clockToleranceMs ?? 0) <= nowMs
   }
 
   /**
@@ -212,9 +202,9 @@ export class BearerVerifier {
   }
 
   /** A JWKS key by the token's kid; a lone key also serves tokens without one. */
-  #pickKey(header: Claims): VerifyKey | TokenFailure {
-    const keys = this.#jwt!.keys
-    if (this.#jwt!.source !== 'jwks') return keys[0]
+  #pickKey(header: Claims, jwt: JwtSettings): VerifyKey | TokenFailure {
+    const keys = jwt.keys
+    if (jwt.source !== 'jwks') return keys[0]
     const kids = keys.map((k) => k.kid).filter((k) => k !== undefined)
     if (header.kid === undefined) {
       if (keys.length === 1) return keys[0]

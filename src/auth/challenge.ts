@@ -27,7 +27,7 @@ export function quotable(text: string, max = 200): string {
 }
 
 export function renderChallenge(realm: string, challenge: Challenge): string {
-  const params = [['realm', realm], ...challenge.params].filter(([, value]) => value !== undefined).map(([name, value]) => `${name}="${quotable(value!)}"`)
+  const params = [['realm', realm], ...challenge.params].flatMap(([name, value]) => (value === undefined ? [] : [`${name}="${quotable(value)}"`]))
   return `${challenge.scheme} ${params.join(', ')}`
 }
 
@@ -49,8 +49,10 @@ export function challengeFor(scheme: Scheme, params: Challenge['params'] = []): 
       return { scheme: 'Basic', params: [['charset', 'UTF-8'], ...params] }
     case 'apiKey':
       return { scheme: 'ApiKey', params: [['in', scheme.in], ['name', scheme.param], ...params] }
+    case 'digest':
     case 'mutualTLS':
     case 'unchecked':
+      // Digest challenges carry a fresh nonce each: src/auth/digest.ts renders them per answer.
       return undefined
   }
 }

@@ -87,6 +87,9 @@ function satisfy(alternative: Alternative, auth: AuthRuntime, config: ResolvedAu
         else out.cookies.push([scheme.param, key])
         break
       }
+      case 'digest':
+        // A Digest response answers the nonce of a live 401: no fixed header can carry it.
+        return 'digest credentials answer a nonce the running server issues: send them with curl --digest -u user:password'
       case 'unchecked':
         break
     }

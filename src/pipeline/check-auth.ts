@@ -2,7 +2,8 @@ import type { FastifyRequest } from 'fastify'
 import { apiKeyPlace, checkApiKey } from '../auth/api-key.js'
 import { checkBasic } from '../auth/basic.js'
 import { checkBearer } from '../auth/bearer.js'
-import { challengeFor, renderChallenges, type Challenge } from '../auth/challenge.js'
+import { challengeFor, quotable, renderChallenges, type Challenge } from '../auth/challenge.js'
+import { digestChallenges } from '../auth/digest.js'
 import { Credentials } from '../auth/credentials.js'
 import { checkMutualTls, refuseMutualTls } from '../auth/mutual-tls.js'
 import type { AuthRuntime } from '../auth/runtime.js'
@@ -21,10 +22,11 @@ export const checkAuth: Stage = {
   name: 'auth',
   needsBody: false,
   run(ctx, request, mock) {
-    const operation = ctx.operation!
-    const alternatives = mock.auth.requirements.get(operation)
+    const operation = ctx.operation
+    // The route step ran first: every request here has its operation.
+    const alternatives = operation && mock.auth.requirements.get(operation)
     // No security, `security: []`, or an empty requirement ({}) that makes credentials optional.
-    if (alternatives === undefined) return undefined
+    if (operation === undefined || alternatives === undefined) return undefined
     const creds = new Credentials(request)
     let reported: AuthFailure | undefined
     for (const alternative of alternatives) {
@@ -34,7 +36,8 @@ export const checkAuth: Stage = {
       if (failure === undefined) return undefined
       reported = furthest(reported, failure)
     }
-    return refuse(reported!, alternatives, operation, mock.auth.realm)
+    // An operation with requirements has at least one alternative, and each failed: `reported` is set.
+    return reported && refuse(reported, alternatives, operation, mock.auth.realm)
   },
 }
 
@@ -46,6 +49,8 @@ function checkScheme({ scheme, scopes }: SchemeRequirement, creds: Credentials, 
       return checkBasic(scheme, creds, auth.basicUsers)
     case 'apiKey':
       return checkApiKey(scheme, creds)
+    case 'digest':
+      return auth.digest.check(scheme, creds, request)
     case 'mutualTLS':
       return checkMutualTls(scheme, request)
     case 'unchecked':
@@ -60,9 +65,10 @@ const missing = new WeakMap<Operation, Map<string, Problem>>()
 function refuse(failure: AuthFailure, alternatives: Alternative[], op: Operation, realm: string): Problem {
   const certificateRefusal = refuseMutualTls(failure, alternatives, op)
   if (certificateRefusal) return certificateRefusal
-  if (failure.kind !== 'missing') return describeRefusal(failure, alternatives, op, realm)
+  // A Digest challenge carries a fresh nonce: such answers are never reused.
+  if (failure.kind !== 'missing' || hasDigest(alternatives)) return describeRefusal(failure, alternatives, op, realm)
   let known = missing.get(op)
-  if (known === undefined) missing.set(op, (known = new Map()))
+  if (known === undefined) missing.set(op, (known = new Map<string, Problem>()))
   const key = `${failure.scheme.name} ${failure.description}`
   const cached = known.get(key)
   if (cached !== undefined) return cached
@@ -73,15 +79,19 @@ function refuse(failure: AuthFailure, alternatives: Alternative[], op: Operation
 
 function describeRefusal(failure: AuthFailure, alternatives: Alternative[], op: Operation, realm: string): Problem {
   const scheme = failure.scheme
-  const header = (...params: Challenge['params']) => ({ 'www-authenticate': renderChallenges(realm, [challengeFor(scheme, params)!]) })
+  const header = (...params: Challenge['params']) => {
+    const challenge = challengeFor(scheme, params)
+    return challenge ? { 'www-authenticate': renderChallenges(realm, [challenge]) } : undefined
+  }
   switch (failure.kind) {
     case 'missing': {
       // RFC 6750 §3: no error attribute when the request carried no credentials; every accepted scheme is offered.
       const all = alternatives.flatMap((alt) => alt.map((r) => challengeFor(r.scheme))).filter((c) => c !== undefined)
       const bearer = alternatives.some((alt) => alt.some((r) => r.scheme.kind === 'bearer'))
+      const digest = hasDigest(alternatives) ? digestChallenges(realm, quotable) : []
       return new Problem('AUTH_MISSING', {
         detail: `${op.label} needs ${describeAlternatives(alternatives)}; ${lowerFirst(failure.description)}.${bearer ? ' Mint a token with: doorman token' : ''}`,
-        headers: { 'www-authenticate': renderChallenges(realm, all) },
+        headers: { 'www-authenticate': [...digest, ...(all.length ? [renderChallenges(realm, all)] : [])].join(', ') },
         extra: { scheme: scheme.name, expected: alternatives.map((alt) => alt.map((r) => r.scheme.name).join(' + ')) },
       })
     }
@@ -94,7 +104,13 @@ function describeRefusal(failure: AuthFailure, alternatives: Alternative[], op: 
     case 'invalid':
       return new Problem(failure.code, {
         detail: `${failure.description}. ${failure.hint}`,
-        headers: scheme.kind === 'bearer' ? header(['error', 'invalid_token'], ['error_description', failure.description]) : header(),
+        headers:
+          scheme.kind === 'bearer'
+            ? header(['error', 'invalid_token'], ['error_description', failure.description])
+            : scheme.kind === 'digest'
+              ? // RFC 7616 §3.3: every refusal carries a new challenge; stale=true when only the nonce was old.
+                { 'www-authenticate': digestChallenges(realm, quotable, failure.code === 'DIGEST_NONCE_STALE').join(', ') }
+              : header(),
         extra: { scheme: scheme.name, ...failure.extra },
       })
     case 'scope': {
@@ -124,11 +140,15 @@ function describeScheme(scheme: Scheme, scopes: string[]): string {
       return `HTTP basic credentials (${scheme.name})`
     case 'apiKey':
       return `an API key in ${apiKeyPlace(scheme)} (${scheme.name})`
+    case 'digest':
+      return `HTTP digest credentials (${scheme.name})`
     case 'mutualTLS':
       return `a client certificate issued by doorman's CA (${scheme.name})`
     case 'unchecked':
       return `credentials for ${scheme.name}`
   }
 }
+
+const hasDigest = (alternatives: Alternative[]) => alternatives.some((alt) => alt.some((r) => r.scheme.kind === 'digest'))
 
 const lowerFirst = (text: string) => text[0].toLowerCase() + text.slice(1)
