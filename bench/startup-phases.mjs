@@ -4,6 +4,7 @@
 // the whole process from spawn to the first 2xx).
 //
 //   npm run build && node bench/startup-phases.mjs [SPEC=openapi.yaml] [CONFIG]
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
@@ -15,9 +16,17 @@ const from = (file) => pathToFileURL(path.join(dist, file)).href
 
 const laps = []
 let last = performance.now()
+// Memory after each phase too: the heap in use, and the process's peak RSS so far (VmHWM, Linux).
+const peakRss = () => {
+  try {
+    return Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) / 1024
+  } catch {
+    return NaN
+  }
+}
 const lap = (label) => {
   const now = performance.now()
-  laps.push([label, now - last])
+  laps.push([label, now - last, process.memoryUsage().heapUsed / 2 ** 20, peakRss()])
   last = now
 }
 
@@ -51,5 +60,7 @@ lap('startServer, warm (all of the above again + fastify + listen)')
 await server.close()
 
 const total = laps.reduce((sum, [, ms]) => sum + ms, 0)
-for (const [label, ms] of laps) console.log(`${ms.toFixed(1).padStart(8)} ms  ${label}`)
+console.log('      ms   heap MiB   peak RSS MiB')
+for (const [label, ms, heap, peak] of laps)
+  console.log(`${ms.toFixed(1).padStart(8)} ${heap.toFixed(0).padStart(10)} ${peak.toFixed(0).padStart(14)}   ${label}`)
 console.log(`${total.toFixed(1).padStart(8)} ms  in all, after ${performance.timeOrigin ? (performance.now() - total).toFixed(0) : '?'} ms of Node start-up`)

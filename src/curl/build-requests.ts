@@ -1,16 +1,19 @@
 import type { MockState } from '../mock-state.js'
 import type { ProblemCode } from '../problems/catalog.js'
+import { Problem } from '../problems/problem.js'
 import { negotiate } from '../response/negotiate.js'
+import { pickStatus } from '../response/respond.js'
 import { SetupError } from '../setup-error.js'
+import { isIgnoredHeader } from '../spec/parameter-rules.js'
 import { resolvePointer } from '../spec/refs.js'
 import type { OperationRules } from '../spec/compile-rules.js'
-import type { Operation, ParameterObject } from '../spec/route-table.js'
+import type { Operation, ParameterObject, PathRoute } from '../spec/route-table.js'
 import { closest } from '../util/closest.js'
 import { breakValue, errorsInclude } from './break-schema.js'
 import { planBody, wrongMediaType } from './body.js'
 import { planAuth, type CredentialsToSend } from './credentials.js'
 import { shellQuote } from './shell.js'
-import { encodeQuery, parameterSchema, parameterValue, serializeHeader, serializePath, serializeQuery } from './params.js'
+import { encodeQuery, parameterSchema, parameterValue, serializeCookie, serializeHeader, serializePath, serializeQuery } from './params.js'
 
 /** One request to show as a curl command, and what the mock will answer. Plain data: `renderCurl` makes it shell. */
 export interface CurlRequest {
@@ -49,8 +52,13 @@ export interface CurlPlan {
 
 /** The requests for one operation (or all): a valid one first, then one per refusal and per fault it can get. */
 export function buildRequests(state: MockState, options: CurlOptions): CurlPlan {
-  const operations = options.operation === undefined ? state.table.operations : [findOperation(state, options.operation)]
   const notes: string[] = []
+  const reachable = (op: Operation) => {
+    if (routeOf(state, op)) return true
+    notes.push(`${op.id} (${op.method} ${op.path}) is not served: its template differs from another's only in parameter names, and that one answers`)
+    return false
+  }
+  const operations = (options.operation === undefined ? state.table.operations : [findOperation(state, options.operation)]).filter(reachable)
   if (state.faults && state.faults.registry.size > 0) {
     notes.push('fault plans from the config or the spec are in force: while they apply, answers differ from those announced here')
   }
@@ -65,6 +73,13 @@ export function buildRequests(state: MockState, options: CurlOptions): CurlPlan 
     })),
     notes,
   }
+}
+
+/** The route that serves this operation; undefined for one that another operation with the same shape shadows. */
+function routeOf(state: MockState, op: Operation): PathRoute | undefined {
+  return state.table.routes.find(
+    (route) => route.operations.get(op.method) === op || route.candidates?.get(op.method)?.some((candidate) => candidate.operation === op),
+  )
 }
 
 export function findOperation(state: MockState, name: string): Operation {
@@ -93,9 +108,11 @@ interface Draft {
 function buildForOperation(state: MockState, op: Operation, baseUrl: string): CurlRequest[] {
   const doc = state.spec.document
   const rules = state.rules.get(op)!
-  const auth = planAuth(state.auth.requirements.get(op), state.auth, state.config.auth)
+  const auth = planAuth(state.auth.requirements.get(op), state.auth, state.config.auth, baseUrl.startsWith('https:'))
   const params = new Map<ParameterObject, unknown>()
-  for (const param of op.parameters) if (param.in === 'path' || param.required) params.set(param, parameterValue(doc, param))
+  // The parameters doorman reads: OpenAPI has it ignore header parameters named Accept, Content-Type, Authorization.
+  const parameters = op.parameters.filter((param) => !isIgnoredHeader(param))
+  for (const param of parameters) if (param.in === 'path' || param.required) params.set(param, parameterValue(doc, param))
   const body = planBody(doc, op, rules)
   const valid: Draft = { params, credentials: auth.valid, contentType: body?.contentType, body: body?.text, extra: [] }
   // Multipart needs CRLFs a person cannot type: printf writes them.
@@ -144,7 +161,7 @@ function buildForOperation(state: MockState, op: Operation, baseUrl: string): Cu
     add('a body where the operation takes none', 415, 'CONTENT_TYPE_UNSUPPORTED', { ...valid, contentType: 'application/json', body: '{}' })
   }
 
-  for (const broken of parameterBreaks(doc, op, rules, valid)) add(broken.title, rules.parameterStatus, 'PARAMETER_INVALID', broken.draft)
+  for (const broken of parameterBreaks(state, op, rules, valid)) add(broken.title, rules.parameterStatus, 'PARAMETER_INVALID', broken.draft)
 
   const answeredAsDocumented = answer.code === undefined
   if (answeredAsDocumented && success.offers.length > 0) {
@@ -174,14 +191,13 @@ function buildForOperation(state: MockState, op: Operation, baseUrl: string): Cu
   return out
 }
 
-/** The answer a valid request gets (what respond.ts picks without `Prefer: code=`). */
+/** The answer a valid request gets: what respond.ts picks without `Prefer: code=`. */
 function successAnswer(op: Operation): { status: number; offers: string[]; hasBody: boolean } {
-  const documented = Object.keys(op.responses)
-  const exact = documented.filter((k) => /^[0-9]{3}$/.test(k)).sort()
-  const key =
-    exact.find((k) => k.startsWith('2')) ?? exact.find((k) => k.startsWith('3')) ?? (op.responses['2XX'] ? '2XX' : op.responses.default ? 'default' : exact[0])
-  const status = key === undefined || !/^[0-9]{3}$/.test(key) ? 200 : Number(key)
-  const offers = Object.keys((key && op.responses[key]?.content) || {})
+  const picked = pickStatus(op, undefined)
+  // Only a `Prefer: code=` can be refused, and none is asked for here.
+  if (picked instanceof Problem) throw new Error(`no answer for ${op.label}: ${picked.code}`)
+  const { status, response } = picked
+  const offers = Object.keys(response?.content ?? {})
   return { status, offers, hasBody: offers.length > 0 && status !== 204 && status !== 304 }
 }
 
@@ -200,14 +216,17 @@ function paramValues(location: string, params: Map<ParameterObject, unknown>): R
  * the operation's validator refuses), and each location's first required
  * parameter left out.
  */
-function parameterBreaks(doc: object, op: Operation, rules: OperationRules, valid: Draft): Array<{ title: string; draft: Draft }> {
+function parameterBreaks(state: MockState, op: Operation, rules: OperationRules, valid: Draft): Array<{ title: string; draft: Draft }> {
+  const doc = state.spec.document
   const out: Array<{ title: string; draft: Draft }> = []
   for (const { location, validate } of rules.params) {
     const refuses = (params: Map<ParameterObject, unknown>, keyword: string) => {
       const values = structuredClone(paramValues(location, params))
       return !validate(values) && errorsInclude(validate.errors, keyword)
     }
-    const candidates = op.parameters.filter((p) => p.in === location).sort((a, b) => Number(b.required === true) - Number(a.required === true))
+    const candidates = op.parameters
+      .filter((p) => p.in === location && !isIgnoredHeader(p))
+      .sort((a, b) => Number(b.required === true) - Number(a.required === true))
     for (const param of candidates) {
       const value = valid.params.has(param) ? valid.params.get(param) : parameterValue(doc, param)
       const label = (pointer: string) => `${location} parameter ${param.name}${pointer}`
@@ -222,7 +241,14 @@ function parameterBreaks(doc: object, op: Operation, rules: OperationRules, vali
         break
       }
     }
-    const required = candidates.find((p) => p.required && location !== 'path')
+    // A parameter the document's key names (`/{Bucket}#acl`) picks the operation: without it, the request is another one's.
+    const selectors =
+      routeOf(state, op)
+        ?.candidates?.get(op.method)
+        ?.find((c) => c.operation === op)?.conditions ?? []
+    const required = candidates.find(
+      (p) => p.required && location !== 'path' && !selectors.some((c) => c.in === p.in && c.name === (p.in === 'header' ? p.name.toLowerCase() : p.name)),
+    )
     if (required) {
       const params = new Map(valid.params)
       params.delete(required)
@@ -245,15 +271,16 @@ function toRequest(
   })
   const query: Array<[string, string]> = []
   const headers: Array<[string, string]> = []
-  const cookies: Array<[string, string]> = [...draft.credentials.cookies]
+  // Query pairs and cookie values percent-encoded here, by the parameter's style.
+  const cookies: Array<[string, string]> = draft.credentials.cookies.map(([k, v]) => [k, encodeURIComponent(v)])
   for (const [param, value] of draft.params) {
     if (param.in === 'query') query.push(...serializeQuery(param, value))
     else if (param.in === 'header') headers.push([param.name, serializeHeader(param, value)])
-    else if (param.in === 'cookie') cookies.push([param.name, serializeHeader(param, value)])
+    else if (param.in === 'cookie') cookies.push([param.name, serializeCookie(param, value)])
   }
-  query.push(...draft.credentials.query)
+  query.push(...draft.credentials.query.map(([k, v]): [string, string] => [encodeURIComponent(k), encodeURIComponent(v)]))
   const all: Array<[string, string]> = [...draft.credentials.headers, ...headers]
-  if (cookies.length) all.push(['Cookie', cookies.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ')])
+  if (cookies.length) all.push(['Cookie', cookies.map(([k, v]) => `${k}=${v}`).join('; ')])
   if (draft.contentType !== undefined) all.push(['Content-Type', draft.contentType])
   all.push(...draft.extra)
   return {

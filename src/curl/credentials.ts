@@ -41,9 +41,11 @@ const none = (): CredentialsToSend => ({ headers: [], query: [], cookies: [] })
  * malformed basic header — each predicted the way the auth step decides
  * (the alternative that got furthest is reported, src/auth/verdict.ts).
  */
-export function planAuth(alternatives: Alternative[] | undefined, auth: AuthRuntime, config: ResolvedAuth): AuthPlan {
+export function planAuth(given: Alternative[] | undefined, auth: AuthRuntime, config: ResolvedAuth, overTls: boolean): AuthPlan {
   // No security, `security: []`, or an empty requirement ({}) that makes credentials optional.
-  if (alternatives === undefined) return { valid: none(), refusals: [] }
+  if (given === undefined) return { valid: none(), refusals: [] }
+  // mutualTLS is checked on HTTPS listeners only: over plain HTTP, the auth step lets it pass (src/auth/mutual-tls.ts).
+  const alternatives = overTls ? given : given.map((alt) => alt.filter((r) => r.scheme.kind !== 'mutualTLS'))
   // An alternative made only of schemes doorman cannot check lets every request in.
   if (alternatives.some((alt) => alt.every((r) => r.scheme.kind === 'unchecked'))) return { valid: none(), refusals: [] }
 

@@ -129,7 +129,7 @@ type Picked = { status: number; response: ResponseObject | undefined }
  * The lowest documented 2xx (then 3xx, then `default` as 200), or what `Prefer: code=` asks for.
  * Never a 1xx: that is an interim answer, and a client that gets one as the last waits for the real one forever.
  */
-function pickStatus(operation: Operation, preferred: string | undefined): Picked | Problem {
+export function pickStatus(operation: Operation, preferred: string | undefined): Picked | Problem {
   const documented = Object.keys(operation.responses)
   if (preferred !== undefined) {
     const status = Number(preferred)

@@ -14,11 +14,15 @@ const IGNORED_HEADERS: Record<string, string> = {
   authorization: 'the security schemes decide which Authorization is accepted',
 }
 
+/** Whether OpenAPI says to ignore this parameter (a header parameter named Accept, Content-Type or Authorization). */
+export function isIgnoredHeader(param: Pick<ParameterObject, 'in' | 'name'>): boolean {
+  return param.in === 'header' && Object.hasOwn(IGNORED_HEADERS, param.name.toLowerCase())
+}
+
 /** True (and a note, once per parameter) for a header parameter OpenAPI says to ignore. */
 export function ignoredHeader(spec: LoadedSpec, param: ParameterObject, noted: Set<string>): boolean {
-  if (param.in !== 'header') return false
+  if (!isIgnoredHeader(param)) return false
   const why = IGNORED_HEADERS[param.name.toLowerCase()]
-  if (why === undefined) return false
   if (!noted.has(param.pointer)) {
     noted.add(param.pointer)
     spec.notes.add(

@@ -136,8 +136,15 @@ export function render(op: Operation, parts: Parts, kind: RequestPlan['kind'] = 
     inTemplate.add(name)
     return query[1].pairs.map(([, v]) => v).join(',')
   }
-  // A fragment in a template (AWS's '/tags/{arn}#tagKeys') names the operation; it is never sent.
-  const filled = op.template.replace(/#.*$/, '').replace(/\{([^{}]+)\}/g, fill)
+  // A fragment in a template (AWS's '/tags/{arn}#tagKeys') names the operation; it is never sent. In the template's
+  // own query part, a pair whose parameter is not sent is left out ('?page={page}' is not '?page=').
+  const [templatePath, templateQuery] = op.template.replace(/#.*$/, '').split(/\?(.*)/s, 2)
+  const filledQuery = (templateQuery ?? '')
+    .split('&')
+    .filter((pair) => pair && [...pair.matchAll(/\{([^{}]+)\}/g)].every(([whole, name]) => fill(whole, name) !== whole))
+    .map((pair) => pair.replace(/\{([^{}]+)\}/g, fill))
+    .join('&')
+  const filled = templatePath.replace(/\{([^{}]+)\}/g, fill) + (filledQuery ? `?${filledQuery}` : '')
   const credentials = change.credentials ?? parts.credentials
   const query = [...wires.flatMap(([param, wire]) => (wire.in === 'query' && !inTemplate.has(param.name) ? wire.pairs : [])), ...credentials.query]
   const queryText = query.map(([k, v]) => `${k}=${v}`).join('&')
@@ -165,8 +172,16 @@ export function mutations(ctx: Context, op: Operation, parts: Parts): RequestPla
   if (credentialsRequired(op) && parts.credentials.label !== NO_CREDENTIALS.label)
     add('no-credentials', { credentials: NO_CREDENTIALS }, `no ${parts.credentials.label}`, [401])
   const present = random.shuffle([...parts.values.keys()])
+  // The parameters a template's fragment names (AWS's '/{Bucket}#acl', '#X-Amz-Target=…') tell operations on one path
+  // apart: without one, the request is another operation's ('GET /{Bucket}'), not a broken one.
+  const selectors = fragmentNames(op.template)
   const required = present.find(
-    (p) => p.required && p.in !== 'path' && !templateNames(op.template).includes(p.name) && !(p.in === 'header' && CLIENT_HEADERS.has(p.name.toLowerCase())),
+    (p) =>
+      p.required &&
+      p.in !== 'path' &&
+      !templateNames(op.template).includes(p.name) &&
+      !selectors.has(p.name.toLowerCase()) &&
+      !(p.in === 'header' && CLIENT_HEADERS.has(p.name.toLowerCase())),
   )
   if (required) add('missing-parameter', { omit: required }, `${required.in} parameter '${required.name}' left out`)
   for (const [kind, text, keyword] of [
@@ -209,6 +224,11 @@ export function mutations(ctx: Context, op: Operation, parts: Parts): RequestPla
     add('wrong-content-type', { contentType: UNLISTED_TYPE }, `Content-Type: ${UNLISTED_TYPE}`, [415])
   }
   return out
+}
+
+function fragmentNames(template: string): Set<string> {
+  const fragment = template.includes('#') ? template.slice(template.indexOf('#') + 1) : ''
+  return new Set(fragment.split('&').map((pair) => pair.split('=')[0].replace(/!$/, '').toLowerCase()))
 }
 
 function wireFails(ctx: Context, param: Parameter, text: string, keyword: string): boolean {

@@ -9,7 +9,7 @@
  * security scheme is ignored), so that the suite asserts the goal.
  */
 import { readFile } from 'node:fs/promises'
-import $RefParser from '@apidevtools/json-schema-ref-parser'
+import $RefParser, { JSONParserErrorGroup } from '@apidevtools/json-schema-ref-parser'
 import { parse as parseYaml } from 'yaml'
 
 export type Json = Record<string, unknown>
@@ -62,6 +62,11 @@ export interface Operation {
   extraScopes: string[]
   /** The documented response statuses: '200', '4XX', 'default'. */
   responses: string[]
+  /**
+   * An earlier template that differs from this one only in its parameters' names, with the same method: the two are
+   * one path (OAS Paths Object: "considered identical and invalid"), and the first one documented is the one served.
+   */
+  shadowedBy?: string
 }
 
 export interface ApiDocument {
@@ -83,8 +88,15 @@ export async function readDocument(source: string | Json): Promise<Json> {
   const text = await readFile(source, 'utf8')
   const parsed = (text.trimStart().startsWith('{') ? tryJson(text) : undefined) ?? (parseYaml(text, { maxAliasCount: -1 }) as Json)
   if (!hasExternalRef(parsed)) return parsed
-  // No network: a remote $ref stays unresolved, and what needs it is skipped with a reason.
-  return (await $RefParser.bundle(source, { resolve: { http: false } } as object)) as Json
+  // No network: a remote $ref, or one into a file that cannot be read, stays unresolved, and what needs it is
+  // skipped with a reason (an operation whose path item cannot be read is not generated at all).
+  const parser = new $RefParser()
+  try {
+    return (await parser.bundle(source, { resolve: { http: false }, continueOnError: true } as object)) as Json
+  } catch (error) {
+    if (error instanceof JSONParserErrorGroup && parser.schema) return parser.schema as Json
+    throw error
+  }
 }
 
 function tryJson(text: string): Json | undefined {
@@ -109,6 +121,7 @@ export function readOperations(doc: Json): ApiDocument {
   const version = String(doc.openapi).startsWith('3.1') ? '3.1' : '3.0'
   const securitySchemes = readSchemes(doc)
   const operations: Operation[] = []
+  const firstOfShape = new Map<string, string>()
   for (const [template, rawItem] of Object.entries((doc.paths ?? {}) as Json)) {
     const itemPointer = `/paths/${escapeToken(template)}`
     const { value: item, pointer: resolvedItem } = follow(doc, rawItem, itemPointer)
@@ -117,7 +130,10 @@ export function readOperations(doc: Json): ApiDocument {
       const op = item[method]
       if (!isObject(op)) continue
       const pointer = `${resolvedItem}/${method}`
+      const shape = `${method} ${template.replace(/\{[^{}]*\}/g, '{}')}`
+      const first = firstOfShape.get(shape) ?? (firstOfShape.set(shape, template), template)
       operations.push({
+        ...(first !== template ? { shadowedBy: `${method.toUpperCase()} ${first}` } : {}),
         label: `${method.toUpperCase()} ${template}`,
         method: method.toUpperCase(),
         template,
@@ -185,7 +201,9 @@ function readParameter(raw: unknown, pointer: string): Parameter | undefined {
 function readBody(doc: Json, raw: unknown, at: string): Operation['body'] {
   if (raw === undefined) return undefined
   const { value, pointer } = follow(doc, raw, at)
-  if (!isObject(value) || !isObject(value.content)) return undefined
+  if (!isObject(value)) return undefined
+  // A body with no media types listed (a document mistake) is read as a body of any type, still required if it says so.
+  if (!isObject(value.content)) return { required: value.required === true, media: [{ type: '*/*', schemaPointer: undefined }] }
   const media = Object.entries(value.content).map(([type, m]) => ({
     type,
     schemaPointer: isObject(m) && m.schema !== undefined ? `${pointer}/content/${escapeToken(type)}/schema` : undefined,

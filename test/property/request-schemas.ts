@@ -98,12 +98,19 @@ export function createOracle(view: Json): Oracle {
   const options = { strict: false, allErrors: true, validateSchema: false, logger: false, multipleOfPrecision: 9, code: { regExp: anyRegExp } } as const
   const exact = new Ajv2020(options)
   const coercing = new Ajv2020({ ...options, coerceTypes: 'array' })
+  // A document ajv cannot take whole (two schemas with one `$id`) leaves every value of it skipped with that reason.
+  let unusable: Error | undefined
   for (const ajv of [exact, coercing]) {
     addFormats(ajv)
-    ajv.addSchema(view, 'doc')
+    try {
+      ajv.addSchema(view, 'doc')
+    } catch (error) {
+      unusable = error instanceof Error ? error : new Error(String(error))
+    }
   }
   const compiled = new Map<string, ValidateFunction>()
   const compile = (key: string, ajv: Ajv2020, schema: (ref: string) => object) => {
+    if (unusable !== undefined) throw unusable
     let validate = compiled.get(key)
     if (!validate) {
       validate = ajv.compile(schema(`doc#${pointer(key)}`))

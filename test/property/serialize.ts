@@ -45,7 +45,9 @@ export function serializeText(param: Parameter, text: string): Wire | string {
 function path(param: Parameter, value: Scalar | Scalar[] | Record<string, Scalar>): Wire | string {
   const { style, explode, name } = param
   const items = listOf(value, explode ? '=' : undefined)
-  if (style === 'label') return segment(`.${items.join(explode ? '.' : ',')}`)
+  // '.' is unreserved, so RFC 6570 leaves it bare, and then `.1.2` is ['1', '2'] as much as ['1.2']: a client that
+  // means one item encodes it (doorman reads the raw delimiters as delimiters, the encoded ones as data).
+  if (style === 'label') return segment(`.${items.map((item) => item.replaceAll('.', '%2E')).join(explode ? '.' : ',')}`)
   if (style === 'matrix') {
     if (Array.isArray(value) && explode) return segment(items.map((item) => `;${name}=${item}`).join(''))
     if (!Array.isArray(value) && typeof value === 'object' && explode) return segment(`;${items.join(';')}`)

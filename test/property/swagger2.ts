@@ -129,5 +129,8 @@ function renameRefs(node: unknown): unknown {
 /** The document as OpenAPI 3.x for the generator, or undefined when it is neither 3.x nor Swagger 2.0. */
 export function asOpenApi3(doc: unknown): Json | undefined {
   if (isSwagger2(doc)) return fromSwagger2(doc as Json)
-  return isObject(doc) && typeof doc.openapi === 'string' && doc.openapi.startsWith('3.') ? doc : undefined
+  if (!isObject(doc)) return undefined
+  // `openapi: 3.0` unquoted is a YAML number: the author meant the text.
+  if (typeof doc.openapi === 'number' && Math.trunc(doc.openapi) === 3) return { ...doc, openapi: doc.openapi === 3.1 ? '3.1.0' : '3.0.0' }
+  return typeof doc.openapi === 'string' && doc.openapi.startsWith('3.') ? doc : undefined
 }

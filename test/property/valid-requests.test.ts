@@ -10,13 +10,7 @@
  * by construction is skipped with a counted reason, printed below.
  *
  * DOORMAN_PROPERTY_SEED / DOORMAN_PROPERTY_RUNS (valid requests per operation) explore further by hand;
- * `npx tap test/property/valid-requests.property.ts --grep=secured` checks one document.
- *
- * Not yet in `npm test` (run it with `npm run property`): on the fixtures added with it, it still finds
- * disagreements to settle — load-ref-to-broken-yaml, load-unresolvable-refs and schema-uncompilable (the
- * generator's own parser cannot read them), params-encoded-delimiters, params-informational-only,
- * routing-document-mistakes, routing-query-and-fragment and routing-same-template. Each is either a doorman
- * bug or a generator that does not read the document as doorman does; it joins `npm test` once they are settled.
+ * `npm run property -- --grep=secured` checks one document.
  */
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
