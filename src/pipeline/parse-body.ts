@@ -1,6 +1,7 @@
 import { Problem } from '../problems/problem.js'
 import type { Stage } from './context.js'
 import { parseJsonText } from './parse-json.js'
+import { parseForm } from './parse-form.js'
 import { parseMultipart } from './parse-multipart.js'
 
 /** Step 6: the body, read in full (within its limit), parsed for its media type. */
@@ -31,7 +32,9 @@ export const parseBody: Stage = {
         return undefined
       }
       case 'form': {
-        ctx.parsedBody = formObject(new URLSearchParams(bytes.toString('utf8')))
+        const parsed = parseForm(bytes.toString('utf8'), ctx.media.rule.form)
+        if (parsed instanceof Problem) return parsed
+        ctx.parsedBody = parsed
         return undefined
       }
       case 'multipart':

@@ -37,16 +37,25 @@ export function parseMultipart(bytes: Buffer, contentType: string, rule: MediaRu
       const existing = fields[name]
       fields[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value]
     }
-    parser.on('field', (name, value) => add(name, value))
-    parser.on('file', (name, stream, info) => {
-      const allowed = rule.partTypes[name]
-      const type = info.mimeType.toLowerCase()
-      if (allowed && !problem && !allowed.some((a) => a === type || (a.endsWith('/*') && type.startsWith(a.slice(0, -1))))) {
+    // The Encoding Object's contentType holds for every part, a file or a plain field (RFC 7578 §4.4: a part
+    // without Content-Type is text/plain, which is what busboy reports for it).
+    const checkType = (name: string, mimeType: string) => {
+      // Own keys only: a part named constructor must not find Object.prototype's.
+      const allowed = Object.hasOwn(rule.partTypes, name) ? rule.partTypes[name] : undefined
+      const type = mimeType.toLowerCase()
+      if (allowed && !problem && !allowed.some((a) => a === type || a === '*/*' || (a.endsWith('/*') && type.startsWith(a.slice(0, -1))))) {
         problem = new Problem('CONTENT_TYPE_UNSUPPORTED', {
           detail: `The multipart part '${name}' is ${type}, but the spec's encoding allows ${allowed.join(', ')}; send the part with one of those types.`,
           extra: { expected: allowed, received: type, part: name },
         })
       }
+    }
+    parser.on('field', (name, value, info) => {
+      checkType(name, info.mimeType)
+      add(name, value)
+    })
+    parser.on('file', (name, stream, info) => {
+      checkType(name, info.mimeType)
       const chunks: Buffer[] = []
       stream.on('data', (chunk: Buffer) => chunks.push(chunk))
       stream.on('limit', () => {

@@ -382,6 +382,13 @@ const catalog = {
       'The JSON body nests arrays and objects deeper than limits.jsonDepth (default 1000), as a hostile or runaway client would, or deeper than its recursive schema can be checked.',
     fix: 'Flatten the structure (the detail names where the limit was crossed), or raise limits.jsonDepth if the API really takes such bodies.',
   },
+  FORM_FIELD_RESERVED_CHARACTERS: {
+    status: 422,
+    step: 'parse',
+    meaning:
+      "An application/x-www-form-urlencoded field carries RFC 3986 reserved characters (: / ? # [ ] @ ! $ ' ( ) , ; =) unencoded, and its OpenAPI encoding does not say allowReserved: true (the default is false). + (a space) and * (which browsers never encode) are not counted.",
+    fix: 'Percent-encode the characters the detail names (curl --data-urlencode, URLSearchParams and Python requests do), or set allowReserved: true on the field in the spec.',
+  },
   PARAMETER_INVALID: {
     status: 400,
     step: 'schema',
