@@ -12,6 +12,7 @@ interface JwtNamespace {
 }
 
 type FastifyJwtPlugin = (typeof import('@fastify/jwt'))['default']
+const fastJwt = lazyRequire<typeof import('fast-jwt')>('fast-jwt')
 
 // Loaded when a mock (or `doorman token`) first needs it: @fastify/jwt brings fast-jwt and its ASN.1 stack.
 const fastifyJwt = lazyRequire<FastifyJwtPlugin>('@fastify/jwt')
@@ -38,13 +39,21 @@ export class JwtHost {
   readonly #namespaces = new Map<string, string>()
   /** Per key object of a compiled config: its namespace, or null for the per-call path (fingerprints cost a JSON.stringify). */
   readonly #byKey = new WeakMap<VerifyKey, string | null>()
+  readonly #fallbacks = new WeakMap<object, unknown>()
+  #devKey: SigningKey = { material: '', algorithm: 'HS256', kid: undefined }
 
-  /** Registers @fastify/jwt on the mock's instance (before it is ready) for the start-up config's keys. */
-  attach(app: FastifyInstance, auth: ResolvedAuth, devSecret: string): void {
+  /**
+   * Registers @fastify/jwt on the mock's instance (before it is ready) for the start-up config's keys. Without
+   * `auth.bearer.jwt` (presence mode) nothing is registered unless `always`: loading @fastify/jwt and fast-jwt
+   * costs a start-up as much as fastify itself, for a mock that verifies nothing (see #fallback).
+   */
+  attach(app: FastifyInstance, auth: ResolvedAuth, devSecret: string, always = false): void {
+    this.#devKey = { material: devSecret, algorithm: 'HS256', kid: undefined }
+    const jwt = auth.jwt
+    if (!jwt && !always) return
     const plugin = fastifyJwt()
     this.#app = app
     app.register(plugin, { namespace: BASE, secret: devSecret, sign: { algorithm: 'HS256' }, verify: {} })
-    const jwt = auth.jwt
     if (!jwt) return
     jwt.keys.forEach((key, i) => {
       if (key.algorithms.length === 0) return
@@ -64,7 +73,7 @@ export class JwtHost {
   async standalone(auth: ResolvedAuth, devSecret: string): Promise<void> {
     const { default: Fastify } = await import('fastify')
     const app = Fastify({ logger: false })
-    this.attach(app, auth, devSecret)
+    this.attach(app, auth, devSecret, true)
     await app.ready()
   }
 
@@ -73,15 +82,31 @@ export class JwtHost {
     let registered = this.#byKey.get(key)
     if (registered === undefined) this.#byKey.set(key, (registered = this.#namespaces.get(verifyFingerprint(key, settings)) ?? null))
     if (registered !== null) return this.#jwt(registered).verify(token)
+    if (this.#app === undefined)
+      return this.#fallback<(token: string) => Claims>(key, () => fastJwt().createVerifier({ key: key.material, ...verifyOptions(key, settings) }))(token)
     return this.#jwt(BASE).verify(token, { key: key.material, ...verifyOptions(key, settings) })
   }
 
   /** Signs with the config's signing key, or the development secret when `signing` is undefined. */
   sign(signing: SigningKey | undefined, payload: Claims): string {
+    if (this.#app === undefined) {
+      const key = signing ?? this.#devKey
+      return this.#fallback<(payload: Claims) => string>(key, () => fastJwt().createSigner({ key: key.material, ...signOptions(key) }))(payload)
+    }
     if (signing === undefined) return this.#jwt(BASE).sign(payload)
     const registered = this.#namespaces.get(signFingerprint(signing))
     if (registered !== undefined) return this.#jwt(registered).sign(payload)
     return this.#jwt(BASE).sign(payload, { key: signing.material, ...signOptions(signing) })
+  }
+
+  /**
+   * A mock started without auth.bearer.jwt registered nothing: its development-secret signing, and the keys of
+   * a reload that adds auth.bearer.jwt, use fast-jwt (the library under @fastify/jwt) directly, built once per key.
+   */
+  #fallback<T>(key: object, build: () => unknown): T {
+    let made = this.#fallbacks.get(key) as T | undefined
+    if (made === undefined) this.#fallbacks.set(key, (made = build() as T))
+    return made
   }
 
   #jwt(namespace: string): JwtNamespace {

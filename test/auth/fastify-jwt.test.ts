@@ -113,3 +113,12 @@ t.test('a reload swaps the keys: the new secret verifies and signs, the old one 
   const expired = await call(orders, bearer(signHs({ sub: 'c', exp: 10 }, { secret: 'second-secret', algorithm: 'HS384' })))
   t.equal(expired.code, 'TOKEN_EXPIRED')
 })
+
+t.test('presence mode registers nothing at start (no @fastify/jwt load for a mock that verifies nothing), yet signs', async (t) => {
+  const built = await buildMock({ spec: DEFAULT_SPEC })
+  await built.app.ready()
+  t.equal((built.app as unknown as { jwt?: unknown }).jwt, undefined)
+  const token = built.state.auth.tokens.sign({ sub: 'dev' })
+  t.equal(JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).alg, 'HS256')
+  await built.app.close()
+})
