@@ -46,7 +46,8 @@ const isApiKey = (s: SecurityScheme) => s.type === 'apiKey' && ['header', 'query
 const sendable = (s: SecurityScheme) => s.in !== 'header' || isHeaderName(s.paramName!)
 
 /** What the scheme needs, or why the suite cannot send it. */
-function kindOf(scheme: SecurityScheme): 'bearer' | 'basic' | 'apiKey' | string {
+/** 'bearer', 'basic', 'apiKey', or what else the scheme is ('http digest', 'mutualTLS' …). */
+function kindOf(scheme: SecurityScheme): string {
   if (scheme.type === 'http' && scheme.scheme === 'bearer') return 'bearer'
   if (scheme.type === 'http' && scheme.scheme === 'basic') return 'basic'
   if (scheme.type === 'oauth2' || scheme.type === 'openIdConnect') return 'bearer'
@@ -64,10 +65,11 @@ export function chooseCredentials(op: Operation, random: Random, mint: Minter): 
 
 /**
  * Whether leaving every credential out must be refused: each alternative
- * needs a scheme the mock checks (it lets unchecked ones, like http digest, through).
+ * needs a scheme the mock checks (it lets unchecked ones through). http digest is checked (RFC 7616), though the
+ * suite cannot answer its challenges.
  */
 export function credentialsRequired(op: Operation): boolean {
-  return op.security.length > 0 && op.security.every((alt) => alt.some(({ scheme }) => ['bearer', 'basic', 'apiKey'].includes(kindOf(scheme))))
+  return op.security.length > 0 && op.security.every((alt) => alt.some(({ scheme }) => ['bearer', 'basic', 'apiKey', 'http digest'].includes(kindOf(scheme))))
 }
 
 function unsendable(alternative: SecurityAlternative): string | undefined {
