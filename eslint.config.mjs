@@ -6,7 +6,8 @@ import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.tap/**', 'fixtures/**', 'docs/**'] },
+  // What the build, tap and the tools write (ESLint reads no .gitignore), the fixtures (input documents, some broken on purpose) and docs.
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.tap/**', '**/.cache/**', '**/__pycache__/**', '**/.pytest_cache/**', 'fixtures/**', 'docs/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

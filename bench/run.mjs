@@ -4,11 +4,12 @@
 // body), so that the ratio measures the checking, not the documented response.
 // Prints requests/s, p50/p99 latency and the ratio doorman / bare; then the
 // start-up times (bench/startup.mjs) and the 1 GiB upload's memory
-// (bench/upload-memory.mjs). The 2-minute soak is separate: bench/soak.mjs.
+// (bench/upload-memory.mjs), and what doorman proxy adds to a call (bench/proxy-overhead.mjs).
+// The 2-minute soak is separate: bench/soak.mjs.
 //
 //   BENCH_SECONDS=4 BENCH_ROUNDS=3     length of each measurement, rounds per server
 //   BENCH_ONLY=413                     only the scenarios whose name matches
-//   BENCH_PARTS=load,startup,upload    which parts to run
+//   BENCH_PARTS=load,startup,upload,proxy    which parts to run
 //   DOORMAN_CLI=dist/doorman.js        the build to measure
 //   BENCH_DEBUG=1                      print each answer captured for the bare route
 import { execFileSync, spawn } from 'node:child_process'
@@ -24,13 +25,14 @@ import { loadWithClose } from './close-load.mjs'
 import { scenarios, TOKEN_CLAIMS } from './scenarios.mjs'
 import { formatStartup, runStartup } from './startup.mjs'
 import { formatUploadMemory, runUploadMemory } from './upload-memory.mjs'
+import { formatProxyOverhead, runProxyOverhead } from './proxy-overhead.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const CLI = process.env.DOORMAN_CLI ?? 'dist/doorman.js'
 const DURATION = Number(process.env.BENCH_SECONDS ?? 4)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, 'i') : undefined
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'load,startup,upload').split(','))
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'load,startup,upload,proxy').split(','))
 const CONNECTIONS = 10
 const P99_TARGET_MS = 10
 
@@ -203,3 +205,4 @@ if (PARTS.has('load')) {
 }
 if (PARTS.has('startup')) console.log(formatStartup(await runStartup()) + '\n')
 if (PARTS.has('upload')) console.log(formatUploadMemory(await runUploadMemory()) + '\n')
+if (PARTS.has('proxy')) console.log(formatProxyOverhead(await runProxyOverhead()) + '\n')

@@ -16,6 +16,8 @@ import {
   type Note,
   type ReloadEvent,
   type DoormanServer,
+  type ProxyOptions,
+  formatProxySummary,
 } from './index.js'
 import { VERSION } from './version.js'
 
@@ -23,6 +25,8 @@ const USAGE = `usage:
   doorman --version | --help
   doorman serve [SPEC] [--port 4010] [--host 127.0.0.1] [--config FILE] [--log pretty|json|silent] [--watch] [--strict] [--verbose]
                 [--tls] [--tls-modes MODE,MODE…|all] [--tls-dir DIR] [--cors | --no-cors]
+  doorman proxy [SPEC] --upstream URL [serve's options] [--upstream-timeout MS] [--upstream-ca FILE] [--upstream-insecure]
+                [--forward-invalid] [--fail-on-violation] [--violations-header] [--record FILE.yaml]
   doorman tls ca [--tls-dir DIR]
   doorman tls client-cert [--tls-dir DIR] [--cn NAME] [--out DIR]
   doorman check [SPEC] [--config FILE] [--strict] [--verbose]
@@ -44,7 +48,14 @@ token prints a JWT the mock accepts; durations are seconds or 30s, 15m, 1h, 2d
 in --tls-dir, default ~/.cache/doorman/tls); --tls-modes adds one HTTPS listener
 per failure mode (expired, not-yet-valid, wrong-host, self-signed, untrusted-root,
 incomplete-chain, legacy-tls, client-cert-required, client-cert-optional).
-tls ca prints the CA's path; tls client-cert mints client.crt and client.key.`
+tls ca prints the CA's path; tls client-cert mints client.crt and client.key.
+proxy puts the same checks in front of a real API: a request that breaks the
+spec is refused and never forwarded (--forward-invalid forwards it, recorded),
+the others go to --upstream (the spec's base path mapped onto the URL's), and
+each answer comes back unchanged, checked against the documented responses
+(violations in the journal, the log and GET /__doorman/report). HTTPS_PROXY and
+NO_PROXY are honoured. --fail-on-violation exits 1 at shutdown if any answer
+broke the contract; --record writes the spec with the answers seen as examples.`
 
 class UsageError extends Error {}
 
@@ -54,6 +65,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve':
       return serve(rest)
+    case 'proxy':
+      return serve(rest, true)
     case 'check':
       return check(rest)
     case 'curl':
@@ -88,12 +101,27 @@ function parse<T>(thunk: () => T): T {
   }
 }
 
-async function serve(args: string[]): Promise<number> {
+/** `doorman proxy`'s own options, on top of serve's. */
+const PROXY_OPTIONS = {
+  upstream: { type: 'string' },
+  'upstream-timeout': { type: 'string' },
+  'upstream-ca': { type: 'string' },
+  'upstream-insecure': { type: 'boolean', default: false },
+  'forward-invalid': { type: 'boolean', default: false },
+  'fail-on-violation': { type: 'boolean', default: false },
+  'violations-header': { type: 'boolean', default: false },
+  record: { type: 'string' },
+} as const
+
+/** `serve`, and `proxy` (the same server, forwarding instead of answering from the spec). */
+async function serve(args: string[], proxying = false): Promise<number> {
+  const command = proxying ? 'proxy' : 'serve'
   const { values, positionals } = parse(() =>
     parseArgs({
       args,
       allowPositionals: true,
       options: {
+        ...(proxying ? PROXY_OPTIONS : {}),
         port: { type: 'string', default: '4010' },
         host: { type: 'string', default: '127.0.0.1' },
         config: { type: 'string' },
@@ -109,7 +137,8 @@ async function serve(args: string[]): Promise<number> {
       },
     }),
   )
-  if (positionals.length > 1) throw new UsageError(`serve takes one SPEC, got ${positionals.length}`)
+  if (positionals.length > 1) throw new UsageError(`${command} takes one SPEC, got ${positionals.length}`)
+  const upstream = proxying ? proxyOptions(values as ProxyValues) : undefined
   if (values.cors && values['no-cors']) throw new UsageError('give --cors or --no-cors, not both')
   const port = Number(values.port)
   if (!/^\d+$/.test(String(values.port)) || port > 65535) {
@@ -132,6 +161,7 @@ async function serve(args: string[]): Promise<number> {
     // --tls-modes and --tls-dir imply --tls: the mode listeners' certificates come from the same CA.
     tls:
       values.tls || values['tls-modes'] !== undefined || values['tls-dir'] !== undefined ? { modes: values['tls-modes'], dir: values['tls-dir'] } : undefined,
+    upstream,
   })
   // Notes go to stderr: stdout's first line is the ready line.
   printNotes(server.startupNotes, values.verbose)
@@ -144,8 +174,10 @@ async function serve(args: string[]): Promise<number> {
   for (const warning of server.warnings) process.stderr.write(`doorman: warning: ${warning}\n`)
   // The ready line: wrappers in other languages wait for it and read the URL from it.
   const tls = server.tls && { ca: server.tls.caFile, modes: server.tls.urls }
-  if (log === 'json') process.stdout.write(JSON.stringify({ event: 'listening', url: server.url, ...(tls && { tls }) }) + '\n')
-  else process.stdout.write(`doorman listening on ${server.url}\n`)
+  const upstreamUrl = server.proxy?.upstream
+  if (log === 'json')
+    process.stdout.write(JSON.stringify({ event: 'listening', url: server.url, ...(tls && { tls }), ...(upstreamUrl && { upstream: upstreamUrl }) }) + '\n')
+  else process.stdout.write(`doorman listening on ${server.url}${upstreamUrl ? ` (proxy to ${upstreamUrl})` : ''}\n`)
   if (server.tls) printTls(server.tls, log)
 
   await new Promise<void>((resolve) => {
@@ -157,7 +189,36 @@ async function serve(args: string[]): Promise<number> {
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
   })
+  if (server.proxy === undefined) return 0
+  // After close: every answer is in, and --record has been written.
+  const summary = server.proxy.summary()
+  process.stderr.write(`${formatProxySummary(summary)}\n`)
+  if (upstream?.record !== undefined) process.stderr.write(`doorman: --record: wrote ${upstream.record}\n`)
+  if (values['fail-on-violation'] === true && summary.answersWithViolations > 0) {
+    process.stderr.write(`doorman: --fail-on-violation: ${summary.answersWithViolations} answer(s) broke the contract; exit 1\n`)
+    return 1
+  }
   return 0
+}
+
+type ProxyValues = { [K in keyof typeof PROXY_OPTIONS]?: (typeof PROXY_OPTIONS)[K]['type'] extends 'string' ? string : boolean }
+
+function proxyOptions(values: ProxyValues): ProxyOptions {
+  const url = values.upstream
+  if (url === undefined) throw new UsageError('proxy needs --upstream URL: the real API, like https://api.example.com/v1')
+  if (!/^https?:\/\/[^/]+/.test(url)) throw new UsageError(`--upstream must be an http:// or https:// URL, got '${url}'`)
+  const timeout = values['upstream-timeout']
+  if (timeout !== undefined && !/^[1-9]\d*$/.test(timeout))
+    throw new UsageError(`--upstream-timeout is in milliseconds (a whole number above 0), got '${timeout}'`)
+  return {
+    upstream: url,
+    timeoutMs: timeout === undefined ? undefined : Number(timeout),
+    ca: values['upstream-ca'],
+    insecure: values['upstream-insecure'],
+    forwardInvalid: values['forward-invalid'],
+    violationsHeader: values['violations-header'],
+    record: values.record,
+  }
 }
 
 /** One line per mode after the ready line (stdout, for wrappers); how to trust the CA on stderr. */

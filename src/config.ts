@@ -115,6 +115,7 @@ const sizeSchema = {
 /** The published JSON Schema of the config file. */
 export const CONFIG_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
+  // Sections alike in shape (`duplicates` pairs them): JSON Schema is data, one object per section is the readable form.
   title: 'doorman config',
   type: 'object',
   additionalProperties: false,

@@ -24,6 +24,7 @@ import { renderCurlScript } from './curl/render-curl.js'
 import { loadMockState } from './mock-state.js'
 import type { MockTls } from './tls/setup.js'
 import { discoverTls, renderTlsSection, trustCa } from './tls/curl.js'
+import { proxySummary, type ProxySummary } from './proxy/summary.js'
 
 export { codes, CATALOG, type ProblemCode, type CatalogEntry, type Step } from './problems/catalog.js'
 export { CONFIG_SCHEMA, type DoormanConfig, type Size } from './config.js'
@@ -50,6 +51,9 @@ export type { TlsFacts, TlsClientCertificate } from './tls/facts.js'
 export type { ClientCertificate } from './tls/certificates.js'
 export type { TlsReport, TlsModeReport } from './tls/report.js'
 export { tlsCaFile, mintClientCertificate, type ClientCertificateOptions } from './tls/commands.js'
+export type { ProxyOptions } from './proxy/options.js'
+export type { Violation, ProxyFacts } from './proxy/violations.js'
+export { formatProxySummary, type ProxySummary } from './proxy/summary.js'
 
 export interface DoormanServer {
   /** `http://127.0.0.1:54321` */
@@ -80,12 +84,17 @@ export interface DoormanServer {
    * serving the last good version, when they do not load.
    */
   reload(): Promise<{ operations: number; notes: string[] }>
-  /** Stops listening, lets requests in flight finish (up to 2 s), ends those a fault holds, and closes every connection. */
-  close(): Promise<void>
+  /**
+   * Stops listening, lets requests in flight finish (up to 2 s), ends those a fault holds, and closes every connection.
+   * A function property, not a method: it needs no `this`, so `t.teardown(mock.close)` may pass it on its own.
+   */
+  close: () => Promise<void>
   /** A request without a socket, for fast unit tests. */
   inject(options: InjectOptions | string): Promise<LightMyRequestResponse>
   /** With `tls`: doorman's CA (`ca`, `caFile`), each mode's URL (`urls[mode]`) and `clientCert()` (docs/tls.md). */
   tls?: MockTls
+  /** With `upstream` (`doorman proxy`): where requests go, and the answers that broke the contract so far (docs/proxy.md). */
+  proxy?: { upstream: string; summary(): ProxySummary }
 }
 
 export interface Tokens {
@@ -188,6 +197,7 @@ export async function startServer(options: ServerOptions): Promise<DoormanServer
       throw error
     }))
   const port = (app.server.address() as AddressInfo).port
+  const proxy = built.proxy
   const shownHost = host.includes(':') ? `[${host}]` : host
   const configFile = typeof options.config === 'string' ? options.config : undefined
   const watcher = options.watch && watchMock(built, options.watch, { configFile })
@@ -202,19 +212,25 @@ export async function startServer(options: ServerOptions): Promise<DoormanServer
       return state.notes.map(formatNote)
     },
     startupNotes: [...state.notes],
-    warnings: isLoopbackHost(host) ? [] : [exposedWarning(host, state.config.admin.token !== undefined)],
+    warnings: [...(isLoopbackHost(host) ? [] : [exposedWarning(host, state.config.admin.token !== undefined)]), ...(built.proxy?.warnings ?? [])],
     faults: faults.api,
-    report: () => buildReport(journal.entries(), faults.inFlight()),
+    report: () => buildReport(journal.entries(), faults.inFlight(), new Date(), state.table.operations),
     reset,
     reload: async () => {
       const { state: next, notes } = await built.reload()
       return { operations: next.table.operations.length, notes }
     },
-    close: () => {
+    close: async () => {
       if (watcher) watcher.close()
-      return built.close()
+      await built.close()
+      // --record: the spec with the answers seen as named examples, written once the last answer is in.
+      await built.proxy?.forwarder.writeRecording(state.spec)
     },
     inject: (injectOptions) => app.inject(injectOptions as InjectOptions),
     tls,
+    proxy: proxy && {
+      upstream: proxy.forwarder.options.upstream.href,
+      summary: () => proxySummary(proxy.forwarder, state.table.operations),
+    },
   }
 }

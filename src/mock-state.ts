@@ -110,7 +110,7 @@ export function compileRouter(table: RouteTable): RouteFinder {
     if (found.kind !== 'found') return found
     const route = found.value
     const params: Record<string, string> = {}
-    for (let i = route.baseParams; i < found.captures.length; i++) params[`p${i - route.baseParams}`] = found.captures[i]!
+    for (let i = route.baseParams; i < found.captures.length; i++) params[`p${i - route.baseParams}`] = found.captures[i]
     return { kind: 'found', route, params }
   }
 }
@@ -119,6 +119,7 @@ export function compileRouter(table: RouteTable): RouteFinder {
  * A MockState whose every field reads the current state: for code that holds
  * on to the state it was given (the admin routes) while reloads swap it.
  */
+// One getter per field, alike by design (`duplicates` pairs them): a Proxy would hide the fields from the type checker.
 export function liveView(current: () => MockState): MockState {
   return {
     get spec() {
@@ -168,5 +169,5 @@ function checkOperationIds(config: ResolvedConfig, table: RouteTable, file: stri
 /** API keys sent in headers are credentials too: the journal redacts them by default. */
 function apiKeyHeaders(document: { components?: Record<string, Record<string, unknown>> }): string[] {
   const schemes = Object.values(document.components?.securitySchemes ?? {}) as Array<{ type?: string; in?: string; name?: string }>
-  return schemes.filter((s) => s.type === 'apiKey' && s.in === 'header' && s.name).map((s) => s.name!.toLowerCase())
+  return schemes.flatMap((s) => (s.type === 'apiKey' && s.in === 'header' && s.name ? [s.name.toLowerCase()] : []))
 }

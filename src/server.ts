@@ -11,7 +11,7 @@ import { CLOSE_GRACE_MS, gracefulClose } from './graceful-close.js'
 import { Journal } from './journal/journal.js'
 import { recordRequest, type LogMode, type LogSink } from './journal/record.js'
 import { liveView, loadMockState, type MockState } from './mock-state.js'
-import type { RequestContext } from './pipeline/context.js'
+import { contextOf, type RequestContext } from './pipeline/context.js'
 import { requestHooks } from './pipeline/hooks.js'
 import { readBody } from './pipeline/read-body.js'
 import { decorateProblemReply } from './problems/reply.js'
@@ -21,6 +21,8 @@ import { handshakeRecorder, prepareTls, type MockTls, type TlsOptions } from './
 import { mutualTlsNote } from './auth/mutual-tls.js'
 import { answerClientError, Connections, createTransport } from './transport.js'
 import type { ReloadEvent } from './watch.js'
+import type { ProxyOptions } from './proxy/options.js'
+import type { ProxySetup } from './proxy/setup.js'
 
 export interface ServerOptions {
   /** Path to an OpenAPI 3.0/3.1 document (YAML or JSON), or the document itself. */
@@ -47,6 +49,11 @@ export interface ServerOptions {
    * `modes`, one more listener per TLS failure mode (docs/tls.md).
    */
   tls?: true | TlsOptions
+  /**
+   * `doorman proxy`: forward every request the pipeline lets through to this
+   * upstream, and check its answers against the spec (docs/proxy.md).
+   */
+  upstream?: string | ProxyOptions
 }
 
 declare module 'fastify' {
@@ -78,6 +85,8 @@ export interface BuiltMock {
   close: () => Promise<void>
   /** With `tls`: starts the mode listeners once the main one listens, and gives `mock.tls`. */
   tls?: { listenModes: (host: string) => Promise<MockTls> }
+  /** With `upstream`: the forwarder, its totals and what it observed (src/proxy/). */
+  proxy?: ProxySetup
 }
 
 /**
@@ -104,9 +113,18 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   const faults = new FaultRuntime(() => current.faults)
   const connections = new Connections()
   const log = options.log ?? 'silent'
-  const record = (request: FastifyRequest, reply: FastifyReply, ctx = request.doorman!) =>
+  const record = (request: FastifyRequest, reply: FastifyReply, ctx = contextOf(request)) =>
     recordRequest({ ctx, request, reply, journal, redact: ctx.state.redact, bodyBytes: ctx.state.config.journal.bodyBytes, log })
-  const hooks = requestHooks({ current: () => current, faults, connections, record })
+  // Loaded only for `doorman proxy`: a serve start does not evaluate reply-from and undici.
+  const proxy = options.upstream === undefined ? undefined : (await import('./proxy/setup.js')).setUpProxy(options.upstream)
+  const hooks = requestHooks({
+    current: () => current,
+    faults,
+    connections,
+    record,
+    answer: proxy?.forwarder.forward.bind(proxy.forwarder),
+    stages: proxy?.stages,
+  })
   const tls = await tlsReady
   const listeners = tls?.listen(handshakeRecorder(journal, log), { handshakeTimeoutMs: config.server.headersTimeoutMs, closeGraceMs: CLOSE_GRACE_MS })
   if (!tls) current.notes.push(...mutualTlsNote(current))
@@ -141,7 +159,9 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   faults.install(app, record)
   // Bodies arrive as raw bytes, counted against the operation's limit; the parse step reads them so that every syntax error is ours.
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', (request, payload, done) => readBody(request, payload, request.doorman?.state.config ?? current.config, done))
+  const bodyReader = proxy?.readBody ?? readBody
+  app.addContentTypeParser('*', (request, payload, done) => bodyReader(request, payload, request.doorman?.state.config ?? current.config, done))
+  proxy?.install(app)
   app.addHook('onRequest', hooks.onRequest)
   app.setNotFoundHandler(hooks.notFound)
   app.setErrorHandler(hooks.onError)
@@ -187,5 +207,5 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   registerAdminRoutes(app, { journal, state, faults, reset, tls: tlsHealth, boundHost: options.host })
   const tlsApi = tls && listeners && { listenModes: async (host: string) => (await listeners.listenModes(host), (mockTls = tls.api(listeners))) }
   registerInspector(app, ADMIN_PREFIX, { journal, state })
-  return { app, journal, state, faults, reset, reload, close: gracefulClose(app), tls: tlsApi }
+  return { app, journal, state, faults, reset, reload, close: gracefulClose(app), tls: tlsApi, proxy }
 }

@@ -74,7 +74,8 @@ export function watchMock(mock: Reloadable, onEvent: (event: ReloadEvent) => voi
   const schedule = () => {
     if (closed) return
     clearTimeout(timer)
-    timer = setTimeout(reload, debounceMs)
+    // reload() reports its own failures through onEvent.
+    timer = setTimeout(() => void reload(), debounceMs)
   }
 
   const reload = async () => {

@@ -32,9 +32,14 @@ export interface CliServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>
 }
 
-/** Starts `doorman serve` as a child process on port 0 and waits for its ready line. */
-export async function startCli(t: Teardown, args: string[] = [], cwd = ROOT): Promise<CliServer> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+/** Starts `doorman serve` (or `command`: proxy) as a child process on port 0 and waits for its ready line. */
+export async function startCli(
+  t: Teardown,
+  args: string[] = [],
+  cwd = ROOT,
+  command: 'serve' | 'proxy' = 'serve',
+): Promise<CliServer & { stderr: () => string }> {
+  const child = spawn(process.execPath, [CLI, command, '--port', '0', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
   // A test process that tap ends on a timeout runs no teardown: the server must not outlive it.
   const orphan = () => child.kill('SIGKILL')
   process.once('exit', orphan)
@@ -58,8 +63,9 @@ export async function startCli(t: Teardown, args: string[] = [], cwd = ROOT): Pr
   })
   let url = ''
   const readyLine = await ready
-  url = readyLine.startsWith('{') ? JSON.parse(readyLine).url : readyLine.replace(/^doorman listening on /, '')
-  const exited = once(child, 'exit').then(([code]) => code as number | null)
+  url = readyLine.startsWith('{') ? JSON.parse(readyLine).url : readyLine.replace(/^doorman listening on /, '').replace(/ \(proxy to .*\)$/, '')
+  // 'close', not 'exit': stderr is read to its end by then.
+  const exited = once(child, 'close').then(([code]) => code as number | null)
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal)
     return exited
@@ -75,6 +81,7 @@ export async function startCli(t: Teardown, args: string[] = [], cwd = ROOT): Pr
       return new Promise((resolve) => waiters.push({ match, resolve }))
     },
     stop,
+    stderr: () => stderr,
   }
 }
 

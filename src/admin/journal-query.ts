@@ -1,5 +1,5 @@
 import type { JournalFilter } from '../journal/journal.js'
-import { CATALOG, isProblemCode, STEPS, type Step } from '../problems/catalog.js'
+import { CATALOG, isProblemCode, STEPS } from '../problems/catalog.js'
 import { Problem, ProblemError } from '../problems/problem.js'
 import { closest } from '../util/closest.js'
 
@@ -16,11 +16,11 @@ export interface JournalQuery {
   timeoutMs: number
 }
 
-const FILTERS = ['operation', 'method', 'path', 'code', 'step', 'status', 'since', 'limit'] as const
+const FILTERS = ['operation', 'method', 'path', 'code', 'step', 'status', 'since', 'limit', 'requestId'] as const
 const WAIT = ['count', 'timeoutMs'] as const
 
 /**
- * `?operation=&method=&path=&code=&step=&status=&since=&limit=` (and, for the
+ * `?operation=&method=&path=&code=&step=&status=&since=&limit=&requestId=` (and, for the
  * JSON journal, `count=&timeoutMs=`). A filter nobody can match (`status=2OO`,
  * `code=BODY_INVALD`, `stauts=201`) would answer an empty list that reads like
  * "the client sent nothing": it is refused with the reason instead.
@@ -40,6 +40,7 @@ export function parseJournalQuery(raw: unknown, { wait, capacity }: { wait: bool
     switch (key) {
       case 'operation':
       case 'path':
+      case 'requestId':
         out.filter[key] = value
         break
       case 'method':

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { registerFaultRoutes } from '../faults/admin.js'
 import type { FaultRuntime } from '../faults/runtime.js'
 import { adminGuard } from './guard.js'
@@ -28,8 +28,9 @@ export interface AdminDeps {
 }
 
 /** Nothing doorman writes itself is to be read as another type than it says (a JSON journal holding `<script>` as HTML, say). */
-async function noSniff(_request: FastifyRequest, reply: FastifyReply): Promise<void> {
+function noSniff(_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   reply.header('x-content-type-options', 'nosniff')
+  done()
 }
 
 /** The /__doorman/* routes: kept out of the pipeline and out of the journal. */
@@ -42,7 +43,7 @@ export function registerAdminRoutes(app: FastifyInstance, { journal, state, faul
     route.onRequest = route.url.startsWith(`${ADMIN_PREFIX}/problems`) ? [noSniff, ...own] : [noSniff, guard, ...own]
   })
 
-  app.get(`${ADMIN_PREFIX}/health`, async () => ({
+  app.get(`${ADMIN_PREFIX}/health`, () => ({
     status: 'ok',
     operations: state.table.operations.length,
     journal: { size: journal.size, capacity: journal.capacity, waiting: journal.waiting },
@@ -138,7 +139,7 @@ export function registerAdminRoutes(app: FastifyInstance, { journal, state, faul
     }
   })
 
-  app.get(`${ADMIN_PREFIX}/problems`, async (request) => {
+  app.get(`${ADMIN_PREFIX}/problems`, (request) => {
     return {
       problems: (Object.keys(CATALOG) as ProblemCode[]).map((code) => describe(code, originOf(request))),
     }

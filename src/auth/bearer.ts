@@ -34,7 +34,7 @@ export function checkBearer(scheme: BearerScheme, scopes: string[], creds: Crede
 }
 
 function readBearerToken(scheme: BearerScheme, creds: Credentials): string | AuthFailure {
-  const fromHeader = creds.hasScheme('bearer') ? (creds.authorization?.value ?? '') : undefined
+  const fromHeader = creds.hasScheme('bearer') ? creds.authorization?.value : undefined
   const fromQuery = creds.query('access_token')
   const malformed = (description: string): AuthFailure => ({ kind: 'malformed', scheme, description })
   if (fromHeader === undefined && fromQuery === undefined) {
@@ -47,6 +47,7 @@ function readBearerToken(scheme: BearerScheme, creds: Credentials): string | Aut
     return malformed('The request carries a token both in the Authorization header and in the access_token query parameter; send it one way only')
   }
   if (Array.isArray(fromQuery)) return malformed(`The access_token query parameter appears ${fromQuery.length} times; send one token`)
+  // One of them is a string by now (neither-nor and both returned above).
   const token = fromHeader ?? fromQuery ?? ''
   if (token === '') {
     return malformed(fromHeader !== undefined ? 'The Authorization header says Bearer but no token follows' : 'The access_token query parameter is empty')
@@ -165,7 +166,7 @@ export class BearerVerifier {
         received: header.alg,
       })
     }
-    const key = this.#pickKey(header, jwt)
+    const key = this.#pickKey(jwt, header)
     if (!('material' in key)) return { ok: false, failure: key }
     const verify = this.#verifiers.get(key)
     if (!verify || !key.algorithms.includes(header.alg as never)) {
@@ -202,7 +203,7 @@ export class BearerVerifier {
   }
 
   /** A JWKS key by the token's kid; a lone key also serves tokens without one. */
-  #pickKey(header: Claims, jwt: JwtSettings): VerifyKey | TokenFailure {
+  #pickKey(jwt: JwtSettings, header: Claims): VerifyKey | TokenFailure {
     const keys = jwt.keys
     if (jwt.source !== 'jwks') return keys[0]
     const kids = keys.map((k) => k.kid).filter((k) => k !== undefined)

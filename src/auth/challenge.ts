@@ -27,7 +27,8 @@ export function quotable(text: string, max = 200): string {
 }
 
 export function renderChallenge(realm: string, challenge: Challenge): string {
-  const params = [['realm', realm], ...challenge.params].flatMap(([name, value]) => (value === undefined ? [] : [`${name}="${quotable(value)}"`]))
+  const all: Challenge['params'] = [['realm', realm], ...challenge.params]
+  const params = all.filter((param): param is [string, string] => param[1] !== undefined).map(([name, value]) => `${name}="${quotable(value)}"`)
   return `${challenge.scheme} ${params.join(', ')}`
 }
 

@@ -63,6 +63,7 @@ export interface OpaqueTokenGrant {
 }
 
 /** The `auth` part of the config JSON Schema. */
+// JSON Schema is data: its objects are alike in shape to src/config.ts's (`duplicates` pairs them), not logic to share.
 export const AUTH_CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
@@ -187,16 +188,19 @@ function resolveJwt(jwt: JwtInput, where: { file: string | undefined; baseDir: s
   const at = (key: string): KeyLocation => ({ configFile: where.file, baseDir: where.baseDir, location: `/auth/bearer/jwt/${key}` })
   const fail = (key: string, problem: string) => new SetupError(problem, { file: where.file, location: `/auth/bearer/jwt${key ? `/${key}` : ''}` })
 
-  const sources = (['secret', 'publicKey', 'jwks'] as const).filter((key) => jwt[key] !== undefined)
+  // Each key source with its value, so that the one chosen comes with its value typed as set.
+  const given = (['secret', 'publicKey', 'jwks'] as const).flatMap((source) => {
+    const ref = jwt[source]
+    return ref === undefined ? [] : [{ source, ref }]
+  })
+  const sources = given.map((g) => g.source)
   if (sources.length !== 1) {
     throw fail(
       '',
       sources.length === 0 ? 'needs one of secret (HS*), publicKey (a PEM file) or jwks (a JWKS file)' : `has both ${sources.join(' and ')}; keep one of them`,
     )
   }
-  const source = sources[0]
-  // `sources` holds exactly the one key that is set: its value is a string.
-  const sourceValue = jwt[source] ?? ''
+  const { source, ref } = given[0]
   if (source === 'secret' && jwt.privateKey !== undefined) {
     throw fail('privateKey', 'a privateKey goes with publicKey or jwks; with a secret, tokens are signed with the secret')
   }
@@ -210,11 +214,10 @@ function resolveJwt(jwt: JwtInput, where: { file: string | undefined; baseDir: s
     const algorithms = pinned ?? ['HS256']
     const unfit = algorithms.filter((alg) => !SECRET_ALGORITHMS.includes(alg))
     if (unfit.length) throw fail('algorithms', `${unfit.join(', ')} cannot be checked with a secret; use publicKey or jwks for them, or pin HS256/HS384/HS512`)
-    keys = [{ kid: undefined, material: sourceValue, algorithms, label: 'the configured secret' }]
-    signing = { material: sourceValue, algorithm: algorithms[0], kid: undefined }
+    keys = [{ kid: undefined, material: ref, algorithms, label: 'the configured secret' }]
+    signing = { material: ref, algorithm: algorithms[0], kid: undefined }
   } else {
-    const found =
-      source === 'publicKey' ? [{ kid: undefined, key: readPemKey(sourceValue, 'public', at('publicKey')), alg: undefined }] : readJwks(sourceValue, at('jwks'))
+    const found = source === 'publicKey' ? [{ kid: undefined, key: readPemKey(ref, 'public', at('publicKey')), alg: undefined }] : readJwks(ref, at('jwks'))
     keys = found.map(({ kid, key, alg }) => {
       const fits = algorithmsForKey(key).filter((a) => alg === undefined || a === alg)
       const algorithms = pinned ? fits.filter((a) => pinned.includes(a)) : fits.slice(0, 1)

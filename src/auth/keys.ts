@@ -101,7 +101,7 @@ export function readJwks(ref: string, where: KeyLocation): JwksKey[] {
   const fail = (problem: string) => new SetupError(`'${shown}': ${problem}`, { file: where.configFile, location: where.location })
   let document: { keys?: unknown }
   try {
-    document = JSON.parse(text)
+    document = JSON.parse(text) as { keys?: unknown }
   } catch (error) {
     throw fail(`not valid JSON (${(error as Error).message})`)
   }

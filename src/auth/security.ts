@@ -164,13 +164,13 @@ function checkApiKeyConfig(auth: ResolvedAuth, schemes: Map<string, Scheme>): vo
 function readExtraScopes(op: Operation, file: string | undefined): string[] {
   const scopes = op.extension.scopes
   if (scopes === undefined) return []
-  if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string' && /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))) {
+  if (!Array.isArray(scopes) || !scopes.every((s): s is string => typeof s === 'string' && /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(s))) {
     throw new SetupError('x-doorman.scopes must be a list of scope names (no spaces, quotes or backslashes)', {
       file,
       location: `${op.pointer}/x-doorman/scopes`,
     })
   }
-  return scopes as string[]
+  return scopes
 }
 
 /** Where credentials travel outside the Authorization header: the journal redacts these query parameters. */

@@ -136,6 +136,7 @@ function preflightHeaders(origin: string, route: PathRoute, granted: string[], r
 }
 
 /** Access-Control-Request-Headers: a comma-separated list of lower-case names (Fetch §4.8 sorts and lower-cases them). */
+// Split-trim-lower like check-content-type's parseEncodings (`duplicates` pairs them); the rules after that differ.
 function requestedHeaders(value: string | undefined): string[] {
   if (value === undefined) return []
   return value

@@ -14,7 +14,7 @@ const BOUNDARY = 'doorman-boundary'
 export interface BodyPlan {
   kind: BodyKind
   contentType: string
-  text: string | undefined
+  text: string
   /** The named example used, if any. */
   example: string | undefined
   valid: boolean
@@ -69,7 +69,8 @@ export function planBody(doc: object, op: Operation, rules: OperationRules): Bod
 function withoutReadOnly(doc: object, schema: SchemaObject, value: unknown, depth = 0): unknown {
   if (depth > 12 || value === null || typeof value !== 'object') return value
   const flat = flatten(doc, schema)
-  if (Array.isArray(value)) return flat.items === undefined ? value : value.map((item) => withoutReadOnly(doc, flat.items!, item, depth + 1))
+  const items = flat.items
+  if (Array.isArray(value)) return items === undefined ? value : value.map((item) => withoutReadOnly(doc, items, item, depth + 1))
   const out: Record<string, unknown> = {}
   for (const [key, item] of Object.entries(value)) {
     const sub = flat.properties[key]

@@ -88,8 +88,9 @@ export function breaksFor(doc: object, flat: FlatSchema, value: unknown, pointer
       const { [name]: _, ...rest } = value
       add('required', rest, `without the required ${child(name)}`)
     }
-    if (flat.closed) {
-      const extra = ['unexpected', 'unexpectedField', 'doormanUnknown'].find((n) => !Object.hasOwn(flat.properties, n))!
+    // A schema that declares all three names gets no such break.
+    const extra = flat.closed ? ['unexpected', 'unexpectedField', 'doormanUnknown'].find((n) => !Object.hasOwn(flat.properties, n)) : undefined
+    if (extra !== undefined) {
       add('additionalProperties', { ...value, [extra]: true }, `with the undeclared property ${child(extra)}`)
     }
   }
@@ -97,7 +98,7 @@ export function breaksFor(doc: object, flat: FlatSchema, value: unknown, pointer
     if (flat.minItems !== undefined && flat.minItems > 0)
       add('minItems', value.slice(0, flat.minItems - 1), `${label} with fewer than minItems ${flat.minItems} items`)
     if (flat.maxItems !== undefined && flat.maxItems < 1000) {
-      const item = value[0] ?? (flat.items === undefined ? 'x' : generateValue(doc, flat.items))
+      const item: unknown = value[0] ?? (flat.items === undefined ? 'x' : generateValue(doc, flat.items))
       add(
         'maxItems',
         Array.from({ length: flat.maxItems + 1 }, () => item),
@@ -238,6 +239,6 @@ function setAt(root: unknown, path: string[], value: unknown): unknown {
   const copy = structuredClone(root) as Record<string, unknown>
   let node = copy
   for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>
-  node[path.at(-1)!] = value
+  node[path[path.length - 1]] = value
   return copy
 }

@@ -107,7 +107,8 @@ interface Draft {
 
 function buildForOperation(state: MockState, op: Operation, baseUrl: string): CurlRequest[] {
   const doc = state.spec.document
-  const rules = state.rules.get(op)!
+  const rules = state.rules.get(op)
+  if (rules === undefined) throw new Error(`doorman bug: ${op.label} has no compiled rules`)
   const auth = planAuth(state.auth.requirements.get(op), state.auth, state.config.auth, baseUrl.startsWith('https:'))
   const params = new Map<ParameterObject, unknown>()
   // The parameters doorman reads: OpenAPI has it ignore header parameters named Accept, Content-Type, Authorization.
@@ -117,7 +118,7 @@ function buildForOperation(state: MockState, op: Operation, baseUrl: string): Cu
   const valid: Draft = { params, credentials: auth.valid, contentType: body?.contentType, body: body?.text, extra: [] }
   // Multipart needs CRLFs a person cannot type: printf writes them.
   if (body?.kind === 'multipart')
-    Object.assign(valid, { body: undefined, bodyFromCommand: `printf '%b' ${shellQuote(body.text!.replaceAll('\\', '\\\\').replaceAll('\r\n', '\\r\\n'))}` })
+    Object.assign(valid, { body: undefined, bodyFromCommand: `printf '%b' ${shellQuote(body.text.replaceAll('\\', '\\\\').replaceAll('\r\n', '\\r\\n'))}` })
 
   const out: CurlRequest[] = []
   const add = (title: string, status: number, code: ProblemCode | undefined, draft: Draft, exit?: number) =>
@@ -150,7 +151,7 @@ function buildForOperation(state: MockState, op: Operation, baseUrl: string): Cu
       bodyFromCommand: `head -c ${bytes} /dev/zero | tr '\\0' a`,
     })
     if (bodyRules.required) add('no body', 400, 'BODY_REQUIRED', { ...valid, body: undefined, bodyFromCommand: undefined })
-    if (body.kind === 'json') add('malformed JSON', 400, 'BODY_MALFORMED', { ...valid, body: body.text!.length > 1 ? body.text!.slice(0, -1) : '{' })
+    if (body.kind === 'json') add('malformed JSON', 400, 'BODY_MALFORMED', { ...valid, body: body.text.length > 1 ? body.text.slice(0, -1) : '{' })
     if (body.valid && body.breaks) {
       for (const broken of body.breaks) {
         const status = paramsValid ? rules.bodyStatus : rules.parameterStatus

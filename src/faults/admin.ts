@@ -14,7 +14,7 @@ export function registerFaultRoutes(
   { journal, state, faults }: { journal: Journal; state: MockState; faults: FaultRuntime },
 ): void {
   // `state` reads the current state: a reload swaps the plans, and these routes see the new ones.
-  app.get(`${prefix}/faults`, async () => ({ preferHeader: state.faults.preferHeader, plans: state.faults.registry.list() }))
+  app.get(`${prefix}/faults`, () => ({ preferHeader: state.faults.preferHeader, plans: state.faults.registry.list() }))
 
   const postFaults = async (request: FastifyRequest, reply: FastifyReply) => {
     let input: unknown
@@ -36,10 +36,11 @@ export function registerFaultRoutes(
   }
 
   // Admin bodies are not API bodies: read them plainly, outside the pipeline's body rules.
-  void app.register(async (scope) => {
+  void app.register((scope, _options, done) => {
     scope.removeAllContentTypeParsers()
-    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, parsed) => parsed(null, body))
     scope.post(`${prefix}/faults`, postFaults)
+    done()
   })
 
   app.delete(`${prefix}/faults`, async (_request, reply) => {
@@ -59,7 +60,7 @@ export function registerFaultRoutes(
   })
 
   app.get(`${prefix}/report`, async (request, reply) => {
-    const report = buildReport(journal.entries(), faults.inFlight())
+    const report = buildReport(journal.entries(), faults.inFlight(), new Date(), state.table.operations)
     if (negotiate(request.headers.accept, ['application/json', 'text/plain']) === 'text/plain') {
       return reply.type('text/plain; charset=utf-8').send(formatReport(report))
     }

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import type { FaultAction, SocketFaultKind } from './action.js'
+import type { FaultAction, RenderedResponse, SocketFaultKind } from './action.js'
 import type { DripPlan, GarbagePlan, PartialPlan } from './plan.js'
 
 /** What a socket-level fault works with. The reply is hijacked: fastify no longer touches it. */
@@ -47,7 +47,7 @@ export const SOCKET_FAULTS: Record<SocketFaultKind, (io: FaultIO, action: FaultA
   },
 
   partial(io, action) {
-    const response = action.response!
+    const response = renderedResponse(action)
     const requested = (action.plan as PartialPlan).bytes
     // Always fewer bytes than promised, or it would not be partial.
     const sent = Math.min(requested ?? Math.floor(response.body.length / 2), Math.max(0, response.body.length - 1))
@@ -61,7 +61,7 @@ export const SOCKET_FAULTS: Record<SocketFaultKind, (io: FaultIO, action: FaultA
   },
 
   drip(io, action) {
-    const response = action.response!
+    const response = renderedResponse(action)
     const plan = action.plan as DripPlan
     const chunkBytes = plan.chunkBytes ?? 16
     const intervalMs = plan.intervalMs ?? 200
@@ -81,4 +81,10 @@ export const SOCKET_FAULTS: Record<SocketFaultKind, (io: FaultIO, action: FaultA
     }, intervalMs)
     io.signal.addEventListener('abort', () => clearInterval(timer), { once: true })
   },
+}
+
+/** partial and drip send part of the documented answer: the fault step renders it for them (src/pipeline/decide-fault.ts). */
+function renderedResponse(action: FaultAction): RenderedResponse {
+  if (action.response === undefined) throw new Error(`doorman bug: a ${action.kind} fault came without the response it sends part of`)
+  return action.response
 }

@@ -2,9 +2,9 @@ import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Recorder } from '../journal/record.js'
-import type { RequestContext } from '../pipeline/context.js'
+import { contextOf, type RequestContext } from '../pipeline/context.js'
 import { applyCorsHeaders } from '../cors/policy.js'
-import type { FaultAction } from './action.js'
+import type { FaultAction, FaultState } from './action.js'
 import { SOCKET_FAULTS, type FaultIO } from './kinds.js'
 import { FaultPlanError, validateFaultPlans, type FaultPlan } from './plan.js'
 import type { FaultPlans } from './plans.js'
@@ -44,7 +44,7 @@ export interface FaultsApi {
 export class FaultRuntime {
   readonly api: FaultsApi
   #closing = false
-  #inFlight = new Map<string, RequestContext>()
+  #inFlight = new Map<string, { ctx: RequestContext; fault: FaultState }>()
   /** The connections of those requests: a closing mock ends them, as a broken network would (they would hold close() forever). */
   #held = new Set<Socket>()
   #record: Recorder | undefined
@@ -99,8 +99,9 @@ export class FaultRuntime {
       if (fault) {
         if (fault.applied.length > 0) appendPreferenceApplied(reply, fault.applied)
         if (fault.delayMs > 0) {
-          this.watch(request, reply)
-          wait(fault.delayMs, fault.abort.signal).then(() => {
+          this.watch(request, reply, ctx, fault)
+          // wait() never rejects.
+          void wait(fault.delayMs, fault.abort.signal).then(() => {
             ctx.responseStartedAt = performance.now()
             done(null, payload)
           })
@@ -121,8 +122,9 @@ export class FaultRuntime {
   /** Takes the reply away from fastify and breaks the connection the way the plan says. */
   carryOut(reply: FastifyReply, action: FaultAction): FastifyReply {
     const request = reply.request
-    const ctx = request.doorman!
-    const fault = ctx.fault!
+    const ctx = contextOf(request)
+    const fault = ctx.fault
+    if (fault === undefined) throw new Error(`doorman bug: a ${action.kind} fault on ${ctx.method} ${ctx.path} without the fault step's decision`)
     reply.hijack()
     // A partial or dripping answer is still one a page on another origin may read: its CORS headers go first.
     if (ctx.cors?.headers !== undefined)
@@ -131,7 +133,7 @@ export class FaultRuntime {
         (name) => reply.raw.getHeader(name),
         ctx.cors.headers,
       )
-    this.watch(request, reply)
+    this.watch(request, reply, ctx, fault)
     // A broken server reads nothing more: discard the body as it comes, so the client is not stuck uploading.
     request.raw.resume()
     const io: FaultIO = {
@@ -141,7 +143,8 @@ export class FaultRuntime {
       started: () => (ctx.responseStartedAt = performance.now()),
       endedByServer: () => (fault.serverEnded = true),
     }
-    wait(fault.delayMs, fault.abort.signal).then(() => {
+    // wait() never rejects.
+    void wait(fault.delayMs, fault.abort.signal).then(() => {
       if (fault.abort.signal.aborted || io.socket.destroyed) return
       SOCKET_FAULTS[action.kind](io, action)
     })
@@ -154,12 +157,10 @@ export class FaultRuntime {
    * client gave up (unless the mock ended it), and the journal records it
    * here, since fastify's onResponse only fires on a finished response.
    */
-  watch(request: FastifyRequest, reply: FastifyReply): void {
-    const ctx = request.doorman!
-    const fault = ctx.fault!
+  watch(request: FastifyRequest, reply: FastifyReply, ctx: RequestContext, fault: FaultState): void {
     if (fault.watched) return
     fault.watched = true
-    this.#inFlight.set(ctx.id, ctx)
+    this.#inFlight.set(ctx.id, { ctx, fault })
     const socket = request.raw.socket
     this.#held.add(socket)
     reply.raw.once('close', () => {
@@ -175,15 +176,15 @@ export class FaultRuntime {
 
   inFlight(): InFlightRequest[] {
     const now = performance.now()
-    return [...this.#inFlight.values()].map((ctx) => ({
+    return [...this.#inFlight.values()].map(({ ctx, fault }) => ({
       requestId: ctx.id,
       operation: ctx.operation?.id,
       method: ctx.method,
       path: ctx.path,
       time: ctx.receivedAt.toISOString(),
       ageMs: Math.round(now - ctx.startedAt),
-      fault: ctx.fault!.kind,
-      explain: ctx.fault!.explain,
+      fault: fault.kind,
+      explain: fault.explain,
     }))
   }
 

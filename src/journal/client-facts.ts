@@ -6,6 +6,7 @@ import type { FaultKind } from '../faults/plan.js'
 import type { FaultSource } from '../faults/registry.js'
 import { tlsFactsOf, type TlsFacts } from '../tls/facts.js'
 import type { JournalCors } from '../cors/preflight.js'
+import type { ProxyFacts, Violation } from '../proxy/violations.js'
 
 /** The fault a journal entry went through. */
 export interface JournalFault {
@@ -35,6 +36,10 @@ export interface ClientFacts {
   tls?: TlsFacts
   /** For a request that sent `Origin`: whether the origin may read the answer, and for a preflight what it asked (docs/cors.md). */
   cors?: JournalCors
+  /** `doorman proxy`: whether the request reached the upstream, its status, and what was not checked (docs/proxy.md). */
+  proxy?: Omit<ProxyFacts, 'violations'>
+  /** `doorman proxy`: how the request (with --forward-invalid) and the upstream's answer broke the contract. */
+  violations?: Violation[]
 }
 
 const connections = new WeakMap<object, number>()
@@ -72,6 +77,11 @@ export function clientFacts(
     tls: tlsFactsOf(request.raw.socket),
   }
   if (ctx.cors !== undefined) fields.cors = ctx.cors.journal
+  if (ctx.proxy !== undefined) {
+    const { violations, ...proxy } = ctx.proxy
+    fields.proxy = proxy
+    fields.violations = violations
+  }
   if (!fault) return { status: reply.statusCode, step: undefined, detail: undefined, fields }
   const ending =
     gaveUpMs !== undefined

@@ -38,6 +38,8 @@ export interface JournalBody {
 }
 
 export interface JournalFilter {
+  /** One entry: what `doorman proxy --violations-header` links to. */
+  requestId?: string
   operation?: string
   method?: string
   path?: string

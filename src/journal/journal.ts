@@ -33,7 +33,7 @@ export class Journal {
 
   constructor(capacity: number) {
     this.#capacity = capacity
-    this.#ring = new Array(capacity)
+    this.#ring = new Array<Slot | undefined>(capacity)
   }
 
   get size(): number {
@@ -77,8 +77,9 @@ export class Journal {
     const out: JournalEntry[] = []
     const start = (this.#next - this.#size + this.#capacity) % Math.max(this.#capacity, 1)
     for (let i = 0; i < this.#size; i++) {
-      const slot = this.#ring[(start + i) % this.#capacity]!
-      if (matches(slot, filter)) out.push(entryOf(slot))
+      const slot = this.#ring[(start + i) % this.#capacity]
+      // The #size slots from start are all filled.
+      if (slot !== undefined && matches(slot, filter)) out.push(entryOf(slot))
     }
     return out
   }
@@ -98,7 +99,7 @@ export class Journal {
   }
 
   clear(): void {
-    this.#ring = new Array(this.#capacity)
+    this.#ring = new Array<Slot | undefined>(this.#capacity)
     this.#next = 0
     this.#size = 0
     for (const subscriber of this.#subscribers) subscriber.cleared()
@@ -113,6 +114,8 @@ export class Journal {
     const { count = 1, ...rest } = filter
     const timeoutMs = options.timeoutMs ?? 5000
     const { signal } = options
+    // Like fetch(), an abort rejects with the signal's own reason (an AbortError unless the caller gave one).
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the caller's reason, as it gave it
     if (signal?.aborted) return Promise.reject(signal.reason)
     const found = this.entries(rest)
     if (found.length >= count) return Promise.resolve(found)
@@ -124,7 +127,8 @@ export class Journal {
       }
       const onAbort = () => {
         settle()
-        reject(signal!.reason)
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the caller's reason, as above
+        reject(signal?.reason)
       }
       const waiter: Waiter = {
         filter: rest,
@@ -147,6 +151,7 @@ export class Journal {
 
 /** Whether an entry passes a filter (as `entries(filter)` reads it). */
 export function matches(entry: Slot, filter: JournalFilter): boolean {
+  if (filter.requestId !== undefined && entry.requestId !== filter.requestId) return false
   if (filter.operation !== undefined && entry.operation !== filter.operation) return false
   if (filter.method !== undefined && entry.method !== filter.method.toUpperCase()) return false
   if (filter.path !== undefined && entry.path !== filter.path) return false

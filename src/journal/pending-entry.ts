@@ -36,6 +36,7 @@ const NO_HEADERS: IncomingHttpHeaders = Object.freeze({})
  * the collector copies every object they hold, twice: the parts are fields
  * here rather than objects of their own.
  */
+// The fields repeat RawParts (`duplicates` pairs them): a class must declare its fields, and `implements` keeps the two in step.
 export class PendingEntry implements RawParts {
   #entry: JournalEntry | undefined
   query: string
@@ -85,6 +86,10 @@ export class PendingEntry implements RawParts {
     return this.facts.fault
   }
 
+  get violations(): ClientFacts['violations'] {
+    return this.facts.violations
+  }
+
   /** The public entry, built once; the same object on every read. */
   entry(): JournalEntry {
     if (this.#entry !== undefined) return this.#entry
@@ -99,7 +104,7 @@ export class PendingEntry implements RawParts {
       headers: redactHeaders(this.headers, this.redact),
       body: this.bodyText === undefined ? undefined : { text: this.bodyText, bytes: this.bodySize, truncated: this.bodyTruncated },
       httpVersion: this.httpVersion,
-      response: this.responseHeaders === undefined ? undefined : sentResponse(this),
+      response: this.responseHeaders === undefined ? undefined : sentResponse(this, this.responseHeaders),
       status: this.status,
       step: this.step,
       code: this.code,
@@ -114,8 +119,8 @@ export class PendingEntry implements RawParts {
   }
 }
 
-function sentResponse(raw: PendingEntry): JournalEntry['response'] {
-  const headers = redactHeaders(raw.responseHeaders!, raw.redact)
+function sentResponse(raw: PendingEntry, responseHeaders: NonNullable<PendingEntry['responseHeaders']>): JournalEntry['response'] {
+  const headers = redactHeaders(responseHeaders, raw.redact)
   const payload = raw.responseBody
   const body = typeof payload !== 'string' ? payload : payload.length === 0 || raw.method === 'HEAD' ? undefined : bodySummary(payload, raw.bodyBytes)
   return { headers, body }

@@ -6,6 +6,7 @@ import { clientFacts } from './client-facts.js'
 import type { Journal, JournalBody, JournalEntry } from './journal.js'
 import { bodySummary, PendingEntry } from './pending-entry.js'
 import { redactQuery, withoutSecrets } from './redact.js'
+import { describeViolation } from '../proxy/violations.js'
 
 export type LogMode = 'pretty' | 'json' | 'silent'
 export type LogSink = (entry: JournalEntry) => void
@@ -83,7 +84,7 @@ function responseBody(ctx: RequestContext, limit: number): string | JournalBody 
 /** What a log line says: a journal entry has it all. */
 export type LogLineFields = Pick<
   JournalEntry,
-  'time' | 'requestId' | 'method' | 'path' | 'operation' | 'status' | 'step' | 'code' | 'detail' | 'durationMs' | 'fault'
+  'time' | 'requestId' | 'method' | 'path' | 'operation' | 'status' | 'step' | 'code' | 'detail' | 'durationMs' | 'fault' | 'violations'
 >
 
 export interface LogLineOptions {
@@ -97,21 +98,7 @@ export interface LogLineOptions {
  * languages (docs/logging.md): add keys at the end, never rename or drop one.
  */
 export function formatLogLine(entry: LogLineFields, mode: 'pretty' | 'json', options: LogLineOptions = {}): string {
-  if (mode === 'json') {
-    return JSON.stringify({
-      time: entry.time,
-      requestId: entry.requestId,
-      method: entry.method,
-      path: entry.path,
-      operation: entry.operation ?? null,
-      status: entry.status,
-      step: entry.step,
-      code: entry.code ?? null,
-      detail: entry.detail ?? null,
-      durationMs: entry.durationMs,
-      fault: entry.fault ? { kind: entry.fault.kind, source: entry.fault.source, delayMs: entry.fault.delayMs, plans: entry.fault.plans } : null,
-    })
-  }
+  if (mode === 'json') return JSON.stringify(logLineJson(entry))
   const paint = options.color ? ansi : plain
   const faulted = entry.step === 'fault'
   // A socket fault has no code and no status: say which fault, not which operation.
@@ -123,7 +110,31 @@ export function formatLogLine(entry: LogLineFields, mode: 'pretty' | 'json', opt
     faulted ? paint(['magenta', 'bold'], label) : entry.code ? paint(['red', 'bold'], label) : label,
     paint(['dim'], `${entry.durationMs}ms`),
   ].join(' ')
-  return entry.detail ? `${head} ${paint(['dim'], '→')} ${entry.detail}` : head
+  const line = entry.detail ? `${head} ${paint(['dim'], '→')} ${entry.detail}` : head
+  const violations = entry.violations
+  if (violations === undefined || violations.length === 0) return line
+  // doorman proxy: the count and the first one; the journal entry has them all.
+  const count = `${violations.length} violation${violations.length === 1 ? '' : 's'}`
+  return `${line} ${paint(['yellow', 'bold'], `⚠ ${count}:`)} ${describeViolation(violations[0])}`
+}
+
+/** The JSON log line's fields in their contract order (docs/logging.md); the TLS handshake line (src/tls/handshake.ts) adds `tls` after them. */
+export function logLineJson(entry: LogLineFields): Record<string, unknown> {
+  return {
+    time: entry.time,
+    requestId: entry.requestId,
+    method: entry.method,
+    path: entry.path,
+    operation: entry.operation ?? null,
+    status: entry.status,
+    step: entry.step,
+    code: entry.code ?? null,
+    detail: entry.detail ?? null,
+    durationMs: entry.durationMs,
+    fault: entry.fault ? { kind: entry.fault.kind, source: entry.fault.source, delayMs: entry.fault.delayMs, plans: entry.fault.plans } : null,
+    // doorman proxy only: how many ways the exchange broke the contract (the journal entry lists them).
+    ...(entry.violations !== undefined && { violations: entry.violations.length }),
+  }
 }
 
 type Style = 'green' | 'cyan' | 'yellow' | 'red' | 'magenta' | 'bold' | 'dim'
@@ -138,7 +149,9 @@ function statusStyle(status: number): Style[] {
 
 function ansi(styles: Style[], text: string): string {
   return styles.reduce((out, style) => {
-    const [open, close] = inspect.colors[style]!
+    const codes = inspect.colors[style]
+    if (codes === undefined) return out
+    const [open, close] = codes
     return `\x1b[${open}m${out}\x1b[${close}m`
   }, text)
 }

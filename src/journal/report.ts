@@ -8,6 +8,8 @@
 import type { InFlightRequest } from '../faults/runtime.js'
 import type { JournalEntry } from './journal.js'
 import { buildTlsReport, formatTlsReport, type TlsReport } from '../tls/report.js'
+import { buildProxyReport, formatProxyReport, type ProxyReport } from '../proxy/report.js'
+import type { Operation } from '../spec/route-table.js'
 
 export interface AttemptReport {
   requestId: string
@@ -81,6 +83,8 @@ export interface ClientReport {
   inFlight: InFlightRequest[]
   /** Over HTTPS: per listener, the handshakes refused and the requests sent anyway (src/tls/report.ts). */
   tls?: TlsReport
+  /** `doorman proxy`: per operation, requests forwarded, answers checked, violations by kind, statuses seen vs documented (src/proxy/report.ts). */
+  proxy?: ProxyReport
 }
 
 /** Waits are measured on the server's clock, rounded to the millisecond at both ends. */
@@ -88,7 +92,7 @@ const TOLERANCE_MS = 10
 const IMMEDIATE_MS = 50
 const NOT_IDEMPOTENT = new Set(['POST', 'PATCH'])
 
-export function buildReport(entries: JournalEntry[], inFlight: InFlightRequest[], now = new Date()): ClientReport {
+export function buildReport(entries: JournalEntry[], inFlight: InFlightRequest[], now = new Date(), documented: Operation[] = []): ClientReport {
   const byOperation = new Map<string, JournalEntry[]>()
   for (const entry of entries) {
     if (entry.operation === undefined) continue
@@ -106,7 +110,8 @@ export function buildReport(entries: JournalEntry[], inFlight: InFlightRequest[]
   const tls = buildTlsReport(entries)
   // A failed handshake (no method) carried no request.
   const requests = tls ? entries.filter((entry) => entry.method !== '').length : entries.length
-  return { generatedAt: now.toISOString(), requests, operations, inFlight, ...(tls && { tls }) }
+  const proxy = buildProxyReport(entries, documented)
+  return { generatedAt: now.toISOString(), requests, operations, inFlight, ...(tls && { tls }), ...(proxy && { proxy }) }
 }
 
 function judgeOperation(operation: string, entries: JournalEntry[], inFlight: InFlightRequest[]): OperationReport {
@@ -130,7 +135,7 @@ function judgeOperation(operation: string, entries: JournalEntry[], inFlight: In
     })
   })
   const retries = attempts.filter((a) => a.waitedMs !== undefined)
-  const gapsMs = retries.map((a) => a.waitedMs!)
+  const gapsMs = retries.flatMap((a) => (a.waitedMs === undefined ? [] : [a.waitedMs]))
   const report: OperationReport = {
     operation,
     method: sorted[0].method,
@@ -208,10 +213,10 @@ function judgeRetryAfter(attempts: AttemptReport[]): OperationReport['retryAfter
 }
 
 function judgeTimeout(entries: JournalEntry[]): OperationReport['timeout'] {
-  const gaveUp = entries.filter((e) => e.clientGaveUpMs !== undefined)
+  const gaveUp = entries.filter((e): e is JournalEntry & { clientGaveUpMs: number } => e.clientGaveUpMs !== undefined)
   const hangs = entries.filter((e) => e.fault?.kind === 'hang')
   const onHangs = gaveUp.filter((e) => e.fault?.kind === 'hang')
-  const gaveUpMs = gaveUp.map((e) => Math.round(e.clientGaveUpMs!))
+  const gaveUpMs = gaveUp.map((e) => Math.round(e.clientGaveUpMs))
   if (gaveUp.length === 0) {
     return hangs.length > 0
       ? {
@@ -223,7 +228,7 @@ function judgeTimeout(entries: JournalEntry[]): OperationReport['timeout'] {
       : { verdict: 'not-observed', effectiveMs: undefined, gaveUpMs, explain: 'never gave up on a request' }
   }
   const basis = onHangs.length > 0 ? onHangs : gaveUp
-  const effectiveMs = Math.round(median(basis.map((e) => e.clientGaveUpMs!)))
+  const effectiveMs = Math.round(median(basis.map((e) => e.clientGaveUpMs)))
   const what = onHangs.length > 0 ? `a hung request` : 'a slow answer'
   return {
     verdict: 'gave-up',
@@ -350,5 +355,6 @@ export function formatReport(report: ClientReport): string {
     for (const r of report.inFlight) lines.push(`  ${r.requestId} ${r.method} ${r.path} for ${ms(r.ageMs)}: ${r.explain}`)
   }
   if (report.tls) lines.push(...formatTlsReport(report.tls))
+  if (report.proxy) lines.push(...formatProxyReport(report.proxy))
   return lines.join('\n') + '\n'
 }

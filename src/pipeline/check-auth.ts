@@ -11,7 +11,7 @@ import type { Alternative, Scheme, SchemeRequirement } from '../auth/security.js
 import { furthest, type AuthFailure } from '../auth/verdict.js'
 import { Problem } from '../problems/problem.js'
 import type { Operation } from '../spec/route-table.js'
-import type { Stage } from './context.js'
+import { matchedOperation, type Stage } from './context.js'
 
 /**
  * Step 3. The operation's security requirements (OR of alternatives, each
@@ -22,9 +22,8 @@ export const checkAuth: Stage = {
   name: 'auth',
   needsBody: false,
   run(ctx, request, mock) {
-    const operation = ctx.operation
-    // The route step ran first: every request here has its operation.
-    const alternatives = operation && mock.auth.requirements.get(operation)
+    const operation = matchedOperation(ctx)
+    const alternatives = mock.auth.requirements.get(operation)
     // No security, `security: []`, or an empty requirement ({}) that makes credentials optional.
     if (operation === undefined || alternatives === undefined) return undefined
     const creds = new Credentials(request)
@@ -36,8 +35,9 @@ export const checkAuth: Stage = {
       if (failure === undefined) return undefined
       reported = furthest(reported, failure)
     }
-    // An operation with requirements has at least one alternative, and each failed: `reported` is set.
-    return reported && refuse(reported, alternatives, operation, mock.auth.realm)
+    // No alternative to fail: an operation that lists none asks for no credentials.
+    if (reported === undefined) return undefined
+    return refuse(reported, alternatives, operation, mock.auth.realm)
   },
 }
 
@@ -79,9 +79,10 @@ function refuse(failure: AuthFailure, alternatives: Alternative[], op: Operation
 
 function describeRefusal(failure: AuthFailure, alternatives: Alternative[], op: Operation, realm: string): Problem {
   const scheme = failure.scheme
-  const header = (...params: Challenge['params']) => {
+  // mutualTLS and unchecked schemes have no challenge (and never get here: refuseMutualTls answers, unchecked never fails).
+  const header = (...params: Challenge['params']): Record<string, string> => {
     const challenge = challengeFor(scheme, params)
-    return challenge ? { 'www-authenticate': renderChallenges(realm, [challenge]) } : undefined
+    return challenge === undefined ? {} : { 'www-authenticate': renderChallenges(realm, [challenge]) }
   }
   switch (failure.kind) {
     case 'missing': {

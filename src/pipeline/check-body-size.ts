@@ -1,5 +1,5 @@
 import { Problem } from '../problems/problem.js'
-import type { Stage } from './context.js'
+import { matchedOperation, matchedRules, type Stage } from './context.js'
 
 /**
  * Step 5, the part headers decide: a Content-Length over the limit is refused
@@ -11,12 +11,12 @@ export const checkBodySize: Stage = {
   needsBody: false,
   run(ctx, request, mock) {
     if (!ctx.hasBody) return undefined
-    const limit = ctx.rules!.bodyLimitBytes
+    const limit = matchedRules(ctx).bodyLimitBytes
     const declared = request.headers['content-length']
     if (declared === undefined) {
       if (mock.config.limits.requireContentLength) {
         return new Problem('LENGTH_REQUIRED', {
-          detail: `${ctx.operation!.label} requires a Content-Length header; this body was sent chunked. Send the body with its length.`,
+          detail: `${matchedOperation(ctx).label} requires a Content-Length header; this body was sent chunked. Send the body with its length.`,
           headers: { connection: 'close' },
         })
       }

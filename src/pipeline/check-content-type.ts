@@ -3,7 +3,7 @@ import { kindOf, type MediaRule } from '../spec/compile-rules.js'
 import type { Operation } from '../spec/route-table.js'
 import { closest } from '../util/closest.js'
 import { essence, parseMediaType } from '../util/media-type.js'
-import type { RequestContext, Stage } from './context.js'
+import { matchedOperation, matchedRules, type Stage } from './context.js'
 
 export const SUPPORTED_ENCODINGS = ['gzip', 'deflate', 'br']
 const MAX_CODINGS = SUPPORTED_ENCODINGS.length
@@ -14,8 +14,8 @@ export const checkContentType: Stage = {
   name: 'content-type',
   needsBody: false,
   run(ctx, request) {
-    const operation = ctx.operation!
-    const body = ctx.rules!.body
+    const operation = matchedOperation(ctx)
+    const body = matchedRules(ctx).body
     const header = request.headers['content-type']
     // maybe GET or HEAD: no body announced, nothing to check (a required body is the parse step's business)
     if (!ctx.hasBody) return undefined

@@ -5,9 +5,10 @@ import type { Step, ProblemCode } from '../problems/catalog.js'
 import type { Problem } from '../problems/problem.js'
 import type { Answer } from '../response/answer.js'
 import type { BodyKind, MediaRule, OperationRules } from '../spec/compile-rules.js'
-import type { Operation, PathRoute, RouteTable } from '../spec/route-table.js'
+import type { Operation, PathRoute } from '../spec/route-table.js'
 import type { MockState } from '../mock-state.js'
 import type { Preferences } from './prefer.js'
+import type { ProxyFacts } from '../proxy/violations.js'
 
 /** What one request has gathered on its way through the pipeline. */
 export interface RequestContext {
@@ -50,6 +51,12 @@ export interface RequestContext {
   cors?: CorsState
   /** Set once the journal has the entry (a hung request is recorded when its connection closes). */
   recorded?: boolean
+  /** `doorman proxy`: forwarded or not, the upstream's status, the violations found (src/proxy/). */
+  proxy?: ProxyFacts
+  /** `doorman proxy`: the body as it came on the wire when it came compressed (`body` is decoded), to forward as it was. */
+  proxyWireBody?: Buffer
+  /** `doorman proxy`: the body streams on to the upstream as it arrives (types checked for content type and size only). */
+  streamed?: boolean
 }
 
 /** A stage passes (undefined), refuses (Problem), answers early (Answer, e.g. OPTIONS) or breaks the connection (FaultAction). */
@@ -60,4 +67,28 @@ export interface Stage {
   /** Header-only stages run before a byte of the body is read (and before `100 Continue`). */
   needsBody: boolean
   run(ctx: RequestContext, request: FastifyRequest, mock: MockState): Outcome | Promise<Outcome>
+}
+
+/** The context a mock request carries from its onRequest hook on; a request without one never reached the pipeline. */
+export function contextOf(request: FastifyRequest): RequestContext {
+  if (request.doorman === null) throw new Error(`doorman bug: ${request.method} ${request.url} has no request context`)
+  return request.doorman
+}
+
+/** The operation the route step matched: the stages after it run only once there is one. */
+export function matchedOperation(ctx: RequestContext): Operation {
+  if (ctx.operation === undefined) throw new Error(`doorman bug: a stage after the route step ran on ${ctx.method} ${ctx.path} with no operation`)
+  return ctx.operation
+}
+
+/** The matched operation's compiled rules: compileRules makes them for every operation the route step can match. */
+export function matchedRules(ctx: RequestContext): OperationRules {
+  if (ctx.rules === undefined) throw new Error(`doorman bug: a stage after the route step ran on ${ctx.method} ${ctx.path} with no compiled rules`)
+  return ctx.rules
+}
+
+/** The route the router found: the hooks set it before the first stage runs. */
+export function matchedRoute(ctx: RequestContext): PathRoute {
+  if (ctx.route === undefined) throw new Error(`doorman bug: the route step ran on ${ctx.method} ${ctx.path} before the router found a route`)
+  return ctx.route
 }

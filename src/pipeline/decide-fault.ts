@@ -7,7 +7,7 @@ import type { FaultDecision, PlanHit } from '../faults/registry.js'
 import { renderForSocket, renderStatusFault } from '../faults/render.js'
 import { Problem } from '../problems/problem.js'
 import type { Operation } from '../spec/route-table.js'
-import type { Outcome, RequestContext, Stage } from './context.js'
+import { matchedOperation, type Outcome, type RequestContext, type Stage } from './context.js'
 
 /**
  * Step 2. Decided from the route and the headers alone, right after routing:
@@ -37,7 +37,7 @@ export const decideFault: Stage = {
       }
       return act(ctx, request, faults, fault, preferred.plan)
     }
-    return plannedFault(ctx, request, faults, faults.registry.decide(ctx.operation!))
+    return plannedFault(ctx, request, faults, faults.registry.decide(matchedOperation(ctx)))
   },
 }
 

@@ -10,7 +10,7 @@ import { sendProblem } from '../problems/reply.js'
 import { respond } from '../response/respond.js'
 import { listenerRefusal } from '../tls/listener-rules.js'
 import { ANSWERED, type AnsweredRequest, type Connections, EXPECTS_CONTINUE, type ExpectingRequest } from '../transport.js'
-import type { Outcome, RequestContext } from './context.js'
+import { contextOf, type Outcome, type RequestContext, type Stage } from './context.js'
 import { routeNotFound } from './match-route.js'
 import { parsePrefer } from './prefer.js'
 import { runStages } from './run.js'
@@ -23,6 +23,10 @@ export interface HookDeps {
   faults: FaultRuntime
   connections: Connections
   record: Recorder
+  /** Step 8 instead of the documented answer: `doorman proxy` forwards (src/proxy/). */
+  answer?: (request: FastifyRequest, reply: FastifyReply, ctx: RequestContext) => FastifyReply
+  /** The pipeline's stages, header-only and body ones (`proxy --forward-invalid` wraps them). */
+  stages?: { header: readonly Stage[]; body: readonly Stage[] }
 }
 
 /**
@@ -33,7 +37,12 @@ export interface HookDeps {
  * then the fault runtime's `onSend` (delay), and the journal when the
  * response closes.
  */
-export function requestHooks({ current, faults, connections, record }: HookDeps) {
+export function requestHooks({ current, faults, connections, record, answer: respondTo, stages }: HookDeps) {
+  const headerStages = stages?.header ?? HEADER_STAGES
+  const bodyStages = stages?.body ?? BODY_STAGES
+  const documented = (request: FastifyRequest, reply: FastifyReply, ctx: RequestContext) =>
+    sendOutcome(reply, respond(ctx, request, ctx.state.spec.document), faults)
+  const finalAnswer = respondTo ?? documented
   // Made once: the settle functions the stage runner hands each outcome to.
   const answer = (reply: FastifyReply, _ctx: RequestContext, outcome: NonNullable<Outcome>) => sendOutcome(reply, outcome, faults)
   const refuse = (reply: FastifyReply, ctx: RequestContext, outcome: NonNullable<Outcome>) =>
@@ -111,7 +120,7 @@ export function requestHooks({ current, faults, connections, record }: HookDeps)
       refuseEarly(reply, ctx, expectationFailed(expect), connections)
       return
     }
-    const decided = runStages(HEADER_STAGES, request, reply, ctx, refuse)
+    const decided = runStages(headerStages, request, reply, ctx, refuse)
     if (decided === false) {
       if (expectsContinue) reply.raw.writeContinue()
       return done()
@@ -125,17 +134,17 @@ export function requestHooks({ current, faults, connections, record }: HookDeps)
     }
   }
 
-  /** The catch-all route's handler: the body stages, then the documented answer. Not async: see runStages. */
+  /** The catch-all route's handler: the body stages, then the documented answer (or, proxying, the upstream's). Not async: see runStages. */
   const handler = (request: FastifyRequest, reply: FastifyReply) => {
-    const ctx = request.doorman!
+    const ctx = contextOf(request)
     ctx.body = Buffer.isBuffer(request.body) ? request.body : undefined
-    const decided = runStages(BODY_STAGES, request, reply, ctx, answer)
+    const decided = runStages(bodyStages, request, reply, ctx, answer)
     if (decided === false) {
-      sendOutcome(reply, respond(ctx, request, ctx.state.spec.document), faults)
+      finalAnswer(request, reply, ctx)
       return undefined
     }
     if (decided === true) return undefined
-    return decided.then((sent) => (sent ? reply : sendOutcome(reply, respond(ctx, request, ctx.state.spec.document), faults)))
+    return decided.then((sent) => (sent ? reply : finalAnswer(request, reply, ctx)))
   }
 
   const notFound = (request: FastifyRequest, reply: FastifyReply) => {
@@ -194,6 +203,7 @@ function newContext(request: FastifyRequest, state: MockState): RequestContext {
     // Set later by some requests: present from the start, so every context has one shape.
     fault: undefined,
     cors: undefined,
+    proxy: undefined,
     responseStartedAt: undefined,
     responsePayload: undefined,
     recorded: false,

@@ -4,7 +4,7 @@ import { Answer } from '../response/answer.js'
 import { conditionsHold } from '../spec/router-conditions.js'
 import type { HttpMethod, Operation, PathRoute, RouteTable } from '../spec/route-table.js'
 import { closest } from '../util/closest.js'
-import type { RequestContext, Stage } from './context.js'
+import { matchedRoute, type RequestContext, type Stage } from './context.js'
 
 /**
  * Step 1. The path is already matched (src/mock-state.ts `compileRouter`:
@@ -16,7 +16,7 @@ export const matchRoute: Stage = {
   name: 'route',
   needsBody: false,
   run(ctx, request, mock) {
-    let route = ctx.route!
+    let route = matchedRoute(ctx)
     const method = request.method as HttpMethod
     if (!route.operations.has(method) && !(method === 'HEAD' && route.operations.has('GET'))) {
       // The most concrete path lacks the method; a less concrete one may have it (`DELETE /pets/mine` is

@@ -114,9 +114,10 @@ function readQuery(rule: ParamRule, pairs: Array<[string, string]>, decodeFirst:
     const entries = pairs.filter(([k]) => k.startsWith(prefix) && k.endsWith(']'))
     return entries.length ? collect(entries.map(([k, v]) => [k.slice(prefix.length, -1), decodeQueryComponent(v)])) : undefined
   }
-  if (rule.spread) {
+  const spread = rule.spread
+  if (spread) {
     // OAS style table, form + explode + object: `R=100&G=200&B=150`, the object's properties spread over the query.
-    const entries = pairs.filter(([k]) => belongsTo(rule.spread!, k))
+    const entries = pairs.filter(([k]) => belongsTo(spread, k))
     return entries.length ? collect(entries.map(([k, v]) => [k, decodeQueryComponent(v)])) : undefined
   }
   const raws = pairs.filter(([k]) => k === param.name).map(([, v]) => v)
@@ -195,7 +196,7 @@ function deserialize(rule: ParamRule, raw: string, location: ParamLocation, deco
 
 /** Key/value pairs into an object; a key that comes again makes an array (`tag=a&tag=b`). */
 function collect(entries: Array<[string, string]>): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = Object.create(null)
+  const out = Object.create(null) as Record<string, string | string[]>
   for (const [key, value] of entries) {
     const existing = out[key]
     out[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value]
@@ -209,7 +210,7 @@ function decodePair([key, value]: [string, string], decode: Decode): [string, st
 
 function pairsToObject(parts: string[]): Record<string, string> {
   const out: Record<string, string> = {}
-  for (let i = 0; i + 1 < parts.length; i += 2) out[parts[i]] = parts[i + 1]!
+  for (let i = 0; i + 1 < parts.length; i += 2) out[parts[i]] = parts[i + 1]
   return out
 }
 

@@ -1,5 +1,5 @@
 import { Problem } from '../problems/problem.js'
-import type { Stage } from './context.js'
+import { matchedOperation, matchedRules, type Stage } from './context.js'
 import { parseJsonText } from './parse-json.js'
 import { parseForm } from './parse-form.js'
 import { parseMultipart } from './parse-multipart.js'
@@ -10,16 +10,17 @@ export const parseBody: Stage = {
   needsBody: true,
   // Not async: only multipart answers later, and a promise per JSON body costs the server a microtask hop.
   run(ctx, request, state) {
-    const rules = ctx.rules
-    const body = rules?.body
-    // the operation takes no body, and the content-type step made sure none came (the route step sets rules)
-    if (rules === undefined || body === undefined) return undefined
+    const body = matchedRules(ctx).body
+    // the operation takes no body, and the content-type step made sure none came
+    if (body === undefined) return undefined
+    // doorman proxy: a binary body streams on to the upstream, checked for its type and size only
+    if (ctx.streamed) return undefined
     const bytes = ctx.body
     if (bytes === undefined || bytes.length === 0 || ctx.media === undefined) {
       if (!body.required) return undefined
       const accepted = body.media.map((m) => m.mediaType).join(', ')
       return new Problem('BODY_REQUIRED', {
-        detail: `${ctx.operation?.label ?? request.method} requires a request body (${accepted}), and this request has ${bytes?.length === 0 ? 'an empty one' : 'none'}.`,
+        detail: `${matchedOperation(ctx).label} requires a request body (${accepted}), and this request has ${bytes?.length === 0 ? 'an empty one' : 'none'}.`,
         extra: { expected: body.media.map((m) => m.mediaType) },
       })
     }
@@ -38,7 +39,8 @@ export const parseBody: Stage = {
         return undefined
       }
       case 'multipart':
-        return parseMultipart(bytes, request.headers['content-type'] ?? '', ctx.media.rule, rules.bodyLimitBytes).then((parsed) => {
+        // The content-type step matched the header, so it is there; without it busboy refuses the body as malformed.
+        return parseMultipart(bytes, request.headers['content-type'] ?? '', ctx.media.rule, matchedRules(ctx).bodyLimitBytes).then((parsed) => {
           if (parsed instanceof Problem) return parsed
           ctx.parsedBody = parsed
           return undefined

@@ -239,13 +239,13 @@ function excerpt(text: string, offset: number): string {
 function positionOfChar(text: string, index: number): Position {
   const before = text.slice(0, index)
   const lines = before.split('\n')
-  return { line: lines.length, column: lines.at(-1)!.length + 1, offset: Buffer.byteLength(before) }
+  return { line: lines.length, column: lines[lines.length - 1].length + 1, offset: Buffer.byteLength(before) }
 }
 
 function positionOfByte(bytes: Buffer, offset: number): Position {
   const before = bytes.subarray(0, offset).toString('utf8')
   const lines = before.split('\n')
-  return { line: lines.length, column: lines.at(-1)!.length + 1, offset }
+  return { line: lines.length, column: lines[lines.length - 1].length + 1, offset }
 }
 
 /** Error path only: walks the sequences and lets isUtf8 judge each (it knows overlongs and surrogates). */

@@ -1,7 +1,7 @@
 import type { ErrorObject } from 'ajv'
 import { Problem } from '../problems/problem.js'
 import { closest } from '../util/closest.js'
-import type { Stage } from './context.js'
+import { matchedOperation, matchedRules, type Stage } from './context.js'
 import { readRequestParameters } from './parameters.js'
 
 export interface SchemaError {
@@ -18,7 +18,7 @@ export const validateSchema: Stage = {
   name: 'schema',
   needsBody: true,
   run(ctx, request) {
-    const rules = ctx.rules!
+    const rules = matchedRules(ctx)
     const paramErrors: SchemaError[] = []
     const bodyErrors: SchemaError[] = []
     let total = 0
@@ -34,7 +34,8 @@ export const validateSchema: Stage = {
       for (const { location, rules: paramRules, validate } of rules.params) {
         const { values, alternate } = readRequestParameters(location, paramRules, ctx, request)
         if (validate(values)) continue
-        const errors = validate.errors!
+        // ajv sets `errors` whenever it answers false.
+        const errors = validate.errors ?? []
         // A value whose delimiters all came percent-encoded reads two ways: valid either way is valid.
         if (alternate === undefined || !validate(alternate)) describe(errors, location, paramErrors)
       }
@@ -43,11 +44,11 @@ export const validateSchema: Stage = {
     }
     const validate = ctx.media?.rule.validate
     try {
-      if (validate && ctx.parsedBody !== undefined && !validate(ctx.parsedBody)) describe(validate.errors!, 'body', bodyErrors)
+      if (validate && ctx.parsedBody !== undefined && !validate(ctx.parsedBody)) describe(validate.errors ?? [], 'body', bodyErrors)
     } catch (error) {
       return tooDeepToCheck(error, 'the body')
     }
-    const op = ctx.operation!.label
+    const op = matchedOperation(ctx).label
     const errors = [...paramErrors, ...bodyErrors]
     const counted = total > errors.length ? { errorCount: total } : {}
     if (paramErrors.length > 0) {
@@ -93,8 +94,13 @@ function withoutRepeats(errors: ErrorObject[]): ErrorObject[] {
   return errors.filter((e) => {
     // What tells two errors at one place apart is in the message, or (for property names) in these params;
     // no JSON.stringify per error: a 1 MB array of bad items makes a hundred thousand of them.
-    const { additionalProperty, unevaluatedProperty, missingProperty } = e.params as Record<string, unknown>
-    const key = `${e.instancePath}\u0000${e.keyword}\u0000${e.message}\u0000${String(additionalProperty ?? unevaluatedProperty ?? missingProperty ?? '')}`
+    // ajv's additionalProperties, unevaluatedProperties and required errors name the property as a string.
+    const { additionalProperty, unevaluatedProperty, missingProperty } = e.params as {
+      additionalProperty?: string
+      unevaluatedProperty?: string
+      missingProperty?: string
+    }
+    const key = `${e.instancePath}\u0000${e.keyword}\u0000${e.message}\u0000${additionalProperty ?? unevaluatedProperty ?? missingProperty ?? ''}`
     if (seen.has(key)) return false
     seen.add(key)
     return true
@@ -126,7 +132,7 @@ function show(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text
 }
 
-function toSchemaError(error: ErrorObject, location: SchemaError['location']): SchemaError {
+export function toSchemaError(error: ErrorObject, location: SchemaError['location']): SchemaError {
   const params = error.params as Record<string, unknown>
   const base = error.instancePath
   switch (error.keyword) {

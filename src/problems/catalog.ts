@@ -9,9 +9,23 @@
 
 /**
  * The pipeline's steps in order (on an HTTPS listener, `tls` comes first: the handshake and the listener's
- * own rules), then `transport` (the connection), `admin` (the /__doorman/ API) and `internal`.
+ * own rules; `doorman proxy` forwards at `respond`, and `upstream` is the real API failing to answer), then `transport` (the connection), `admin` (the /__doorman/ API) and `internal`.
  */
-export const STEPS = ['tls', 'route', 'fault', 'auth', 'content-type', 'body-size', 'parse', 'schema', 'respond', 'transport', 'admin', 'internal'] as const
+export const STEPS = [
+  'tls',
+  'route',
+  'fault',
+  'auth',
+  'content-type',
+  'body-size',
+  'parse',
+  'schema',
+  'respond',
+  'upstream',
+  'transport',
+  'admin',
+  'internal',
+] as const
 
 export type Step = (typeof STEPS)[number]
 
@@ -429,6 +443,26 @@ const catalog = {
     meaning:
       'A state-changing request to the admin API (POST or DELETE under /__doorman/) carried a body that is not declared as application/json (a browser form or a simple fetch sends text/plain, form or multipart bodies).',
     fix: "Send the body with 'Content-Type: application/json' (curl: -H 'content-type: application/json'), or send no body.",
+  },
+  // upstream (doorman proxy, docs/proxy.md): the real API did not answer; the request itself was fine.
+  UPSTREAM_UNREACHABLE: {
+    status: 502,
+    step: 'upstream',
+    meaning:
+      'doorman proxy could not reach the upstream: the connection was refused or reset, or its host name does not resolve (the detail has the error code).',
+    fix: 'Start the upstream, or fix --upstream (host, port, scheme); behind a corporate proxy set HTTPS_PROXY (and NO_PROXY for hosts to reach directly).',
+  },
+  UPSTREAM_TIMEOUT: {
+    status: 504,
+    step: 'upstream',
+    meaning: 'doorman proxy forwarded the request, and the upstream sent no response headers within --upstream-timeout.',
+    fix: 'Make the upstream answer faster, or raise --upstream-timeout (milliseconds).',
+  },
+  UPSTREAM_TLS: {
+    status: 502,
+    step: 'upstream',
+    meaning: "doorman proxy refused the upstream's TLS certificate (expired, self-signed, wrong host, unknown issuer …); the detail has Node's error code.",
+    fix: "Give the upstream's CA with --upstream-ca FILE, or (for a test server only) skip the check with --upstream-insecure.",
   },
   INTERNAL_ERROR: {
     status: 500,

@@ -6,6 +6,7 @@ import { Problem } from './problem.js'
  * catalog problems in one table. Anything not listed here and not a client
  * error is a doorman bug: INTERNAL_ERROR.
  */
+// Rows of one table, alike in shape by design (`duplicates` pairs them): each says its own code and detail.
 const FOREIGN: Record<string, { code: ProblemCode; detail: (error: Error) => string }> = {
   FST_ERR_BAD_URL: {
     code: 'REQUEST_MALFORMED',

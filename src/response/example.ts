@@ -74,7 +74,7 @@ export function generateValue(doc: object, schema: SchemaObject, depth = 0, seen
   // A schema's own example is the best answer, unless it contradicts the schema: real documents carry
   // `type: string` with `example: 12345` (YAML reads a number), and the answer would break its own schema.
   if (schema.example !== undefined && fitsType(schema, schema.example)) return schema.example
-  const listed = Array.isArray(schema.examples) ? schema.examples.find((value) => fitsType(schema, value)) : undefined
+  const listed: unknown = Array.isArray(schema.examples) ? schema.examples.find((value) => fitsType(schema, value)) : undefined
   if (listed !== undefined) return listed
   if (schema.const !== undefined) return schema.const
   if (schema.default !== undefined && fitsType(schema, schema.default)) return schema.default
@@ -90,7 +90,7 @@ export function generateValue(doc: object, schema: SchemaObject, depth = 0, seen
     const options = schema[key]
     if (Array.isArray(options) && options.length > 0) return generateValue(doc, options[0] as SchemaObject, depth + 1, seen, budget)
   }
-  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type
+  const type: unknown = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type
   switch (type ?? (schema.properties ? 'object' : schema.items ? 'array' : undefined)) {
     case 'object': {
       const out: Record<string, unknown> = {}

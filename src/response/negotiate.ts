@@ -60,7 +60,7 @@ export function negotiate(accept: string | undefined, offers: string[], faithful
     if (q > bestQ) {
       best = offer
       bestQ = q
-    } else if (q > 0 && q === bestQ && faithful && !faithful(best!) && faithful(offer)) {
+    } else if (q > 0 && q === bestQ && faithful && best !== undefined && !faithful(best) && faithful(offer)) {
       best = offer
     }
   }

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import type { RequestContext } from '../pipeline/context.js'
+import { matchedOperation, type RequestContext } from '../pipeline/context.js'
 import { Problem } from '../problems/problem.js'
 import type { Operation, ResponseObject } from '../spec/route-table.js'
 import { Answer } from './answer.js'
@@ -13,7 +13,7 @@ import { isJsonMediaType, negotiate, parseAccept } from './negotiate.js'
  * `Prefer: code=429/5xx` never gets here while Prefer faults are on (step 2 takes it).
  */
 export function respond(ctx: RequestContext, request: FastifyRequest, doc: object, forcedStatus?: number): Answer | Problem {
-  const cache = cacheFor(ctx.operation!)
+  const cache = cacheFor(matchedOperation(ctx))
   // Without Prefer or a forced status, the answer depends on the operation and Accept alone: it is built once per Accept.
   if (forcedStatus !== undefined || ctx.prefer.size > 0) return render(ctx, request, doc, cache, forcedStatus)
   const accept = request.headers.accept ?? ''
@@ -28,7 +28,7 @@ export function respond(ctx: RequestContext, request: FastifyRequest, doc: objec
 }
 
 function render(ctx: RequestContext, request: FastifyRequest, doc: object, cache: OperationCache, forcedStatus: number | undefined): Answer | Problem {
-  const operation = ctx.operation!
+  const operation = matchedOperation(ctx)
   const applied: string[] = []
 
   const preferred = forcedStatus === undefined ? ctx.prefer.get('code') : String(forcedStatus)
@@ -39,12 +39,13 @@ function render(ctx: RequestContext, request: FastifyRequest, doc: object, cache
 
   const headers: Record<string, string> = { ...cached(cache, `headers ${status}`, () => documentedHeaders(doc, response)) }
 
-  const offers = Object.keys(response?.content ?? {})
+  const content = response?.content ?? {}
+  const offers = Object.keys(content)
   if (offers.length === 0 || status === 204 || status === 304) {
     return withApplied(new Answer(status, headers, undefined), headers, applied)
   }
   const wanted = ctx.prefer.get('example')
-  const exampleFor = (type: string) => cached(cache, `example ${status} ${type} ${wanted ?? ''}`, () => chooseExample(doc, response!.content![type], wanted))
+  const exampleFor = (type: string) => cached(cache, `example ${status} ${type} ${wanted ?? ''}`, () => chooseExample(doc, content[type], wanted))
   // doorman writes JSON, and text as it is: where the client takes application/xml and application/json alike
   // (curl's and fetch's */*), an object goes out as JSON rather than as JSON labelled XML.
   const faithful = (type: string) => {
@@ -235,7 +236,8 @@ function serialize(value: unknown, mediaType: string): string | undefined {
   if (Buffer.isBuffer(value)) return value.toString()
   if (isJsonMediaType(mediaType)) return JSON.stringify(value)
   if (typeof value === 'string') return value
-  return value !== null && typeof value === 'object' ? JSON.stringify(value) : String(value)
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value)
+  return JSON.stringify(value)
 }
 
 /** Header values in the `simple` style OpenAPI uses for headers. */

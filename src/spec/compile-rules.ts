@@ -292,8 +292,11 @@ function shapeOf(doc: unknown, schema: unknown, depth = 0): ParamShape {
   const s = schema as Record<string, unknown>
   if (typeof s.$ref === 'string' && s.$ref.startsWith('#')) return shapeOf(doc, resolvePointer(doc, s.$ref), depth + 1)
   const types = Array.isArray(s.type) ? s.type : [s.type]
-  if (types.includes('array') || s.items !== undefined) return 'array'
-  if (types.includes('object') || s.properties !== undefined) return 'object'
+  // `items` or `properties` say array or object only where `type` does not say otherwise (byautomata's
+  // `type: string` with `properties` is a string).
+  const typed = s.type !== undefined
+  if (types.includes('array') || (!typed && s.items !== undefined)) return 'array'
+  if (types.includes('object') || (!typed && s.properties !== undefined)) return 'object'
   for (const key of ['allOf', 'oneOf', 'anyOf']) {
     const first = (s[key] as unknown[] | undefined)?.[0]
     if (first !== undefined) return shapeOf(doc, first, depth + 1)

@@ -198,7 +198,7 @@ function readFormat(raw: unknown, file: string): Format {
   const doc = raw as Record<string, unknown>
   if (doc.swagger !== undefined && doc.openapi === undefined) {
     // `swagger: 2.0` unquoted is the number 2.
-    const version = typeof doc.swagger === 'number' ? doc.swagger.toFixed(1) : String(doc.swagger)
+    const version = typeof doc.swagger === 'number' ? doc.swagger.toFixed(1) : typeof doc.swagger === 'string' ? doc.swagger : JSON.stringify(doc.swagger)
     if (!/^2\.0(\.\d+)?$/.test(version)) {
       throw new SetupError(`unsupported Swagger version '${version}': doorman reads Swagger 2.0 and OpenAPI 3.0 and 3.1`, { file, location: '/swagger' })
     }

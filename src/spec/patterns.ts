@@ -159,7 +159,9 @@ function translate(source: string): { pattern: string; changes: Set<string> } {
       throw new Untranslatable('a [ inside a class means a nested class in Java and a literal elsewhere')
     }
     if (c === '[') throw new Untranslatable('a [ inside a class means a nested class in Java and a literal elsewhere')
-    const char = String.fromCodePoint(source.codePointAt(i)!)
+    const code = source.codePointAt(i)
+    if (code === undefined) throw new Untranslatable('a character class is not closed')
+    const char = String.fromCodePoint(code)
     i += char.length
     return { text: char, set: false, char }
   }
@@ -275,8 +277,8 @@ function translate(source: string): { pattern: string; changes: Set<string> } {
       return next === 'A' ? '^' : '$'
     }
     if (ignoreCase && !inClass && (/[1-9]/.test(next) || next === 'k')) throw new Untranslatable('(?i) with a back reference')
-    if (!inClass && /[1-9]/.test(next)) {
-      const digits = /^\\([1-9][0-9]*)/.exec(rest)!
+    const digits = inClass ? null : /^\\([1-9][0-9]*)/.exec(rest)
+    if (digits) {
       i += digits[0].length
       return digits[0]
     }
@@ -380,10 +382,11 @@ function translate(source: string): { pattern: string; changes: Set<string> } {
   /** At a `(`: groups ECMAScript has pass, Python's named groups are renamed, comments go, the rest is untranslatable. */
   function group(): string {
     const rest = source.slice(i)
-    const plain = /^\((\?(:|=|!|<=|<!|<[A-Za-z_$][\w$]*>))?/.exec(rest)!
-    if (plain[0] !== '(' || !rest.startsWith('(?')) {
-      i += plain[0].length
-      return plain[0]
+    // At a `(`, so the match is at least that.
+    const plain = /^\((\?(:|=|!|<=|<!|<[A-Za-z_$][\w$]*>))?/.exec(rest)?.[0] ?? '('
+    if (plain !== '(' || !rest.startsWith('(?')) {
+      i += plain.length
+      return plain
     }
     const python = /^\(\?P<([A-Za-z_][\w]*)>/.exec(rest)
     if (python) {

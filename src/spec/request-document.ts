@@ -38,8 +38,9 @@ export function prepareRequestDocument(
   }
   forEachRequestSchema(doc, at)
 
-  while (stack.length > 0) {
-    const { holder, key, pointer } = stack.pop()!
+  let top: (typeof stack)[number] | undefined
+  while ((top = stack.pop()) !== undefined) {
+    const { holder, key, pointer } = top
     const value = (holder as Record<string | number, unknown>)[key]
     if (typeof value === 'boolean' || value === undefined) continue
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -82,15 +83,16 @@ export function prepareRequestDocument(
   const composed = new Set<object>()
   for (const s of schemas) {
     if (!Array.isArray(s.allOf)) continue
-    for (const member of s.allOf) {
-      const target = typeof member?.$ref === 'string' && member.$ref.startsWith('#') ? resolvePointer(doc, member.$ref) : member
+    for (const member of s.allOf as unknown[]) {
+      const ref = (member as { $ref?: unknown } | null)?.$ref
+      const target = typeof ref === 'string' && ref.startsWith('#') ? resolvePointer(doc, ref) : member
       if (target && typeof target === 'object') composed.add(target)
     }
   }
   for (const s of schemas) {
     const properties = s.properties as Record<string, Record<string, unknown>> | undefined
     if (properties && Array.isArray(s.required)) {
-      s.required = s.required.filter((name) => !isReadOnly(doc, properties[name]))
+      s.required = s.required.filter((name: string) => !isReadOnly(doc, properties[name]))
     }
     if (
       options.rejectUnknownProperties &&
@@ -273,8 +275,9 @@ function copy(document: unknown): unknown {
   }
   const pending: Array<[object, Record<string, unknown>]> = []
   const root = clone(document)
-  while (pending.length > 0) {
-    const [from, to] = pending.pop()!
+  let next: [object, Record<string, unknown>] | undefined
+  while ((next = pending.pop()) !== undefined) {
+    const [from, to] = next
     for (const [key, value] of Object.entries(from)) to[key] = clone(value)
   }
   return root

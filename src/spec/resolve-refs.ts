@@ -80,8 +80,8 @@ export async function replaceUnresolvableRefs(
   const sites: RefSite[] = []
   const walked = new Set<string>()
   const pending = [rootFile]
-  while (pending.length > 0) {
-    const file = pending.pop()!
+  let file: string | undefined
+  while ((file = pending.pop()) !== undefined) {
     if (walked.has(file)) continue
     walked.add(file)
     const found = collectRefs(parsed.get(file), file, ids)
@@ -125,7 +125,8 @@ export async function replaceUnresolvableRefs(
       const key = `${targetPath}#${fragment}`
       if (chain.has(key)) return { ok: false, reason: 'the $ref chain is circular' }
       chain.add(key)
-      if (failed.has(targetPath)) return { ok: false, reason: failed.get(targetPath)! }
+      const failure = failed.get(targetPath)
+      if (failure !== undefined) return { ok: false, reason: failure }
       const doc = parsed.get(targetPath)
       if (doc === undefined) return { ok: false, reason: `there is no file ${show(targetPath)}` }
       let value: unknown
@@ -182,6 +183,8 @@ export async function replaceUnresolvableRefs(
 }
 
 /** Every distinct `$ref` in `root`, or undefined when one is not a JSON pointer into the document itself. */
+// Walks like SchemaCompiler's #reachable (src/spec/schemas.ts; `duplicates` pairs them), but stops at a non-local $ref
+// instead of following it: the two loops share only their shape.
 function localRefs(root: unknown): Set<string> | undefined {
   const refs = new Set<string>()
   const seen = new Set<object>()

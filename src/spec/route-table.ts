@@ -162,6 +162,7 @@ export function compileRouteTable(spec: LoadedSpec): RouteTable {
       const parameters = pathParameters(
         mergeParameters(shared, parameterObjects(doc, op.parameters, `${pointer}/parameters`, notes)),
         parsed.params,
+        queryPartNames(key),
         pointer,
         notes,
       )
@@ -204,8 +205,8 @@ function place(placing: Placing, base: string, operation: Operation, quiet: bool
     routes.set(full.shape, route)
     placing.templates.set(route, new Set([operation.path]))
   }
-  const templates = placing.templates.get(route)!
-  const key = placing.keys.get(operation)!
+  const templates = recorded(placing.templates, route)
+  const key = recorded(placing.keys, operation)
   if (!templates.has(operation.path)) {
     templates.add(operation.path)
     if (!quiet) {
@@ -223,8 +224,8 @@ function place(placing: Placing, base: string, operation: Operation, quiet: bool
     return
   }
   if (first === operation) return // a base path listed twice
-  const candidates = route.candidates?.get(operation.method) ?? [{ operation: first, conditions: placing.conditions.get(first)! }]
-  const conditions = placing.conditions.get(operation)!
+  const candidates = route.candidates?.get(operation.method) ?? [{ operation: first, conditions: recorded(placing.conditions, first) }]
+  const conditions = recorded(placing.conditions, operation)
   // Candidates for the same requests (the query and headers aside from media types).
   const twins = candidates.filter((c) =>
     sameConditions(
@@ -250,13 +251,21 @@ function place(placing: Placing, base: string, operation: Operation, quiet: bool
       return
     }
     // The same requests but for their media types (Azure's `#overload=stream`): the Content-Type picks.
+    // Both sides have body types here (one without clashes above): the `?? []` never applies.
     for (const twin of twins)
       if (!twin.conditions.some((k) => k.in === 'content-type'))
-        twin.conditions = [...twin.conditions, { in: 'content-type', types: bodyTypes(twin.operation)! }]
-    candidates.push({ operation, conditions: [...conditions, { in: 'content-type', types: ours! }] })
+        twin.conditions = [...twin.conditions, { in: 'content-type', types: bodyTypes(twin.operation) ?? [] }]
+    candidates.push({ operation, conditions: [...conditions, { in: 'content-type', types: ours ?? [] }] })
   }
   candidates.sort((a, b) => b.conditions.length - a.conditions.length) // stable: equals keep the document's order
   ;(route.candidates ??= new Map()).set(operation.method, candidates)
+}
+
+/** What compileRouteTable recorded before placing an operation (its key and conditions, a route's templates). */
+function recorded<K, V>(map: Map<K, V>, key: K): V {
+  const value = map.get(key)
+  if (value === undefined) throw new Error('doorman bug: an operation was placed before what placing reads was recorded')
+  return value
 }
 
 function operationId(raw: unknown, fallback: string, pointer: string, ids: Map<string, string>, notes: NoteSink): string {
@@ -272,17 +281,33 @@ function operationId(raw: unknown, fallback: string, pointer: string, ids: Map<s
   return id
 }
 
+/** The `{name}`s in a Paths Object key's query part: `/rides?page={page}` → ['page']. */
+function queryPartNames(key: string): string[] {
+  const query = /\?([^#]*)/.exec(key)?.[1] ?? ''
+  return [...query.matchAll(/\{([^{}]+)\}/g)].map((m) => m[1])
+}
+
 /**
  * The template decides which path parameters there are: one it names but no one declares is a required
  * string (OpenAPI requires the declaration, many descriptions leave it out), and one declared but not in
  * the template could never be sent, so it is dropped (it would make every request fail `required`).
  */
-function pathParameters(parameters: ParameterObject[], templateNames: string[], pointer: string, notes: NoteSink): ParameterObject[] {
-  const out = parameters.filter((p) => {
-    if (p.in !== 'path' || templateNames.includes(p.name)) return true
+function pathParameters(parameters: ParameterObject[], templateNames: string[], queryNames: string[], pointer: string, notes: NoteSink): ParameterObject[] {
+  const moved: string[] = []
+  const out = parameters.flatMap((p): ParameterObject[] => {
+    if (p.in !== 'path' || templateNames.includes(p.name)) return [p]
+    // icons8's `/category?category={category}&amount={amount}` declares them `in: path`: they travel in the query.
+    if (queryNames.includes(p.name) && !parameters.some((q) => q.in === 'query' && q.name === p.name)) {
+      moved.push(p.name)
+      return [{ ...p, in: 'query' }]
+    }
     notes.add('parameter', pointer, `path parameter '${p.name}' is declared but '{${p.name}}' is not in the path template; doorman ignores it`)
-    return false
+    return []
   })
+  if (moved.length > 0) {
+    const names = moved.map((name) => `'${name}'`).join(', ')
+    notes.add('parameter', pointer, `path parameters ${names} stand in the key's query part, not in the path; doorman reads them as query parameters`)
+  }
   const undeclared = [...new Set(templateNames)].filter((name) => !out.some((p) => p.in === 'path' && p.name === name))
   if (undeclared.length === 0) return out
   const names = undeclared.map((name) => `'{${name}}'`).join(', ')

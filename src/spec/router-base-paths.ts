@@ -49,7 +49,7 @@ export function basePathsOf(servers: unknown, pointer: string, notes: NoteSink):
 function serverBasePaths(server: ServerObject, at: string, notes: NoteSink): string[] {
   const url = server.url as string
   const variables = server.variables !== null && typeof server.variables === 'object' ? server.variables : {}
-  const { path, hostVariables } = splitUrl(url, at, notes)
+  const { path, hostVariables } = splitUrl(url, at, notes, variables)
   for (const name of hostVariables) {
     const variable = variables[name]
     if (variable === undefined || typeof variable !== 'object' || variable === null) {
@@ -109,7 +109,7 @@ function variableValues(name: string, variable: { default?: unknown; enum?: unkn
  * an authority; `/v1` and `v1` (relative to where the document is served) do
  * not. `api.example.com/v1` is a host without its scheme, a common slip.
  */
-function splitUrl(url: string, at: string, notes: NoteSink): { path: string; hostVariables: string[] } {
+function splitUrl(url: string, at: string, notes: NoteSink, variables: Record<string, unknown>): { path: string; hostVariables: string[] } {
   let rest = url.split(/[?#]/)[0]
   let authority = ''
   const scheme = /^(?:[a-z][a-z0-9+.-]*:|\{[^{}/]+\}:)?\/\//i.exec(rest)
@@ -128,8 +128,22 @@ function splitUrl(url: string, at: string, notes: NoteSink): { path: string; hos
       `'${url}' looks like a host without a scheme (https://); doorman takes '${authority}' as the host and routes under '${normalize(rest) || '/'}'`,
     )
   }
+  // eBay's `https://apiz.ebay.com{basePath}` with basePath '/commerce/identity/v1': a variable that ends the authority
+  // and whose values all start with '/' is the path.
+  const last = /\{([^{}]+)\}$/.exec(authority)
+  if (last && startsThePath(variables[last[1]])) {
+    authority = authority.slice(0, last.index)
+    rest = last[0] + rest
+  }
   const hostVariables = [...authority.matchAll(/\{([^{}]+)\}/g)].map((m) => m[1])
   return { path: rest, hostVariables }
+}
+
+function startsThePath(variable: unknown): boolean {
+  if (variable === null || typeof variable !== 'object') return false
+  const { default: value, enum: values } = variable as { default?: unknown; enum?: unknown }
+  const all: unknown[] = [value, ...(Array.isArray(values) ? (values as unknown[]) : [])].filter((v) => v !== undefined)
+  return all.length > 0 && all.every((v) => typeof v === 'string' && v.startsWith('/'))
 }
 
 /** `/v1/` → `/v1`, `v1` → `/v1`, `/` → ''. */

@@ -52,7 +52,7 @@ export function mergeParameters(shared: ParameterObject[], own: ParameterObject[
 
 export function readRequestBody(doc: object, raw: unknown, pointer: string, notes: NoteSink): RequestBodyObject | undefined {
   if (raw === undefined) return undefined
-  const ref = (raw as { $ref?: string } | null)?.$ref
+  const ref = raw !== null && typeof raw === 'object' && '$ref' in raw && typeof raw.$ref === 'string' ? raw.$ref : undefined
   const body = follow(doc, raw, pointer, notes, 'doorman accepts any request body here') as { required?: boolean; content?: unknown } | null | undefined
   if (body === undefined) return { required: false, content: { '*/*': {} }, pointer }
   if (!body || typeof body.content !== 'object' || body.content === null || Array.isArray(body.content)) {

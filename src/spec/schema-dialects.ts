@@ -227,9 +227,9 @@ function repairNullable(s: Record<string, unknown>, pointer: string, ctx: Repair
 /** Null besides what the schema allows. */
 function allowNull(s: Record<string, unknown>): void {
   if (typeof s.type === 'string' || Array.isArray(s.type)) {
-    const types = Array.isArray(s.type) ? s.type : [s.type]
+    const types: unknown[] = Array.isArray(s.type) ? s.type : [s.type]
     if (!types.includes('null')) s.type = [...types, 'null']
-    if (Array.isArray(s.enum) && !s.enum.includes(null)) s.enum = [...s.enum, null]
+    if (Array.isArray(s.enum) && !s.enum.includes(null)) s.enum = [...(s.enum as unknown[]), null]
   } else {
     // No type: null is already allowed, unless another keyword (enum, $ref, allOf …) refuses it. Annotations stay
     // outside: readOnly still speaks for the property (null or not), and isReadOnly still finds it.
@@ -281,7 +281,7 @@ function repairRequired(s: Record<string, unknown>, pointer: string, ctx: Repair
       "required: true (or false) on a property is Swagger 2.0 / JSON Schema draft-03 (an object lists its required properties): read that way, in the object's required list.",
     )
     if (p.required === true) {
-      const list = Array.isArray(s.required) ? s.required : []
+      const list: unknown[] = Array.isArray(s.required) ? s.required : []
       if (!list.includes(name)) s.required = [...list, name]
     }
     delete p.required
@@ -336,7 +336,7 @@ const guesses = new WeakMap<readonly string[], Map<string, string | undefined>>(
 
 function guessKeyword(keyword: string, keywords: readonly string[]): string | undefined {
   let known = guesses.get(keywords)
-  if (!known) guesses.set(keywords, (known = new Map()))
+  if (!known) guesses.set(keywords, (known = new Map<string, string | undefined>()))
   // A two- or three-letter word (`in`, `url`) is no typo of a keyword: `in` is not a misspelt `id`.
   if (!known.has(keyword)) known.set(keyword, keyword.length < 4 ? undefined : closest(keyword, keywords))
   return known.get(keyword)

@@ -207,7 +207,7 @@ function requestSchemas(doc: Record<string, unknown>): Set<object> {
       const sub = value[key]
       if (rank < FIRST_LIST) {
         if (isObject(sub)) for (const name in sub) stack.push(sub[name])
-      } else if (Array.isArray(sub)) stack.push(...sub)
+      } else if (Array.isArray(sub)) stack.push(...(sub as unknown[]))
       else stack.push(sub)
     }
   }

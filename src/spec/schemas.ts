@@ -234,19 +234,19 @@ export class SchemaCompiler {
       b !== null && typeof b === 'object' && typeof (b as { $ref?: unknown }).$ref === 'string' ? (b as { $ref: string }).$ref : undefined,
     )
     // OAS: a discriminator picks among $ref'd branches; inline ones have no name to be picked by.
-    if (refs.some((ref) => ref === undefined)) return undefined
+    if (!refs.every((ref): ref is string => ref !== undefined)) return undefined
     // Mapping values are $refs or bare schema names.
     const mapping = Object.fromEntries(
-      Object.entries(parent!.discriminator!.mapping ?? {}).map(([name, target]) => [
+      Object.entries(parent?.discriminator?.mapping ?? {}).map(([name, target]) => [
         name,
         String(target).startsWith('#') ? String(target) : `#/components/schemas/${String(target)}`,
       ]),
     )
-    const wanted = mapping[value] ?? refs.find((ref) => ref!.split('/').pop() === value)
+    const wanted = mapping[value] ?? refs.find((ref) => ref.slice(ref.lastIndexOf('/') + 1) === value)
     const chosen = refs.findIndex((ref) => ref === wanted)
     const reach = branches.map((b) => this.#reachable(b))
     if (chosen === -1) {
-      const names = refs.map((ref) => Object.keys(mapping).find((name) => mapping[name] === ref) ?? ref!.split('/').pop()!)
+      const names = refs.map((ref) => Object.keys(mapping).find((name) => mapping[name] === ref) ?? ref.slice(ref.lastIndexOf('/') + 1))
       return {
         keep: new Set(),
         drop: new Set(reach.flatMap((r) => [...r])),
@@ -342,7 +342,7 @@ function removeIds(document: unknown): void {
     if (node === null || typeof node !== 'object' || seen.has(node)) continue
     seen.add(node)
     if (!Array.isArray(node) && typeof (node as { $id?: unknown }).$id === 'string') delete (node as { $id?: unknown }).$id
-    stack.push(...Object.values(node))
+    stack.push(...(Object.values(node) as unknown[]))
   }
 }
 
@@ -366,7 +366,7 @@ function selfContained(schema: unknown, depth = 0): boolean {
   return true
 }
 
-function addOpenApiFormats(ajv: Ajv): void {
+export function addOpenApiFormats(ajv: Ajv): void {
   const int = (bits: number) => (n: number) => Number.isInteger(n) && n >= -(2 ** (bits - 1)) && n < 2 ** (bits - 1)
   ajv.addFormat('int32', { type: 'number', validate: int(32) })
   // Past ±2^63 no int64 holds the value (a 20-digit id a Java server refuses). The bound is inclusive: 9223372036854775807

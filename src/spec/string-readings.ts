@@ -31,8 +31,9 @@ export function eitherReading(coercing: ValidateFunction, compileTyped: () => Va
       validate.errors = null
       return true
     }
-    const failedBoth = new Set(typed.errors!.map(memberOf))
-    const errors = coercing.errors!.filter((e) => failedBoth.has(memberOf(e)))
+    // ajv sets `errors` whenever it answers false.
+    const failedBoth = new Set((typed.errors ?? []).map(memberOf))
+    const errors = (coercing.errors ?? []).filter((e) => failedBoth.has(memberOf(e)))
     validate.errors = errors.length > 0 ? errors : null
     return errors.length === 0
   }) as ValidateFunction
@@ -42,9 +43,9 @@ export function eitherReading(coercing: ValidateFunction, compileTyped: () => Va
 const JSON_LITERAL = /^(-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?|true|false|null)$/
 
 function typedReading(value: unknown): unknown {
-  if (typeof value === 'string') return JSON_LITERAL.test(value) ? JSON.parse(value) : value
+  if (typeof value === 'string') return JSON_LITERAL.test(value) ? (JSON.parse(value) as unknown) : value
   if (Array.isArray(value)) return value.map(typedReading)
-  if (value !== null && typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value))) {
+  if (value !== null && typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value) as object | null)) {
     const out: Record<string, unknown> = {}
     for (const [key, item] of Object.entries(value)) out[key] = typedReading(item)
     return out
@@ -55,9 +56,9 @@ function typedReading(value: unknown): unknown {
 /** The parameter (top-level property) an error is about; '' for the object as a whole. */
 function memberOf(e: ErrorObject): string {
   if (e.instancePath === '') {
-    const p = e.params as Record<string, unknown>
-    const name = p.missingProperty ?? p.additionalProperty ?? p.unevaluatedProperty
-    return name === undefined ? '' : String(name)
+    // ajv's required, additionalProperties and unevaluatedProperties errors name the property as a string.
+    const p = e.params as { missingProperty?: string; additionalProperty?: string; unevaluatedProperty?: string }
+    return p.missingProperty ?? p.additionalProperty ?? p.unevaluatedProperty ?? ''
   }
   return e.instancePath.split('/')[1].replaceAll('~1', '/').replaceAll('~0', '~')
 }

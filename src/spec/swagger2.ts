@@ -111,11 +111,12 @@ function mapTokens(tokens: string[], original: unknown): string[] {
         return ['securityDefinitions', name, ...inner]
       case 'parameters':
         return ['parameters', name, ...parameterInner(resolveLocal(original, ['parameters', name]), inner)]
-      case 'requestBodies':
+      case 'requestBodies': {
         // A shared `parameters` entry, or (swagger2openapi shares identical bodies under their schema's name) the first body parameter using it.
         if (resolvePointer(original, `#/parameters/${encodePointerToken(name)}`) !== undefined) return ['parameters', name, ...bodyInner(inner)]
         const used = firstBodyUsing(original, name)
         return used ? [...used, ...bodyInner(inner)] : []
+      }
       case 'responses':
         return ['responses', name, ...responseInner(inner)]
       default:

@@ -5,6 +5,7 @@
  * Go) close the connection without an alert, and the entry says so.
  */
 import type { JournalEntry } from '../journal/entry.js'
+import { logLineJson } from '../journal/record.js'
 import type { TlsFacts } from './facts.js'
 import { MODE_FACTS, type TlsMode } from './modes.js'
 
@@ -138,18 +139,9 @@ export function handshakeEntry({ requestId, startedAt, connection, facts, detail
 export function handshakeLogLine(entry: JournalEntry, mode: 'pretty' | 'json'): string {
   const tls = entry.tls ?? {}
   if (mode === 'json') {
+    // The request log line's shape (one contract, docs/logging.md), with no operation, status, code or fault, and `tls` last.
     return JSON.stringify({
-      time: entry.time,
-      requestId: entry.requestId,
-      method: entry.method,
-      path: entry.path,
-      operation: null,
-      status: 0,
-      step: 'tls',
-      code: null,
-      detail: entry.detail ?? null,
-      durationMs: entry.durationMs,
-      fault: null,
+      ...logLineJson({ ...entry, operation: undefined, status: 0, step: 'tls', code: undefined, fault: undefined }),
       tls,
     })
   }

@@ -20,7 +20,7 @@ export function editDistance(a: string, b: string, limit = Infinity): number {
     for (let j = from; j <= to; j++) {
       const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1
       current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-      if (current[j] < rowMin) rowMin = current[j]!
+      if (current[j] < rowMin) rowMin = current[j]
     }
     current[to + 1] = Infinity
     if (rowMin > limit) return limit + 1

@@ -9,8 +9,9 @@ export const DEFAULT_JSON_DEPTH = 1000
  */
 export function nestedDeeperThan(value: unknown, max: number): boolean {
   const pending: Array<[unknown, number]> = [[value, 0]]
-  while (pending.length > 0) {
-    const [item, depth] = pending.pop()!
+  let next: [unknown, number] | undefined
+  while ((next = pending.pop()) !== undefined) {
+    const [item, depth] = next
     if (item === null || typeof item !== 'object') continue
     if (depth >= max) return true
     for (const child of Object.values(item)) pending.push([child, depth + 1])

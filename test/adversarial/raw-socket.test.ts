@@ -159,7 +159,7 @@ t.test('clients that leave mid-body are journaled, and get what can still be sen
   const halfClosed = await new Promise<string>((resolve) => {
     const socket = net.connect({ port: mock.port, host: '127.0.0.1', allowHalfOpen: true }, () => socket.end(post('/note', 'Content-Length: 100\r\n', 'abc')))
     let text = ''
-    socket.on('data', (chunk) => (text += chunk))
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString()))
     socket.on('end', () => resolve(text))
     socket.on('error', () => resolve(text))
   })
@@ -188,7 +188,7 @@ t.test('slowloris: headers a byte at a time get a 408 when headersTimeoutMs pass
     const started = performance.now()
     let text = ''
     let sent = 0
-    socket.on('data', (chunk) => (text += chunk))
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString()))
     const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()).on('end', () => resolve()))
     // One byte every 100 ms: each arrives well within any idle timeout, the whole never does.
     while (!socket.destroyed && !socket.readableEnded && sent < request.length) {
@@ -218,7 +218,7 @@ t.test('a body trickled slower than requestTimeoutMs allows: 408, journaled', as
   const socket = net.connect({ port: mock.port, host: '127.0.0.1', allowHalfOpen: true })
   socket.on('error', () => {})
   let text = ''
-  socket.on('data', (chunk) => (text += chunk))
+  socket.on('data', (chunk: Buffer) => (text += chunk.toString()))
   const closed = new Promise<void>((resolve) => socket.on('end', () => resolve()).on('close', () => resolve()))
   socket.write(post('/note', 'Content-Length: 40\r\n'))
   const started = performance.now()
@@ -241,7 +241,7 @@ t.test('a request refused early whose body trickles past requestTimeoutMs gets n
   const socket = net.connect({ port: mock.port, host: '127.0.0.1', allowHalfOpen: true })
   socket.on('error', () => {})
   let text = ''
-  socket.on('data', (chunk) => (text += chunk))
+  socket.on('data', (chunk: Buffer) => (text += chunk.toString()))
   const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()))
   // No token: 401 at once, and the connection stays usable, so the body is read on (and dropped) as it trickles in.
   socket.write('POST /orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n[')
@@ -266,7 +266,7 @@ t.test('a thousand idle connections: closed in time, and other clients served me
         new Promise<{ socket: net.Socket; closed: Promise<{ ms: number; text: string }> }>((resolve, reject) => {
           const socket = net.connect({ port: mock.port, host: '127.0.0.1' })
           let text = ''
-          socket.on('data', (chunk) => (text += chunk))
+          socket.on('data', (chunk: Buffer) => (text += chunk.toString()))
           const closed = new Promise<{ ms: number; text: string }>((done) => socket.on('close', () => done({ ms: performance.now() - opened, text })))
           socket.once('connect', () => resolve({ socket, closed }))
           socket.once('error', reject)
@@ -292,7 +292,7 @@ t.test('an idle keep-alive connection is closed after keepAliveTimeoutMs', async
   const mock = await startMock(t, { spec: fixture('specs', 'rules.yaml'), config: CONFIG })
   const socket = net.connect({ port: mock.port, host: '127.0.0.1' })
   let text = ''
-  socket.on('data', (chunk) => (text += chunk))
+  socket.on('data', (chunk: Buffer) => (text += chunk.toString()))
   const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(performance.now())))
   socket.write(post('/note', 'Content-Length: 2\r\n', 'hi'))
   await mock.journal.waitFor({ path: '/note' })

@@ -170,7 +170,6 @@ t.test('through the CLI, on temp files: exit 2 and one pointed line', async (t) 
   for (const [name, text] of Object.entries(configs)) await writeFile(path.join(dir, name), text)
   const file = (name: string) => path.join(dir, name)
   const shown = (name: string) => path.relative(process.cwd(), file(name)).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-  const spec = (name: string) => fixture('adversarial', name)
   const results = await runCliAll([
     ['check', DEFAULT_SPEC, '--config', file('wrong-type.yaml')],
     ['check', DEFAULT_SPEC, '--config', file('timeouts.yaml')],

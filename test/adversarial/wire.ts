@@ -117,7 +117,7 @@ export function judge(response: WireResponse | undefined, method: string): strin
     return `a ${response.status} whose body is not JSON: ${response.body.slice(0, 200)}`
   }
   if (typeof problem.code !== 'string' || !Object.hasOwn(CATALOG, problem.code)) return `code ${JSON.stringify(problem.code)} is not in the catalog`
-  if (problem.status !== response.status) return `problem.status ${problem.status} differs from HTTP ${response.status}`
+  if (problem.status !== response.status) return `problem.status ${JSON.stringify(problem.status)} differs from HTTP ${response.status}`
   if (typeof problem.detail !== 'string' || problem.detail === '') return `${problem.code} without a detail`
   if (typeof problem.title !== 'string' || typeof problem.type !== 'string') return `${problem.code} without type and title`
   return undefined

@@ -96,7 +96,7 @@ report(status=r.status_code, id=r.json()['id'], seconds=time.monotonic() - start
       mock.url,
     )
     t.match(seen, { status: 200, id: 'o-1001' })
-    t.ok((seen.seconds as number) >= 0.2, `the body took its time (${seen.seconds} s)`)
+    t.ok((seen.seconds as number) >= 0.2, `the body took its time (${String(seen.seconds)} s)`)
     t.match(seen.impatient, { error: 'ConnectionError', message: /Read timed out/ })
     mock.faults.clear()
   })

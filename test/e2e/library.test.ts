@@ -80,7 +80,9 @@ t.test('close() lets a request in flight finish, answers it with Connection: clo
   let text = ''
   const ended = once(socket, 'close')
   // 100 Continue says the server has the request and is waiting for its body: it is in flight when close() starts.
-  const continued = new Promise<void>((resolve) => socket.on('data', (chunk) => (text += chunk) && text.includes('100 Continue') && resolve()))
+  const continued = new Promise<void>((resolve) =>
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString()) && text.includes('100 Continue') && resolve()),
+  )
   socket.write(
     `POST /orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${mock.tokens.sign({ scope: 'orders:write' })}\r\n` +
       `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`,
@@ -108,7 +110,7 @@ t.test('close() does not sit out a refused body still being drained (keep-alive 
     let text = ''
     const closed = once(socket, 'close')
     await new Promise<void>((resolve) => {
-      socket.on('data', (chunk) => (text += chunk) && /^HTTP\/1\.1 \d{3} /.test(text) && resolve())
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()) && /^HTTP\/1\.1 \d{3} /.test(text) && resolve())
       socket.write(head + 'abcde')
     })
     return { closed, status: () => text.slice(9, 12), connection: () => /\r\nconnection: (\S+)\r\n/i.exec(text)?.[1] }

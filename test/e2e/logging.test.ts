@@ -8,6 +8,7 @@ import { codes, formatLogLine, type JournalEntry } from '../../src/index.js'
 import { wantsColor } from '../../src/journal/record.js'
 import { CLI, ROOT, fetchJson, startCli } from '../helpers.js'
 
+// eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC; that is what this strips
 const ANSI = /\x1b\[[0-9;]*m/g
 const strip = (text: string) => text.replace(ANSI, '')
 

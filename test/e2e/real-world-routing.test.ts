@@ -5,7 +5,7 @@
  * valid requests reach the right operation and wrong ones still get 404/405.
  */
 import t, { type Test } from 'tap'
-import { codes, type DoormanServer } from '../../src/index.js'
+import { codes } from '../../src/index.js'
 import { fetchJson, fixture, startMock } from '../helpers.js'
 
 const spec = (name: string) => fixture('specs', 'real-world-cases', `routing-${name}.yaml`)
@@ -114,7 +114,12 @@ t.test('keys with a query part or an AWS fragment: routed on the path, told apar
     `${file}: /paths/~1analyze#overload=stream: '/analyze#overload=stream' has a fragment, which clients never send ('#overload=stream'); doorman routes it as '/analyze'`,
     `${file}: /paths/~1current?city={city}&country={country}: '/current?city={city}&country={country}' has a query part, which is not part of the path ('?city={city}&country={country}'); doorman routes it as '/current'`,
     `${file}: /paths/~1current?city_id={city_id}: '/current?city_id={city_id}' has a query part, which is not part of the path ('?city_id={city_id}'); doorman routes it as '/current'`,
+    `${file}: /paths/~1icons?category={category}&amount={amount}: '/icons?category={category}&amount={amount}' has a query part, which is not part of the path ('?category={category}&amount={amount}'); doorman routes it as '/icons'`,
+    `${file}: /paths/~1icons?category={category}&amount={amount}/get: path parameters 'category', 'amount' stand in the key's query part, not in the path; doorman reads them as query parameters`,
   ])
+  t.match(await call('GET', '/icons?category=home&amount=5'), { status: 200, operation: 'iconsByCategory' })
+  t.match(await call('GET', '/icons?category=home&amount=0'), { status: 400, operation: 'iconsByCategory' }, "declared 'in: path', checked in the query")
+  t.match(await call('GET', '/icons?category=home'), { status: 400, operation: 'iconsByCategory' }, 'and still required')
   t.match(await call('GET', '/rides?page=2'), { status: 200, operation: 'listRides' })
   t.match(await call('GET', '/rides'), { status: 200, operation: 'listRides' })
   t.match(await call('GET', '/rides?page=0'), { status: 400, operation: 'listRides' })

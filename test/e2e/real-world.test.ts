@@ -71,7 +71,7 @@ t.test('the check report keeps its columns aligned past long paths and operation
   t.equal(lines.length, 3)
   const idColumn = (line: string, id: string) => line.indexOf(` ${id} `)
   const columns = lines.map((line, i) => idColumn(line, ['list-data-sets', 'list-searchable-fields', 'perform-search'][i]))
-  t.same(new Set(columns).size, 1, `operationIds start in one column: ${columns}`)
+  t.same(new Set(columns).size, 1, `operationIds start in one column: ${columns.join(', ')}`)
   t.same(new Set(lines.map((line) => line.indexOf(' auth: '))).size, 1, 'so do the rules')
 })
 

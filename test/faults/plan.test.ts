@@ -1,6 +1,6 @@
 import t from 'tap'
 import { resolveConfig } from '../../src/config.js'
-import { FaultPlanError, validateFaultPlans, type FaultPlan } from '../../src/faults/plan.js'
+import { FaultPlanError, validateFaultPlans } from '../../src/faults/plan.js'
 import { preferredFault } from '../../src/faults/prefer.js'
 import { mulberry32, sampleDelay } from '../../src/faults/random.js'
 import { FaultRegistry } from '../../src/faults/registry.js'

@@ -5,7 +5,7 @@ import { CATALOG, codes, type ProblemCode } from '../../src/index.js'
 import { statusTitle } from '../../src/problems/problem.js'
 import { fetchJson, ROOT, startMock } from '../helpers.js'
 
-const STEPS = ['tls', 'route', 'fault', 'auth', 'content-type', 'body-size', 'parse', 'schema', 'respond', 'transport', 'admin', 'internal']
+const STEPS = ['tls', 'route', 'fault', 'auth', 'content-type', 'body-size', 'parse', 'schema', 'respond', 'upstream', 'transport', 'admin', 'internal']
 
 interface DocRow {
   code: string

@@ -45,8 +45,7 @@ const isApiKey = (s: SecurityScheme) => s.type === 'apiKey' && ['header', 'query
 // A header name with a space in it ('advicement api key') cannot be sent by any HTTP client.
 const sendable = (s: SecurityScheme) => s.in !== 'header' || isHeaderName(s.paramName!)
 
-/** What the scheme needs, or why the suite cannot send it. */
-/** 'bearer', 'basic', 'apiKey', or what else the scheme is ('http digest', 'mutualTLS' …). */
+/** What the scheme needs ('bearer', 'basic' or 'apiKey'), or why the suite cannot send it. */
 function kindOf(scheme: SecurityScheme): string {
   if (scheme.type === 'http' && scheme.scheme === 'bearer') return 'bearer'
   if (scheme.type === 'http' && scheme.scheme === 'basic') return 'basic'

@@ -175,14 +175,20 @@ export function mutations(ctx: Context, op: Operation, parts: Parts): RequestPla
   // The parameters a template's fragment names (AWS's '/{Bucket}#acl', '#X-Amz-Target=…') tell operations on one path
   // apart: without one, the request is another operation's ('GET /{Bucket}'), not a broken one.
   const selectors = fragmentNames(op.template)
-  const required = present.find(
-    (p) =>
-      p.required &&
-      p.in !== 'path' &&
-      !templateNames(op.template).includes(p.name) &&
-      !selectors.has(p.name.toLowerCase()) &&
-      !(p.in === 'header' && CLIENT_HEADERS.has(p.name.toLowerCase())),
-  )
+  // Where other operations share the path and method (AWS's and Box's '#…' keys), a request without a required
+  // parameter may well be one of theirs: leaving one out is then no mutation.
+  const routed = (template: string) => template.replace(/[?#].*$/s, '')
+  const shared = ctx.api.operations.some((other) => other !== op && other.method === op.method && routed(other.template) === routed(op.template))
+  const required = shared
+    ? undefined
+    : present.find(
+        (p) =>
+          p.required &&
+          p.in !== 'path' &&
+          !templateNames(op.template).includes(p.name) &&
+          !selectors.has(p.name.toLowerCase()) &&
+          !(p.in === 'header' && CLIENT_HEADERS.has(p.name.toLowerCase())),
+      )
   if (required) add('missing-parameter', { omit: required }, `${required.in} parameter '${required.name}' left out`)
   for (const [kind, text, keyword] of [
     ['wrong-type-parameter', 'doorman-wrong-type', 'type'],

@@ -245,7 +245,7 @@ function basePath(doc: Json, servers: unknown): string {
   const url = first.url.replace(/\{([^}]*)\}/g, (_, name: string) => {
     const variable = variables[name]
     if (!isObject(variable)) return ''
-    if (variable.default !== undefined) return String(variable.default)
+    if (variable.default !== undefined) return typeof variable.default === 'string' ? variable.default : JSON.stringify(variable.default)
     return Array.isArray(variable.enum) && variable.enum.length ? String(variable.enum[0]) : ''
   })
   try {

@@ -143,7 +143,9 @@ export function createOracle(view: Json): Oracle {
 function anyRegExp(pattern: string, flags: string): RegExp {
   try {
     return new RegExp(pattern, flags)
-  } catch {
+  } catch (error) {
+    // Without `u`, `\p{XDigit}` (Java's class) would be the letters 'p{XDigit}': no guess at what the author meant.
+    if (/\\[pP]\{/.test(pattern)) throw error
     return new RegExp(pattern, flags.replace('u', ''))
   }
 }

@@ -126,6 +126,11 @@ t.test('base paths come from servers[0].url', async (t) => {
   const relative = await compiled(doc({ '/x': { get: ok } }, { servers: [{ url: '//app.files.com/api/rest/v1' }] }))
   t.equal(relative.table.basePath, '/api/rest/v1', 'a protocol-relative URL has a host')
   t.same(relative.notes, [], 'and is not a mistake')
+  const ebay = await compiled(
+    doc({ '/x': { get: ok } }, { servers: [{ url: 'https://apiz.ebay.com{basePath}', variables: { basePath: { default: '/commerce/identity/v1' } } }] }),
+  )
+  t.equal(ebay.table.basePath, '/commerce/identity/v1', "a variable right after the host whose value starts with '/' is the path (eBay)")
+  t.same(ebay.notes, [])
   const hostOnly = await compiled(doc({ '/x': { get: ok } }, { servers: [{ url: 'api.example.com/v2' }] }))
   t.equal(hostOnly.table.basePath, '/v2')
   t.match(hostOnly.notes, [/'api\.example\.com\/v2' looks like a host without a scheme/])

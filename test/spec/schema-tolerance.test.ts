@@ -190,6 +190,7 @@ t.test('parameters are valid when a reading of their strings is: oneOf [integer,
   for (const flag of ['true', 'false', '0', '1']) t.equal((await runs('1', `?flag=${flag}`)).status, 200, `enum [true, false, 0, 1] takes ${flag}`)
   t.equal((await runs('1', '?ratio=75.3')).status, 200, '75.3 is a multiple of 0.1')
   t.equal((await runs('1', '?ids=1,2,3f1c2b5e-8d4a-4c1e-9b2f-0a1b2c3d4e5f')).status, 200, 'each item reads as one branch')
+  t.equal((await runs('1', '?terms=cloud+computing,security')).status, 200, "'type: string' with 'properties' is a string, not an exploded object")
 
   const bad = await runs('1', '?flag=yes&ratio=0.15&ids=0,abc')
   t.equal(bad.status, 400)
