@@ -7,7 +7,8 @@
  */
 import type { AddressInfo } from 'node:net'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
-import { TokenMinter, type TokenClaims, type TokenSignOptions } from './auth/tokens.js'
+import { JwtHost } from './auth/jwt-host.js'
+import { DEV_SECRET, TokenMinter, type TokenClaims, type TokenSignOptions } from './auth/tokens.js'
 import { loadConfigFile, resolveConfig, type DoormanConfig } from './config.js'
 import type { FaultsApi } from './faults/runtime.js'
 import type { Journal } from './journal/journal.js'
@@ -111,7 +112,9 @@ export interface Tokens {
  */
 export async function signToken(claims: TokenClaims = {}, options: TokenSignOptions & { config?: DoormanConfig | string } = {}): Promise<string> {
   const config = typeof options.config === 'string' ? await loadConfigFile(options.config) : resolveConfig(options.config)
-  return new TokenMinter(config.auth).sign(claims, options)
+  const host = new JwtHost()
+  await host.standalone(config.auth, DEV_SECRET)
+  return new TokenMinter(config.auth, host).sign(claims, options)
 }
 
 export interface CheckOptions extends Pick<ServerOptions, 'spec' | 'config'> {

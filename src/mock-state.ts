@@ -1,4 +1,6 @@
+import { JwtHost } from './auth/jwt-host.js'
 import { compileAuth } from './auth/runtime.js'
+import { DEV_SECRET } from './auth/tokens.js'
 import { resolveCors, type CorsConfig } from './cors/config.js'
 import { CorsPolicy } from './cors/policy.js'
 import { credentialQueryNames } from './auth/security.js'
@@ -62,7 +64,7 @@ export type RouteFinder = (url: string, method?: HttpMethod) => RouteLookup
  * against. Throws `SetupError` for any mistake; nothing is listening yet, so
  * a reload that fails leaves the running mock as it was.
  */
-export async function loadMockState(sources: MockSources): Promise<MockState> {
+export async function loadMockState(sources: MockSources, jwtHost?: JwtHost): Promise<MockState> {
   const config: ResolvedConfig = typeof sources.config === 'string' ? await loadConfigFile(sources.config) : resolveConfig(sources.config)
   if (sources.cors !== undefined) config.cors = resolveCors(sources.cors, undefined)
   const spec = await loadSpec(sources.spec)
@@ -76,7 +78,13 @@ export async function loadMockState(sources: MockSources): Promise<MockState> {
     ? [...DEFAULT_REDACT, ...apiKeyHeaders(spec.document), ...credentialQueryNames(spec.document).map((n) => n.toLowerCase())]
     : []
   const redact = new Set([ADMIN_TOKEN_HEADER, ...defaults, ...config.journal.redact])
-  const auth = compileAuth(spec, table, config)
+  // Without a mock's fastify instance to register @fastify/jwt on (doorman curl), one of its own.
+  let host = jwtHost
+  if (host === undefined) {
+    host = new JwtHost()
+    await host.standalone(config.auth, DEV_SECRET)
+  }
+  const auth = compileAuth(spec, table, config, host)
   const cors = config.cors && new CorsPolicy(config.cors, spec)
   return { spec, table, rules, config, auth, faults, findRoute: compileRouter(table), redact, cors, notes: [...auth.notes, ...spec.notes.list] }
 }

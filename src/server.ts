@@ -3,6 +3,8 @@ import { registerInspector } from './admin/inspector.js'
 import { watchEventLoop } from './admin/loop-delay.js'
 import { ADMIN_PREFIX, registerAdminRoutes } from './admin/routes.js'
 import type { DoormanConfig } from './config.js'
+import { JwtHost } from './auth/jwt-host.js'
+import { DEV_SECRET } from './auth/tokens.js'
 import type { CorsConfig } from './cors/config.js'
 import { carryOverPlans } from './faults/plans.js'
 import { FaultRuntime } from './faults/runtime.js'
@@ -99,8 +101,10 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
   // Requests read the state they arrived with (ctx.state); `reload()` swaps in a new one.
   // Set below, once the fault runtime exists: the fault step caps held requests by its count.
   let heldCount = () => 0
+  // @fastify/jwt is registered on this mock's fastify instance, below; every state verifies and signs through it.
+  const jwtHost = new JwtHost()
   const load = async () => {
-    const state = await loadMockState(options)
+    const state = await loadMockState(options, jwtHost)
     state.faults.held = () => heldCount()
     if (options.compileFirst) compileAllRules(state.rules, (note) => state.notes.push(note))
     return state
@@ -146,6 +150,7 @@ export async function buildMock(options: ServerOptions): Promise<BuiltMock> {
     routerOptions: { maxParamLength: 1000 },
   })
   decorateProblemReply(app)
+  jwtHost.attach(app, config.auth, DEV_SECRET)
   app.decorateRequest('doorman', null)
   // fastify reads no body on GET, HEAD or TRACE; OpenAPI 3.1 lets an operation document one there, and a body
   // that came is read, checked and counted like any other (one an operation does not take is refused at step 4).

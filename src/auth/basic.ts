@@ -17,9 +17,16 @@ export function checkBasic(scheme: BasicScheme, creds: Credentials, users: Recor
     const description = other ? `The Authorization header uses the ${shown(other.scheme, 20)} scheme, not Basic` : 'The request carries no basic credentials'
     return { kind: 'missing', scheme, description }
   }
-  // hasScheme('basic') above means the header is there.
   const encoded = creds.authorization?.value ?? ''
-  const malformed = (description: string): AuthFailure => ({ kind: 'malformed', scheme, description })
+  // RFC 7617 has no 400 (that is RFC 6750's invalid_request, for Bearer only): a malformed Basic credential is a
+  // failed authentication, answered 401 with the Basic challenge like a wrong password, under its own code.
+  const malformed = (description: string): AuthFailure => ({
+    kind: 'invalid',
+    scheme,
+    code: 'BASIC_CREDENTIALS_MALFORMED',
+    description,
+    hint: "Send base64 of user:password after 'Basic ' (curl -u user:password does).",
+  })
   if (encoded === '') return malformed('The Authorization header says Basic but no credentials follow')
   if (!BASE64.test(encoded)) return malformed('The basic credentials are not base64; send base64 of user:password (RFC 7617)')
   const decoded = Buffer.from(encoded, 'base64').toString('utf8')

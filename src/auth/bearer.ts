@@ -1,7 +1,7 @@
-import { SetupError } from '../setup-error.js'
 import { lazyRequire } from '../util/lazy-require.js'
-import { matchesAny } from './compare.js'
+import { safeEqual } from './compare.js'
 import type { JwtSettings, ResolvedAuth, VerifyKey } from './config.js'
+import type { JwtHost } from './jwt-host.js'
 import type { Credentials } from './credentials.js'
 import { isTokenError, tokenExpired, tokenNotYetValid, translateJwtError, type TokenFailure } from './jwt-errors.js'
 import type { Scheme } from './security.js'
@@ -88,6 +88,8 @@ export function grantedScopes(claims: Claims): string[] {
 export class BearerVerifier {
   readonly presenceOnly: boolean
   readonly #tokens: string[]
+  /** The scoped opaque tokens' claims: `scope` from their scopes, `sub` as configured. */
+  readonly #opaqueClaims = new Map<string, Claims>()
   readonly #jwt: JwtSettings | undefined
   readonly #verifiers = new Map<VerifyKey, (token: string) => Claims>()
   /** The verifier when there is one key (a secret or a public key, not a JWKS): it alone decides a good token. */
@@ -100,39 +102,26 @@ export class BearerVerifier {
   readonly #recentlyVerified = new Map<string, { claims: Claims; untilMs: number }>()
   #decode: ((token: string) => { header: Claims; payload: Claims }) | undefined
 
-  constructor(auth: ResolvedAuth) {
+  constructor(auth: ResolvedAuth, host: JwtHost) {
     this.#tokens = auth.tokens
+    for (const [token, grant] of auth.tokenGrants) {
+      this.#opaqueClaims.set(token, { scope: (grant.scopes ?? []).join(' '), ...(grant.sub !== undefined ? { sub: grant.sub } : {}) })
+    }
     this.#jwt = auth.jwt
     this.presenceOnly = !auth.jwt && auth.tokens.length === 0
     const jwt = auth.jwt
+    // Verification goes through @fastify/jwt on the mock's fastify instance (src/auth/jwt-host.ts).
     for (const key of jwt?.keys ?? []) {
-      if (jwt === undefined || key.algorithms.length === 0) continue
-      try {
-        this.#verifiers.set(
-          key,
-          fastJwt().createVerifier({
-            key: key.material,
-            algorithms: key.algorithms,
-            allowedIss: jwt.issuer,
-            allowedAud: jwt.audience,
-            clockTolerance: jwt.clockToleranceMs,
-            // fast-jwt skips iss/aud checks when the claim is absent: a configured issuer/audience makes it required.
-            requiredClaims: [...jwt.requiredClaims, ...(jwt.issuer ? ['iss'] : []), ...(jwt.audience ? ['aud'] : [])],
-            cache: true,
-          }) as (token: string) => Claims,
-        )
-      } catch (error) {
-        throw new SetupError(`${key.label} cannot verify ${key.algorithms.join(', ')}: ${(error as Error).message}`, {
-          file: auth.configFile,
-          location: '/auth/bearer/jwt',
-        })
-      }
+      if (key.algorithms.length > 0) this.#verifiers.set(key, (token) => host.verify(key, jwt as JwtSettings, token))
     }
     this.#singleKeyVerifier = jwt && jwt.source !== 'jwks' && jwt.keys.length === 1 ? this.#verifiers.get(jwt.keys[0]) : undefined
   }
 
   check(token: string, jwtFormat: boolean): TokenCheck {
-    if (this.#tokens.length && matchesAny(token, this.#tokens)) return { ok: true, claims: undefined }
+    if (this.#tokens.length) {
+      const opaque = this.#opaque(token)
+      if (opaque !== null) return { ok: true, claims: opaque }
+    }
     if (this.#singleKeyVerifier) {
       const now = Date.now()
       const known = this.#recentlyVerified.get(token)
@@ -144,6 +133,8 @@ export class BearerVerifier {
         // fast-jwt takes an exp of Infinity, and an iat that is a string, as they come.
         const badDate = checkDateClaims(claims)
         if (badDate) return badDate
+        // fast-jwt's cache keeps an entry up to and including exp (+ tolerance); the token expires AT exp.
+        if (this.#expiredNow(claims, now)) return { ok: false, failure: tokenExpired(claims, this.#jwt) }
         if (this.#recentlyVerified.size >= 1000) this.#recentlyVerified.clear()
         this.#recentlyVerified.set(token, { claims, untilMs: Math.min(now + 1000, typeof claims.exp === 'number' ? claims.exp * 1000 : Infinity) })
         return { ok: true, claims }
@@ -185,11 +176,30 @@ export class BearerVerifier {
       )
     }
     try {
-      return { ok: true, claims: verify(token) }
+      const claims = verify(token)
+      if (this.#expiredNow(claims, Date.now())) return { ok: false, failure: tokenExpired(claims, jwt) }
+      return { ok: true, claims }
     } catch (error) {
       if (!isTokenError(error)) throw error
       return { ok: false, failure: translateJwtError(error, { header, payload, key, settings: jwt }) }
     }
+  }
+
+  /** RFC 7519 §4.1.4: not accepted on or after exp (within the clock tolerance), whatever a cache remembers. */
+  #expiredNow(claims: Claims, nowMs: number): boolean {
+    return typeof claims.exp === 'number' && claims.exp * 1000 + (this.#jwt?.clockToleranceMs ?? 0) <= nowMs
+  }
+
+  /**
+   * An accepted opaque token's claims: undefined for one that carries every
+   * scope, null when the token is none of them. Every token is compared (no
+   * early exit), so the time says nothing about which one matched.
+   */
+  #opaque(token: string): Claims | undefined | null {
+    let matched: string | undefined
+    for (const candidate of this.#tokens) if (safeEqual(token, candidate)) matched ??= candidate
+    if (matched === undefined) return null
+    return this.#opaqueClaims.get(matched)
   }
 
   /** A JWKS key by the token's kid; a lone key also serves tokens without one. */

@@ -50,8 +50,10 @@ export function challengeFor(scheme: Scheme, params: Challenge['params'] = []): 
       return { scheme: 'Basic', params: [['charset', 'UTF-8'], ...params] }
     case 'apiKey':
       return { scheme: 'ApiKey', params: [['in', scheme.in], ['name', scheme.param], ...params] }
+    case 'digest':
     case 'mutualTLS':
     case 'unchecked':
+      // Digest challenges carry a fresh nonce each: src/auth/digest.ts renders them per answer.
       return undefined
   }
 }

@@ -38,16 +38,29 @@ export interface AuthConfig {
       /** Claims every token must carry. */
       requiredClaims?: string[]
     }
-    /** Opaque tokens accepted as they are (with every scope). */
-    tokens?: string[]
+    /**
+     * Opaque tokens accepted as they are: a list (each with every scope), or
+     * token → { scopes, sub } (only those scopes, so a 403 can be tested).
+     */
+    tokens?: string[] | Record<string, OpaqueTokenGrant>
   }
   /** Accepted keys by securityScheme name. */
   apiKeys?: Record<string, string[]>
   /** Accepted HTTP basic credentials: user → password. */
   basic?: Record<string, string>
+  /** Accepted HTTP digest credentials (RFC 7616): user → password. Without it, any well-formed Digest credential passes. */
+  digest?: Record<string, string>
 }
 
 const stringList = { type: 'array', items: { type: 'string', minLength: 1 } } as const
+
+/** What an opaque token in the object form of `auth.bearer.tokens` grants. */
+export interface OpaqueTokenGrant {
+  /** The scopes the token carries; absent: every scope, as in the list form. */
+  scopes?: string[]
+  /** The subject, for the journal and for a handler's view of the caller. */
+  sub?: string
+}
 
 /** The `auth` part of the config JSON Schema. */
 // JSON Schema is data: its objects are alike in shape to src/config.ts's (`duplicates` pairs them), not logic to share.
@@ -75,11 +88,28 @@ export const AUTH_CONFIG_SCHEMA = {
             requiredClaims: stringList,
           },
         },
-        tokens: stringList,
+        tokens: {
+          oneOf: [
+            stringList,
+            {
+              type: 'object',
+              propertyNames: { minLength: 1 },
+              additionalProperties: {
+                type: 'object',
+                additionalProperties: false,
+                properties: {
+                  scopes: { type: 'array', items: { type: 'string', pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$' } },
+                  sub: { type: 'string' },
+                },
+              },
+            },
+          ],
+        },
       },
     },
     apiKeys: { type: 'object', additionalProperties: stringList },
     basic: { type: 'object', additionalProperties: { type: 'string' } },
+    digest: { type: 'object', additionalProperties: { type: 'string' } },
   },
 } as const
 
@@ -116,9 +146,13 @@ export interface ResolvedAuth {
   realm: string | undefined
   /** Undefined when no `auth.bearer.jwt` is configured. */
   jwt: JwtSettings | undefined
+  /** Every accepted opaque token. */
   tokens: string[]
+  /** Opaque tokens with their own scopes (the object form); a token not here carries every scope. */
+  tokenGrants: Map<string, OpaqueTokenGrant>
   apiKeys: Record<string, string[]>
   basic: Record<string, string>
+  digest: Record<string, string>
   /** The config file, for errors found once the spec is known (unknown scheme names). */
   configFile: string | undefined
   /** Said at start-up: private key files other users can read. */
@@ -132,12 +166,24 @@ export function resolveAuth(input: AuthConfig | undefined, where: { file: string
   return {
     realm: auth.realm,
     jwt: auth.bearer?.jwt ? resolveJwt(auth.bearer.jwt, { ...where, warnings }) : undefined,
-    tokens: auth.bearer?.tokens ?? [],
+    ...readOpaqueTokens(auth.bearer?.tokens),
     apiKeys: auth.apiKeys ?? {},
     basic: auth.basic ?? {},
+    digest: auth.digest ?? {},
     configFile: where.file,
     warnings,
   }
+}
+
+function readOpaqueTokens(tokens: NonNullable<AuthConfig['bearer']>['tokens']): {
+  tokens: string[]
+  tokenGrants: Map<string, OpaqueTokenGrant>
+} {
+  if (tokens === undefined) return { tokens: [], tokenGrants: new Map() }
+  if (Array.isArray(tokens)) return { tokens, tokenGrants: new Map() }
+  // A grant without scopes carries every scope, as in the list form: only the scoped ones are checked.
+  const grants = new Map(Object.entries(tokens).filter(([, grant]) => grant.scopes !== undefined))
+  return { tokens: Object.keys(tokens), tokenGrants: grants }
 }
 
 type JwtInput = NonNullable<NonNullable<AuthConfig['bearer']>['jwt']>

@@ -103,10 +103,11 @@ const invalid =
 
 /**
  * fast-jwt's error codes → doorman's, in one table. Every TokenError ends up
- * as a 401: fast-jwt has no notion of HTTP, and left to itself (as through
- * @fastify/jwt, whose FST_JWT_* wrappers pass FAST_JWT_INACTIVE and
- * FAST_JWT_INVALID_ALGORITHM through untranslated) these become 500s.
- * doorman calls fast-jwt directly, so only FAST_JWT_* codes reach here.
+ * as a 401: fast-jwt has no notion of HTTP, and left to itself these become
+ * 500s. doorman verifies with `fastify.jwt.<namespace>.verify()`
+ * (src/auth/jwt-host.ts), which throws fast-jwt's own TokenErrors unwrapped
+ * (unlike `request.jwtVerify()`, whose FST_JWT_* wrappers would blur them), so
+ * only FAST_JWT_* codes reach here.
  */
 export const FAST_JWT_ERRORS: Record<string, Translate> = {
   FAST_JWT_EXPIRED: ({ payload, settings }) => tokenExpired(payload, settings),

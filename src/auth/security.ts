@@ -10,6 +10,8 @@ export type Scheme =
   | { kind: 'bearer'; name: string; type: 'http' | 'oauth2' | 'openIdConnect'; jwtFormat: boolean }
   | { kind: 'basic'; name: string }
   | { kind: 'apiKey'; name: string; in: 'header' | 'query' | 'cookie'; param: string; keys: string[] | undefined }
+  /** HTTP digest (RFC 7616): src/auth/digest.ts. */
+  | { kind: 'digest'; name: string }
   /** OpenAPI 3.1: a client certificate from doorman's CA, checked on HTTPS listeners (src/auth/mutual-tls.ts). */
   | { kind: 'mutualTLS'; name: string }
   /** Schemes doorman cannot check (http digest …): requests pass, start-up says so. */
@@ -43,6 +45,7 @@ export function compileSecurity(spec: LoadedSpec, table: RouteTable, auth: Resol
 
   const byOperation = new Map<Operation, Alternative[]>()
   let usesUnconfiguredBearer = false
+  let usesUnconfiguredDigest = false
   const unchecked = new Set<string>()
   const undefinedSchemes = new Map<string, Set<string>>()
   for (const op of table.operations) {
@@ -69,6 +72,7 @@ export function compileSecurity(spec: LoadedSpec, table: RouteTable, auth: Resol
           }
           if (scheme.kind === 'unchecked' && schemes.has(name)) unchecked.add(`${name} (${scheme.what})`)
           if (scheme.kind === 'bearer' && !auth.jwt && auth.tokens.length === 0) usesUnconfiguredBearer = true
+          if (scheme.kind === 'digest' && Object.keys(auth.digest).length === 0) usesUnconfiguredDigest = true
           const required = scheme.kind === 'bearer' ? [...new Set([...(scopes ?? []), ...extraScopes])] : []
           return { scheme, scopes: required }
         }),
@@ -96,6 +100,15 @@ export function compileSecurity(spec: LoadedSpec, table: RouteTable, auth: Resol
         "`doorman token` signs with the built-in development secret 'doorman-dev-secret' (HS256).",
     })
   }
+  if (usesUnconfiguredDigest) {
+    notes.push({
+      kind: 'auth',
+      where: '',
+      message:
+        'digest passwords are NOT checked: the config has no auth.digest. Any well-formed Digest credential answering this ' +
+        "server's challenge passes (nonce, uri and nonce count are still checked); add auth.digest: { user: password } to verify the response hash.",
+    })
+  }
   if (unchecked.size) notes.push({ kind: 'auth', where: '', message: `not checked, requests that need them pass: ${[...unchecked].join(', ')}` })
   return { byOperation, notes }
 }
@@ -114,6 +127,7 @@ function readScheme(name: string, raw: RawScheme, auth: ResolvedAuth, where: { f
     const httpScheme = String(raw.scheme ?? '').toLowerCase()
     if (httpScheme === 'bearer') return { kind: 'bearer', name, type, jwtFormat: /^jwt$/i.test(raw.bearerFormat ?? '') }
     if (httpScheme === 'basic') return { kind: 'basic', name }
+    if (httpScheme === 'digest') return { kind: 'digest', name }
     return { kind: 'unchecked', name, what: `http ${raw.scheme ?? 'without a scheme'}` }
   }
   if (type === 'oauth2' || type === 'openIdConnect') {

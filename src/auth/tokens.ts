@@ -1,4 +1,4 @@
-import { fastJwt } from './bearer.js'
+import type { JwtHost } from './jwt-host.js'
 import { DEFAULT_JSON_DEPTH, nestedDeeperThan } from '../util/json-depth.js'
 import { SetupError } from '../setup-error.js'
 import type { ResolvedAuth, SigningKey } from './config.js'
@@ -33,9 +33,13 @@ export class TokenMinter {
   readonly #why: string | undefined
   readonly #issuer: string | undefined
   readonly #audience: string | undefined
-  #signer: ((payload: TokenClaims) => string) | undefined
+  readonly #host: JwtHost
+  /** No auth.bearer.jwt: tokens are signed with DEV_SECRET, @fastify/jwt's base registration (src/auth/jwt-host.ts). */
+  readonly #dev: boolean
 
-  constructor(auth: ResolvedAuth) {
+  constructor(auth: ResolvedAuth, host: JwtHost) {
+    this.#host = host
+    this.#dev = !auth.jwt && auth.tokens.length === 0
     const jwt = auth.jwt
     this.#issuer = jwt?.issuer?.[0]
     this.#audience = jwt?.audience?.[0]
@@ -75,13 +79,8 @@ export class TokenMinter {
     if (Array.isArray(payload.scope)) payload.scope = payload.scope.join(' ')
     if (claims.exp === undefined) payload.exp = now + seconds('expiresIn', options.expiresIn ?? '1h')
     if (options.notBefore !== undefined) payload.nbf = now + seconds('notBefore', options.notBefore)
-    this.#signer ??= fastJwt().createSigner<TokenClaims>({
-      key: this.#signing.material,
-      algorithm: this.#signing.algorithm,
-      ...(this.#signing.kid !== undefined ? { kid: this.#signing.kid } : {}),
-    })
     const header = { alg: this.#signing.algorithm, ...(this.#signing.kid !== undefined ? { kid: this.#signing.kid } : {}) }
-    return { token: this.#signer(payload), header, claims: payload }
+    return { token: this.#host.sign(this.#dev ? undefined : this.#signing, payload), header, claims: payload }
   }
 }
 

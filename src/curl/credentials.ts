@@ -89,6 +89,9 @@ function satisfy(alternative: Alternative, auth: AuthRuntime, config: ResolvedAu
         else out.cookies.push([scheme.param, key])
         break
       }
+      case 'digest':
+        // A Digest response answers the nonce of a live 401: no fixed header can carry it.
+        return 'digest credentials answer a nonce the running server issues: send them with curl --digest -u user:password'
       case 'unchecked':
         break
     }
@@ -98,8 +101,15 @@ function satisfy(alternative: Alternative, auth: AuthRuntime, config: ResolvedAu
 }
 
 function bearerToken(requirement: SchemeRequirement, auth: AuthRuntime, config: ResolvedAuth): { token: string; problem?: undefined } | { problem: string } {
-  // Only opaque tokens accepted: they carry every scope.
-  if (config.jwt === undefined && config.tokens.length > 0) return { token: config.tokens[0] }
+  // Only opaque tokens accepted: the first that carries the scopes (a token of the list form carries every scope).
+  if (config.jwt === undefined && config.tokens.length > 0) {
+    const fits = config.tokens.find((token) => {
+      const granted = config.tokenGrants.get(token)?.scopes
+      return granted === undefined || requirement.scopes.every((s) => granted.includes(s))
+    })
+    if (fits !== undefined) return { token: fits }
+    return { problem: `no token in auth.bearer.tokens carries the scope ${requirement.scopes.join(' ')}` }
+  }
   try {
     return { token: mint(auth, requirement.scopes, '1h') }
   } catch (error) {
@@ -151,8 +161,28 @@ function refusalsFor(alternative: Alternative, valid: CredentialsToSend, auth: A
         })
       }
     }
+    if (scheme.kind === 'bearer' && config.jwt === undefined && scopes.length > 0) {
+      // Opaque tokens only: a scoped one short of the operation's scopes shows the 403.
+      const short = config.tokens.find((token) => {
+        const granted = config.tokenGrants.get(token)?.scopes
+        return granted !== undefined && !scopes.every((s) => granted.includes(s))
+      })
+      if (short !== undefined) {
+        refusals.push({
+          title: `an opaque token without the scope ${scopes.join(' ')}`,
+          status: 403,
+          code: 'SCOPE_INSUFFICIENT',
+          credentials: withAuthorization(`Bearer ${short}`),
+        })
+      }
+    }
     if (scheme.kind === 'basic') {
-      refusals.push({ title: 'basic credentials that are not base64', status: 400, code: 'AUTH_MALFORMED', credentials: withAuthorization('Basic not*base64') })
+      refusals.push({
+        title: 'basic credentials that are not base64',
+        status: 401,
+        code: 'BASIC_CREDENTIALS_MALFORMED',
+        credentials: withAuthorization('Basic not*base64'),
+      })
       const [user] = Object.keys(config.basic)
       if (user !== undefined) {
         const wrong = Buffer.from(`${user}:wrong-password`).toString('base64')

@@ -2,7 +2,8 @@ import type { FastifyRequest } from 'fastify'
 import { apiKeyPlace, checkApiKey } from '../auth/api-key.js'
 import { checkBasic } from '../auth/basic.js'
 import { checkBearer } from '../auth/bearer.js'
-import { challengeFor, renderChallenges, type Challenge } from '../auth/challenge.js'
+import { challengeFor, quotable, renderChallenges, type Challenge } from '../auth/challenge.js'
+import { digestChallenges } from '../auth/digest.js'
 import { Credentials } from '../auth/credentials.js'
 import { checkMutualTls, refuseMutualTls } from '../auth/mutual-tls.js'
 import type { AuthRuntime } from '../auth/runtime.js'
@@ -24,7 +25,7 @@ export const checkAuth: Stage = {
     const operation = matchedOperation(ctx)
     const alternatives = mock.auth.requirements.get(operation)
     // No security, `security: []`, or an empty requirement ({}) that makes credentials optional.
-    if (alternatives === undefined) return undefined
+    if (operation === undefined || alternatives === undefined) return undefined
     const creds = new Credentials(request)
     let reported: AuthFailure | undefined
     for (const alternative of alternatives) {
@@ -48,6 +49,8 @@ function checkScheme({ scheme, scopes }: SchemeRequirement, creds: Credentials, 
       return checkBasic(scheme, creds, auth.basicUsers)
     case 'apiKey':
       return checkApiKey(scheme, creds)
+    case 'digest':
+      return auth.digest.check(scheme, creds, request)
     case 'mutualTLS':
       return checkMutualTls(scheme, request)
     case 'unchecked':
@@ -62,7 +65,8 @@ const missing = new WeakMap<Operation, Map<string, Problem>>()
 function refuse(failure: AuthFailure, alternatives: Alternative[], op: Operation, realm: string): Problem {
   const certificateRefusal = refuseMutualTls(failure, alternatives, op)
   if (certificateRefusal) return certificateRefusal
-  if (failure.kind !== 'missing') return describeRefusal(failure, alternatives, op, realm)
+  // A Digest challenge carries a fresh nonce: such answers are never reused.
+  if (failure.kind !== 'missing' || hasDigest(alternatives)) return describeRefusal(failure, alternatives, op, realm)
   let known = missing.get(op)
   if (known === undefined) missing.set(op, (known = new Map<string, Problem>()))
   const key = `${failure.scheme.name} ${failure.description}`
@@ -85,9 +89,10 @@ function describeRefusal(failure: AuthFailure, alternatives: Alternative[], op: 
       // RFC 6750 §3: no error attribute when the request carried no credentials; every accepted scheme is offered.
       const all = alternatives.flatMap((alt) => alt.map((r) => challengeFor(r.scheme))).filter((c) => c !== undefined)
       const bearer = alternatives.some((alt) => alt.some((r) => r.scheme.kind === 'bearer'))
+      const digest = hasDigest(alternatives) ? digestChallenges(realm, quotable) : []
       return new Problem('AUTH_MISSING', {
         detail: `${op.label} needs ${describeAlternatives(alternatives)}; ${lowerFirst(failure.description)}.${bearer ? ' Mint a token with: doorman token' : ''}`,
-        headers: { 'www-authenticate': renderChallenges(realm, all) },
+        headers: { 'www-authenticate': [...digest, ...(all.length ? [renderChallenges(realm, all)] : [])].join(', ') },
         extra: { scheme: scheme.name, expected: alternatives.map((alt) => alt.map((r) => r.scheme.name).join(' + ')) },
       })
     }
@@ -100,7 +105,13 @@ function describeRefusal(failure: AuthFailure, alternatives: Alternative[], op: 
     case 'invalid':
       return new Problem(failure.code, {
         detail: `${failure.description}. ${failure.hint}`,
-        headers: scheme.kind === 'bearer' ? header(['error', 'invalid_token'], ['error_description', failure.description]) : header(),
+        headers:
+          scheme.kind === 'bearer'
+            ? header(['error', 'invalid_token'], ['error_description', failure.description])
+            : scheme.kind === 'digest'
+              ? // RFC 7616 §3.3: every refusal carries a new challenge; stale=true when only the nonce was old.
+                { 'www-authenticate': digestChallenges(realm, quotable, failure.code === 'DIGEST_NONCE_STALE').join(', ') }
+              : header(),
         extra: { scheme: scheme.name, ...failure.extra },
       })
     case 'scope': {
@@ -130,11 +141,15 @@ function describeScheme(scheme: Scheme, scopes: string[]): string {
       return `HTTP basic credentials (${scheme.name})`
     case 'apiKey':
       return `an API key in ${apiKeyPlace(scheme)} (${scheme.name})`
+    case 'digest':
+      return `HTTP digest credentials (${scheme.name})`
     case 'mutualTLS':
       return `a client certificate issued by doorman's CA (${scheme.name})`
     case 'unchecked':
       return `credentials for ${scheme.name}`
   }
 }
+
+const hasDigest = (alternatives: Alternative[]) => alternatives.some((alt) => alt.some((r) => r.scheme.kind === 'digest'))
 
 const lowerFirst = (text: string) => text[0].toLowerCase() + text.slice(1)

@@ -1,6 +1,7 @@
 import { Problem } from '../problems/problem.js'
 import { matchedOperation, matchedRules, type Stage } from './context.js'
 import { parseJsonText } from './parse-json.js'
+import { parseForm } from './parse-form.js'
 import { parseMultipart } from './parse-multipart.js'
 
 /** Step 6: the body, read in full (within its limit), parsed for its media type. */
@@ -32,7 +33,9 @@ export const parseBody: Stage = {
         return undefined
       }
       case 'form': {
-        ctx.parsedBody = formObject(new URLSearchParams(bytes.toString('utf8')))
+        const parsed = parseForm(bytes.toString('utf8'), ctx.media.rule.form)
+        if (parsed instanceof Problem) return parsed
+        ctx.parsedBody = parsed
         return undefined
       }
       case 'multipart':
@@ -60,12 +63,16 @@ export const parseBody: Stage = {
   },
 }
 
-/** `a=1&a=2&b=x` → `{ a: ['1', '2'], b: 'x' }`; the schema's types are applied when it is validated. */
+/**
+ * `a=1&a=2&b=x` → `{ a: ['1', '2'], b: 'x' }`; the schema's types are applied when it is validated.
+ * The object keeps no prototype: the validator reads `data.toString` for a property named toString, and
+ * on a plain object it would find Object.prototype's (a function, "present" when the client sent none).
+ */
 export function formObject(params: URLSearchParams): Record<string, string | string[]> {
   const out = Object.create(null) as Record<string, string | string[]>
   for (const [key, value] of params) {
     const existing = out[key]
     out[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value]
   }
-  return { ...out }
+  return out
 }

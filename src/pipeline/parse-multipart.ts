@@ -28,22 +28,34 @@ export function parseMultipart(bytes: Buffer, contentType: string, rule: MediaRu
       )
       return
     }
-    const fields: Fields = {}
+    // No prototype, kept to the validator: a part named constructor, toString or __proto__ is a name like any
+    // other (with `{}`, `constructor=x` would find Object and become [Object, 'x'], `__proto__=x` would vanish,
+    // and the validator would find Object.prototype's toString where no part came).
+    const fields: Fields = Object.create(null) as Fields
     let problem: Problem | undefined
     const add = (name: string, value: string) => {
       const existing = fields[name]
       fields[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value]
     }
-    parser.on('field', (name, value) => add(name, value))
-    parser.on('file', (name, stream, info) => {
-      const allowed = rule.partTypes[name]
-      const type = info.mimeType.toLowerCase()
-      if (allowed && !problem && !allowed.some((a) => a === type || (a.endsWith('/*') && type.startsWith(a.slice(0, -1))))) {
+    // The Encoding Object's contentType holds for every part, a file or a plain field (RFC 7578 §4.4: a part
+    // without Content-Type is text/plain, which is what busboy reports for it).
+    const checkType = (name: string, mimeType: string) => {
+      // Own keys only: a part named constructor must not find Object.prototype's.
+      const allowed = Object.hasOwn(rule.partTypes, name) ? rule.partTypes[name] : undefined
+      const type = mimeType.toLowerCase()
+      if (allowed && !problem && !allowed.some((a) => a === type || a === '*/*' || (a.endsWith('/*') && type.startsWith(a.slice(0, -1))))) {
         problem = new Problem('CONTENT_TYPE_UNSUPPORTED', {
           detail: `The multipart part '${name}' is ${type}, but the spec's encoding allows ${allowed.join(', ')}; send the part with one of those types.`,
           extra: { expected: allowed, received: type, part: name },
         })
       }
+    }
+    parser.on('field', (name, value, info) => {
+      checkType(name, info.mimeType)
+      add(name, value)
+    })
+    parser.on('file', (name, stream, info) => {
+      checkType(name, info.mimeType)
       const chunks: Buffer[] = []
       stream.on('data', (chunk: Buffer) => chunks.push(chunk))
       stream.on('limit', () => {
@@ -65,7 +77,7 @@ export function parseMultipart(bytes: Buffer, contentType: string, rule: MediaRu
           }),
       )
     })
-    parser.on('close', () => resolve(problem ?? { ...fields }))
+    parser.on('close', () => resolve(problem ?? fields))
     parser.end(bytes)
   })
 }

@@ -204,6 +204,50 @@ const catalog = {
     meaning: 'The HTTP basic user name or password is not one configured in auth.basic.',
     fix: 'Send a user and password from auth.basic.',
   },
+  BASIC_CREDENTIALS_MALFORMED: {
+    status: 401,
+    step: 'auth',
+    meaning:
+      "The Authorization header says Basic, but what follows is not base64 of 'user:password' (RFC 7617 §2). RFC 7617 knows no 400: a malformed credential is a failed authentication.",
+    fix: "Send 'Authorization: Basic ' followed by base64 of user:password (curl -u user:password does).",
+  },
+  DIGEST_CREDENTIALS_MALFORMED: {
+    status: 401,
+    step: 'auth',
+    meaning:
+      'The Authorization header says Digest, but the credentials are not RFC 7616 auth-params, lack a required one (username, realm, nonce, uri, response, qop, nc, cnonce), or use an algorithm or qop this server did not offer.',
+    fix: 'Answer the WWW-Authenticate Digest challenge as RFC 7616 says (curl --digest -u user:password, Python requests HTTPDigestAuth).',
+  },
+  DIGEST_CREDENTIALS_INVALID: {
+    status: 401,
+    step: 'auth',
+    meaning: 'The Digest response does not verify for any user in auth.digest (unknown user or wrong password), or names another realm.',
+    fix: 'Send a user and password from auth.digest; the 401 carries a fresh challenge to answer.',
+  },
+  DIGEST_NONCE_INVALID: {
+    status: 401,
+    step: 'auth',
+    meaning: 'The Digest nonce was not issued by this server, or the opaque did not come back unchanged.',
+    fix: 'Answer the nonce and opaque of the latest WWW-Authenticate challenge.',
+  },
+  DIGEST_NONCE_STALE: {
+    status: 401,
+    step: 'auth',
+    meaning: 'The Digest nonce was issued by this server but is older than its lifetime (5 minutes); the challenge says stale=true.',
+    fix: 'Answer the fresh challenge (clients that honour stale=true retry on their own, without asking the user again).',
+  },
+  DIGEST_NONCE_REPLAYED: {
+    status: 401,
+    step: 'auth',
+    meaning: 'The Digest nonce count (nc) is not higher than one this server already accepted with the same nonce: a replayed request.',
+    fix: 'Send a higher nc with each request on the same nonce, or answer a fresh challenge.',
+  },
+  DIGEST_URI_MISMATCH: {
+    status: 401,
+    step: 'auth',
+    meaning: 'The Digest uri is not the request target (path and query) of the request that carries it.',
+    fix: 'Compute the Digest credentials for the very request target sent.',
+  },
   TOKEN_MINT_REFUSED: {
     status: 400,
     step: 'auth',
@@ -351,6 +395,13 @@ const catalog = {
     meaning:
       'The JSON body nests arrays and objects deeper than limits.jsonDepth (default 1000), as a hostile or runaway client would, or deeper than its recursive schema can be checked.',
     fix: 'Flatten the structure (the detail names where the limit was crossed), or raise limits.jsonDepth if the API really takes such bodies.',
+  },
+  FORM_FIELD_RESERVED_CHARACTERS: {
+    status: 422,
+    step: 'parse',
+    meaning:
+      "An application/x-www-form-urlencoded field carries RFC 3986 reserved characters (: / ? # [ ] @ ! $ ' ( ) , ; =) unencoded, and its OpenAPI encoding does not say allowReserved: true (the default is false). + (a space) and * (which browsers never encode) are not counted.",
+    fix: 'Percent-encode the characters the detail names (curl --data-urlencode, URLSearchParams and Python requests do), or set allowReserved: true on the field in the spec.',
   },
   PARAMETER_INVALID: {
     status: 400,

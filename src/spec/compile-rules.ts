@@ -22,6 +22,16 @@ export interface MediaRule {
   validate: ValidateFunction | undefined
   /** Multipart `encoding` contentType lists, by part name. */
   partTypes: Record<string, string[]>
+  /** application/x-www-form-urlencoded: how each field is read (the Encoding Object, src/pipeline/parse-form.ts). */
+  form?: FormEncoding
+}
+
+/** The Encoding Object of a urlencoded body, reduced to what reading it needs. */
+export interface FormEncoding {
+  /** Fields whose encoding says `allowReserved: true`; every other field refuses raw reserved characters. */
+  allowReserved: ReadonlySet<string>
+  /** Array and object fields: their style and explode (defaults form / true), read as for query parameters. */
+  shaped: ReadonlyMap<string, { shape: Exclude<ParamShape, 'scalar'>; style: string; explode: boolean }>
 }
 
 export type ParamShape = 'array' | 'object' | 'scalar'
@@ -189,7 +199,26 @@ function mediaRule(
         .filter(Boolean)
     }
   }
-  return { mediaType, type, subtype, kind, validate, partTypes }
+  return { mediaType, type, subtype, kind, validate, partTypes, ...(kind === 'form' ? { form: formEncoding(spec.document, media) } : {}) }
+}
+
+/** OAS 3 Encoding Object for urlencoded bodies: style (default form), explode (default true for form), allowReserved (default false). */
+function formEncoding(doc: unknown, media: { schema?: unknown; encoding?: Record<string, unknown> }): FormEncoding {
+  const allowReserved = new Set<string>()
+  const shaped = new Map<string, { shape: Exclude<ParamShape, 'scalar'>; style: string; explode: boolean }>()
+  let schema = media.schema as Record<string, unknown> | undefined
+  for (let depth = 0; typeof schema?.$ref === 'string' && depth < 8; depth++) schema = resolvePointer(doc, schema.$ref) as Record<string, unknown> | undefined
+  const properties = (schema?.properties ?? {}) as Record<string, unknown>
+  const encodings = media.encoding ?? {}
+  for (const name of new Set([...Object.keys(properties), ...Object.keys(encodings)])) {
+    const encoding = (encodings[name] ?? {}) as { style?: unknown; explode?: unknown; allowReserved?: unknown }
+    if (encoding.allowReserved === true) allowReserved.add(name)
+    const shape = shapeOf(doc, properties[name])
+    if (shape === 'scalar') continue
+    const style = typeof encoding.style === 'string' ? encoding.style : 'form'
+    shaped.set(name, { shape, style, explode: typeof encoding.explode === 'boolean' ? encoding.explode : style === 'form' })
+  }
+  return { allowReserved, shaped }
 }
 
 function paramRules(compiler: SchemaCompiler, lazy: LazyValidators, spec: LoadedSpec, op: Operation, noted: Set<string>): OperationRules['params'] {

@@ -68,8 +68,9 @@ t.test('openapi.yaml with no config', async (t) => {
     })
     t.not(basic.body?.step, 'auth')
     const malformed = await call(`${mock.url}/orders/o-1001/attachments`, { method: 'POST', headers: { authorization: 'Basic !!!' } })
-    t.equal(malformed.status, 400)
-    t.equal(malformed.code, codes.AUTH_MALFORMED)
+    t.equal(malformed.status, 401)
+    t.equal(malformed.code, codes.BASIC_CREDENTIALS_MALFORMED)
+    t.equal(malformed.challenge, 'Basic realm="Orders API", charset="UTF-8"')
   })
 })
 

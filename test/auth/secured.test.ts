@@ -130,9 +130,15 @@ t.test('secured.yaml with auth-secured.yaml', async (t) => {
     t.equal(scopeless.code, codes.SCOPE_INSUFFICIENT)
   })
 
-  t.test('a scheme doorman cannot check (http digest) lets requests through and is noted at start-up', async (t) => {
-    t.equal((await call(url('/digest'))).status, 200)
-    t.match(mock.notes.join('\n'), /not checked, requests that need them pass: digest \(http digest\)/)
+  t.test('http digest is enforced (RFC 7616): no credentials → 401 with Digest challenges; no auth.digest is noted at start-up', async (t) => {
+    const none = await call(url('/digest'))
+    t.equal(none.status, 401)
+    t.equal(none.code, codes.AUTH_MISSING)
+    t.match(
+      none.challenge,
+      /^Digest realm="secured", qop="auth", algorithm=SHA-256, nonce="[^"]+", opaque="[0-9a-f]+", Digest realm="secured", qop="auth", algorithm=MD5, /,
+    )
+    t.match(mock.notes.join('\n'), /digest passwords are NOT checked: the config has no auth.digest/)
     t.notMatch(mock.notes.join('\n'), /signatures are NOT checked/, 'a jwt config means signatures are checked')
   })
 })

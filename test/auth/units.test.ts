@@ -2,6 +2,8 @@
 // constant-time comparison and the fast-jwt error table.
 import t from 'tap'
 import { BearerVerifier } from '../../src/auth/bearer.js'
+import { JwtHost } from '../../src/auth/jwt-host.js'
+import { DEV_SECRET } from '../../src/auth/tokens.js'
 import { challengeFor, quotable, renderChallenge, renderChallenges } from '../../src/auth/challenge.js'
 import { matchesAny, safeEqual } from '../../src/auth/compare.js'
 import { resolveAuth, type JwtSettings, type VerifyKey } from '../../src/auth/config.js'
@@ -90,7 +92,10 @@ t.test('every fast-jwt error becomes a 401 auth code, never a 500', async (t) =>
 })
 
 t.test('a token that is not a JWT says which part is wrong', async (t) => {
-  const presence = new BearerVerifier(resolveAuth(undefined, { file: undefined, baseDir: '.' }))
+  const auth = resolveAuth(undefined, { file: undefined, baseDir: '.' })
+  const host = new JwtHost()
+  await host.standalone(auth, DEV_SECRET)
+  const presence = new BearerVerifier(auth, host)
   const description = (token: string) => {
     const result = presence.check(token, true)
     return result.ok ? 'passed' : result.failure.description

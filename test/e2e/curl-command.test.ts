@@ -125,7 +125,7 @@ t.test('rules.yaml: parameters in every style, form and text bodies, wildcard me
 t.test('secured.yaml with keys, users and a JWT secret configured: alternatives, AND, query and cookie keys', async (t) => {
   const commands = await checkEveryCommand(t, fixture('specs', 'secured.yaml'), { config: fixture('configs', 'auth-secured.yaml'), faults: false })
   const codes = new Set(commands.map((c) => c.code))
-  for (const code of ['API_KEY_INVALID', 'BASIC_CREDENTIALS_INVALID', 'AUTH_MALFORMED', 'SCOPE_INSUFFICIENT'])
+  for (const code of ['API_KEY_INVALID', 'BASIC_CREDENTIALS_INVALID', 'BASIC_CREDENTIALS_MALFORMED', 'SCOPE_INSUFFICIENT'])
     t.ok(codes.has(code), `some command earns ${code}`)
 })
 

@@ -183,7 +183,7 @@ t.test('bearer tokens on openapi.yaml with auth-secret.yaml', async (t) => {
     t.equal((await fetch(order, { method: 'DELETE', headers: { 'x-api-key': 'key-2' } })).status, 204)
   })
 
-  t.test('basic: missing → 401, malformed → 400, wrong → 401, right → in', async (t) => {
+  t.test('basic: missing → 401, malformed → 401 (RFC 7617 has no 400), wrong → 401, right → in', async (t) => {
     const attachments = `${mock.url}/orders/o-1001/attachments`
     const challenge = 'Basic realm="Orders API", charset="UTF-8"'
     const basic = (text: string) => ({ method: 'POST', headers: { authorization: `Basic ${Buffer.from(text).toString('base64')}` } })
@@ -192,11 +192,13 @@ t.test('bearer tokens on openapi.yaml with auth-secret.yaml', async (t) => {
     t.equal(missing.challenge, challenge)
     t.equal(missing.code, codes.AUTH_MISSING)
     const notBase64 = await call(attachments, { method: 'POST', headers: { authorization: 'Basic alice:wonderland' } })
-    t.equal(notBase64.status, 400)
+    t.equal(notBase64.status, 401)
     t.equal(notBase64.challenge, challenge)
-    t.equal(notBase64.code, codes.AUTH_MALFORMED)
+    t.equal(notBase64.code, codes.BASIC_CREDENTIALS_MALFORMED)
     const noColon = await call(attachments, basic('alice'))
-    t.equal(noColon.status, 400)
+    t.equal(noColon.status, 401)
+    t.equal(noColon.challenge, challenge)
+    t.equal(noColon.code, codes.BASIC_CREDENTIALS_MALFORMED)
     t.match(noColon.body.detail, /without a colon/)
     for (const pair of ['alice:looking-glass', 'mallory:wonderland']) {
       const wrong = await call(attachments, basic(pair))
