@@ -25,6 +25,7 @@ import { loadMockState } from './mock-state.js'
 import type { MockTls } from './tls/setup.js'
 import { discoverTls, renderTlsSection, trustCa } from './tls/curl.js'
 import { proxySummary, type ProxySummary } from './proxy/summary.js'
+import { holdYoungGeneration } from './util/start-up-heap.js'
 
 export { codes, CATALOG, type ProblemCode, type CatalogEntry, type Step } from './problems/catalog.js'
 export { CONFIG_SCHEMA, type DoormanConfig, type Size } from './config.js'
@@ -190,7 +191,8 @@ function exposedWarning(host: string, adminToken: boolean): string {
  * location in its message) for a bad spec or config.
  */
 export async function startServer(options: ServerOptions): Promise<DoormanServer> {
-  const built = await buildMock(options)
+  const release = holdYoungGeneration()
+  const built = await buildMock(options).finally(release)
   const { app, journal, reset, state, faults } = built
   const host = options.host ?? '127.0.0.1'
   await app.listen({ port: options.port ?? 0, host })
