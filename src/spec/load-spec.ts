@@ -6,7 +6,6 @@ import { CORE_SCHEMA, load as loadPlainYaml } from 'js-yaml'
 import { SetupError } from '../setup-error.js'
 import { lazyRequire } from '../util/lazy-require.js'
 import { NoteSink } from './notes.js'
-import { oneByteJsonText } from './one-byte-json.js'
 import { replaceUnresolvableRefs } from './resolve-refs.js'
 import { notRegularFileSync } from '../util/regular-file.js'
 
@@ -114,38 +113,16 @@ const INLINE_NAME = '<inline>'
  * frame through the rest of loading. Not fs/promises: its chunked read left ~20 MB more on the heap.
  */
 function readDocument(file: string, shown: string): unknown {
-  let bytes: Buffer
+  let text: string
   const special = notRegularFileSync(file)
   if (special !== undefined) throw new SetupError(`cannot read the OpenAPI document: it ${special}`, { file: shown })
   try {
-    bytes = readFileSync(file)
+    text = readFileSync(file, 'utf8')
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message
     throw new SetupError(`cannot read the OpenAPI document: ${reason}`, { file: shown })
   }
-  if (looksLikeJson(bytes)) {
-    const text = oneByteJsonText(bytes)
-    try {
-      if (text !== undefined) return JSON.parse(text)
-    } catch {
-      // read again below, for an error with line:column
-    }
-  }
-  return parseYaml(bytes.toString('utf8'), shown)
-}
-
-/** Whether the first byte that is not whitespace (or a UTF-8 byte order mark) is `{`. */
-function looksLikeJson(bytes: Buffer): boolean {
-  for (let i = 0; i < bytes.length; i++) {
-    const byte = bytes[i]
-    if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) continue
-    if (i === 0 && byte === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
-      i += 2
-      continue
-    }
-    return byte === 0x7b
-  }
-  return false
+  return parseYaml(text, shown)
 }
 
 /** Loads an OpenAPI 3.0/3.1 or Swagger 2.0 document from a YAML or JSON file (or takes one as an object). */
