@@ -56,7 +56,7 @@ export function bodyProblem(kind: BodyKind, value: unknown): string | undefined 
   return undefined
 }
 
-export function encodeBody(kind: BodyKind, value: unknown): string | FormData {
+export function encodeBody(kind: BodyKind, value: unknown, partTypes: Record<string, string> = {}): string | FormData {
   switch (kind) {
     case 'json':
       return JSON.stringify(value)
@@ -67,7 +67,14 @@ export function encodeBody(kind: BodyKind, value: unknown): string | FormData {
     }
     case 'multipart': {
       const form = new FormData()
-      for (const [name, v] of Object.entries(value as object)) for (const item of [v].flat()) form.append(name, String(item))
+      for (const [name, v] of Object.entries(value as object)) {
+        // A part the Encoding Object types goes with that Content-Type (as JSON text where the type is JSON).
+        const type = partTypes[name]
+        for (const item of [v].flat()) {
+          if (type === undefined) form.append(name, String(item))
+          else form.append(name, new Blob([kindOf(type) === 'json' ? JSON.stringify(item) : String(item)], { type }))
+        }
+      }
       return form
     }
     default:

@@ -156,7 +156,7 @@ export function render(op: Operation, parts: Parts, kind: RequestPlan['kind'] = 
   if (cookies.length) headers.cookie = cookies.map(([k, v]) => `${k}=${v}`).join('; ')
   const plan: RequestPlan = { operation: op.label, kind, method: op.method, path: path.startsWith('/') ? path : `/${path}`, headers }
   if (parts.body) {
-    plan.body = encodeBody(parts.body.kind, 'body' in change ? change.body : parts.body.value)
+    plan.body = encodeBody(parts.body.kind, 'body' in change ? change.body : parts.body.value, parts.body.media.partTypes)
     const contentType = change.contentType ?? parts.body.contentType
     if (contentType) headers['content-type'] = contentType
   }
@@ -225,7 +225,7 @@ export function mutations(ctx: Context, op: Operation, parts: Parts): RequestPla
     if (unlisted !== undefined) add('enum-body', { body: { ...value, [unlisted]: 'doorman-not-listed' } }, `body field '${unlisted}' = "doorman-not-listed"`)
   }
   // A Content-Type says nothing without a body: only a request that carries one can have the wrong one.
-  const sent = encodeBody(body.kind, body.value)
+  const sent = encodeBody(body.kind, body.value, body.media.partTypes)
   if (body.kind !== 'multipart' && typeof sent === 'string' && sent.length > 0 && !op.body!.media.some((m) => mediaTakes(m.type, UNLISTED_TYPE))) {
     add('wrong-content-type', { contentType: UNLISTED_TYPE }, `Content-Type: ${UNLISTED_TYPE}`, [415])
   }

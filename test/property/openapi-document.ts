@@ -32,6 +32,8 @@ export interface Parameter {
 export interface MediaType {
   type: string
   schemaPointer: string | undefined
+  /** A multipart body's Encoding Object: each part's documented Content-Type (the first one listed). */
+  partTypes?: Record<string, string>
 }
 
 export interface SecurityScheme {
@@ -204,11 +206,22 @@ function readBody(doc: Json, raw: unknown, at: string): Operation['body'] {
   if (!isObject(value)) return undefined
   // A body with no media types listed (a document mistake) is read as a body of any type, still required if it says so.
   if (!isObject(value.content)) return { required: value.required === true, media: [{ type: '*/*', schemaPointer: undefined }] }
-  const media = Object.entries(value.content).map(([type, m]) => ({
-    type,
-    schemaPointer: isObject(m) && m.schema !== undefined ? `${pointer}/content/${escapeToken(type)}/schema` : undefined,
-  }))
+  const media = Object.entries(value.content).map(([type, m]): MediaType => {
+    const partTypes = isObject(m) && isObject(m.encoding) ? readPartTypes(m.encoding) : undefined
+    return {
+      type,
+      schemaPointer: isObject(m) && m.schema !== undefined ? `${pointer}/content/${escapeToken(type)}/schema` : undefined,
+      ...(partTypes ? { partTypes } : {}),
+    }
+  })
   return { required: value.required === true, media }
+}
+
+function readPartTypes(encoding: Json): Record<string, string> | undefined {
+  const out: Record<string, string> = {}
+  for (const [name, entry] of Object.entries(encoding))
+    if (isObject(entry) && typeof entry.contentType === 'string') out[name] = entry.contentType.split(',')[0].trim()
+  return Object.keys(out).length ? out : undefined
 }
 
 function readSchemes(doc: Json): Record<string, SecurityScheme> {
