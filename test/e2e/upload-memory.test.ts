@@ -38,7 +38,12 @@ async function upload(url: string, head: string, total: number, chunked: boolean
   const framed = chunked ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]) : chunk
   let sent = 0
   while (sent < total && !closed) {
-    if (!socket.write(framed)) await new Promise((resolve) => socket.once('drain', resolve))
+    // The server may close the connection while the client waits for room: 'drain' then never comes.
+    if (!socket.write(framed) && !closed)
+      await new Promise<void>((resolve) => {
+        socket.once('drain', resolve)
+        socket.once('close', resolve)
+      })
     sent += chunk.length
   }
   if (chunked && !closed) socket.write('0\r\n\r\n')
