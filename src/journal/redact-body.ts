@@ -1,3 +1,4 @@
+import { redactPairs } from './redact.js'
 /**
  * Request body fields whose names look like credentials (password, secret,
  * token, client_secret, api_key, refresh_token, …) are replaced by
@@ -63,20 +64,7 @@ function redactJson(text: string, named: (name: string) => boolean): string {
 }
 
 function redactForm(text: string, named: (name: string) => boolean): string {
-  return text
-    .split('&')
-    .map((pair) => {
-      const eq = pair.indexOf('=')
-      if (eq === -1) return pair
-      let name = pair.slice(0, eq)
-      try {
-        name = decodeURIComponent(name.replace(/\+/g, ' '))
-      } catch {
-        // a malformed escape: compare the name as sent
-      }
-      return named(name) ? `${pair.slice(0, eq)}=${REDACTED}` : pair
-    })
-    .join('&')
+  return redactPairs(text, named, REDACTED)
 }
 
 // A part's headers, then its value up to the next boundary line (or the end of a cut body).

@@ -31,7 +31,12 @@ export function redactQuery(query: string, redact: Set<string>): string {
     for (const name of redact) if (lower.includes(name)) suspect = true
     if (!suspect) return query
   }
-  return query
+  return redactPairs(query, (name) => redact.has(name.toLowerCase()), '[redacted]')
+}
+
+/** `a=1&b=2` with the value of each pair whose (decoded) name is `named` replaced: query strings and urlencoded bodies. */
+export function redactPairs(text: string, named: (name: string) => boolean, replacement: string): string {
+  return text
     .split('&')
     .map((pair) => {
       const eq = pair.indexOf('=')
@@ -42,7 +47,7 @@ export function redactQuery(query: string, redact: Set<string>): string {
       } catch {
         // a malformed escape: compare the name as sent
       }
-      return redact.has(name.toLowerCase()) ? `${pair.slice(0, eq)}=[redacted]` : pair
+      return named(name) ? `${pair.slice(0, eq)}=${replacement}` : pair
     })
     .join('&')
 }

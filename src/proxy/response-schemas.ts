@@ -2,7 +2,7 @@ import { Ajv, type ValidateFunction } from 'ajv'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
 import type { DataValidationCxt } from 'ajv/dist/types/index.js'
-import { isMultipleOf } from '../spec/ajv-keywords.js'
+import { addExactMultipleOf } from '../spec/ajv-keywords.js'
 import type { LoadedSpec } from '../spec/load-spec.js'
 import { addOpenApiFormats } from '../spec/schemas.js'
 
@@ -66,19 +66,6 @@ function addResponseKeywords(ajv: Ajv): void {
       return false
     },
   })
-  // Exact in decimal, as for requests (src/spec/ajv-keywords.ts).
-  ajv.removeKeyword('multipleOf')
-  ajv.addKeyword({
-    keyword: 'multipleOf',
-    type: 'number',
-    schemaType: 'number',
-    errors: true,
-    validate: function multipleOf(step: number, data: number) {
-      if (isMultipleOf(data, step)) return true
-      ;(multipleOf as unknown as { errors: unknown[] }).errors = [
-        { keyword: 'multipleOf', message: `must be multiple of ${step}`, params: { multipleOf: step } },
-      ]
-      return false
-    },
-  })
+  // Exact in decimal, as for requests.
+  addExactMultipleOf(ajv)
 }

@@ -23,20 +23,7 @@ export function addRequestKeywords(ajv: Ajv): void {
       return false
     },
   })
-  ajv.removeKeyword('multipleOf')
-  ajv.addKeyword({
-    keyword: 'multipleOf',
-    type: 'number',
-    schemaType: 'number',
-    errors: true,
-    validate: function multipleOf(step: number, data: number) {
-      if (isMultipleOf(data, step)) return true
-      ;(multipleOf as unknown as { errors: unknown[] }).errors = [
-        { keyword: 'multipleOf', message: `must be multiple of ${step}`, params: { multipleOf: step } },
-      ]
-      return false
-    },
-  })
+  addExactMultipleOf(ajv)
 }
 
 /** Objects that hold an operation's parameters (by name) while they are validated: see `sentAsProperty`. */
@@ -79,4 +66,22 @@ function decimal(n: number): { digits: bigint; scale: number } {
   const scale = fraction.length - Number(exponent)
   const digits = BigInt(whole + fraction)
   return scale >= 0 ? { digits, scale } : { digits: digits * 10n ** BigInt(-scale), scale: 0 }
+}
+
+/** `multipleOf` decided in decimal, as the document writes it (75.3 is a multiple of 0.1): for requests and responses alike. */
+export function addExactMultipleOf(ajv: Ajv): void {
+  ajv.removeKeyword('multipleOf')
+  ajv.addKeyword({
+    keyword: 'multipleOf',
+    type: 'number',
+    schemaType: 'number',
+    errors: true,
+    validate: function multipleOf(step: number, data: number) {
+      if (isMultipleOf(data, step)) return true
+      ;(multipleOf as unknown as { errors: unknown[] }).errors = [
+        { keyword: 'multipleOf', message: `must be multiple of ${step}`, params: { multipleOf: step } },
+      ]
+      return false
+    },
+  })
 }
