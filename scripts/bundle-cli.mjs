@@ -5,10 +5,14 @@
 //
 //   node scripts/bundle-cli.mjs        (npm run build runs it after tsc)
 import { build } from 'esbuild'
+import { readdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
+
+// Chunk names carry a hash: the ones an earlier build wrote would otherwise pile up beside the new ones.
+for (const name of readdirSync(path.join(root, 'dist'))) if (/^doorman-.*\.js(\.map)?$/.test(name)) rmSync(path.join(root, 'dist', name))
 
 const common = {
   absWorkingDir: root,
@@ -27,10 +31,14 @@ const common = {
 const X509_LIBRARY = /[\\/]tls[\\/]x509-library\.js$/
 await build({ ...common, entryPoints: ['dist/tls/x509-library.js'], outfile: 'dist/doorman-x509.js', mainFields: ['module', 'main'] })
 
+// Code that only some starts need (the proxy's reply-from and undici, the Swagger 2.0 upgrade, the $ref bundler)
+// is reached through import() and lands in chunks of its own: a plain `serve` neither reads nor compiles it.
 await build({
   ...common,
-  entryPoints: ['dist/cli.js'],
-  outfile: 'dist/doorman.js',
+  entryPoints: { doorman: 'dist/cli.js' },
+  outdir: 'dist',
+  splitting: true,
+  chunkNames: 'doorman-[name]-[hash]',
   plugins: [
     {
       name: 'x509-library-apart',

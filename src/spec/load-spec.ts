@@ -5,6 +5,7 @@ import type { JSONSchema } from '@apidevtools/json-schema-ref-parser'
 import { CORE_SCHEMA, load as loadPlainYaml } from 'js-yaml'
 import { SetupError } from '../setup-error.js'
 import { lazyRequire } from '../util/lazy-require.js'
+import { parseJsonBytes } from './json-bytes.js'
 import { NoteSink } from './notes.js'
 import { replaceUnresolvableRefs } from './resolve-refs.js'
 import { notRegularFileSync } from '../util/regular-file.js'
@@ -113,16 +114,16 @@ const INLINE_NAME = '<inline>'
  * frame through the rest of loading. Not fs/promises: its chunked read left ~20 MB more on the heap.
  */
 function readDocument(file: string, shown: string): unknown {
-  let text: string
+  let bytes: Buffer
   const special = notRegularFileSync(file)
   if (special !== undefined) throw new SetupError(`cannot read the OpenAPI document: it ${special}`, { file: shown })
   try {
-    text = readFileSync(file, 'utf8')
+    bytes = readFileSync(file)
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message
     throw new SetupError(`cannot read the OpenAPI document: ${reason}`, { file: shown })
   }
-  return parseYaml(text, shown)
+  return parseJsonBytes(bytes) ?? parseYaml(bytes.toString('utf8'), shown)
 }
 
 /** Loads an OpenAPI 3.0/3.1 or Swagger 2.0 document from a YAML or JSON file (or takes one as an object). */

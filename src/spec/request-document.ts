@@ -24,8 +24,10 @@ export function prepareRequestDocument(
   spec: LoadedSpec,
   options: RequestDocumentOptions,
   validator: Pick<RepairContext, 'valueTypes' | 'keywords'>,
-): { document: Record<string, unknown>; formats: Set<string> } {
+): { document: Record<string, unknown>; formats: Set<string>; named: boolean } {
   const doc = copy(requestView(spec.document)) as Record<string, unknown>
+  // Whether a schema has a name besides its place ($id, an anchor): the component schemas requestView keeps whole, or one met below.
+  let named = isObject(doc.components) && isObject(doc.components.schemas) && Object.keys(doc.components.schemas).length > 0
   const notes = new NoteGroups()
   const context: RepairContext = { version: spec.version, ...validator, note: (kind, key, pointer, message) => notes.add(kind, key, pointer, message) }
   const schemas: Array<Record<string, unknown>> = []
@@ -53,6 +55,7 @@ export function prepareRequestDocument(
     const s = value as Record<string, unknown>
     repairSchema(s, pointer, context)
     schemas.push(s)
+    named ||= NAMES.some((name) => typeof s[name] === 'string')
     if (typeof s.format === 'string') formats.add(s.format)
     for (const keyword of SUBSCHEMA_MAPS) {
       const map = s[keyword]
@@ -106,7 +109,7 @@ export function prepareRequestDocument(
     }
   }
   notes.flush(spec)
-  return { document: doc, formats }
+  return { document: doc, formats, named }
 }
 
 /** Notes of one kind and message about many schemas: one line each, listing the places. */
@@ -216,14 +219,16 @@ function forEachRequestSchema(doc: Record<string, unknown>, at: (holder: unknown
 }
 
 /**
- * The document without what no request is checked against and a schema has no reason to `$ref`: responses of
- * operations, named examples, webhooks, and component schemas until a request's schema `$ref`s them. In GitHub's
+ * The document without what no request is checked against and a schema has no reason to `$ref`: all but paths and
+ * components, responses of operations, named examples, extensions, and component schemas until a request's schema
+ * `$ref`s them (graft brings in whatever a `$ref` does point at). In GitHub's
  * description that is most of the bytes, which ajv would walk (twice) and which would be copied, at start-up. What
  * stays keeps its place, so every pointer still holds.
  */
 function requestView(doc: Record<string, unknown>): Record<string, unknown> {
-  const view: Record<string, unknown> = { ...doc }
-  delete view.webhooks
+  // Only paths and components: ajv walks every key of what it is given, and an extension (`x-…`) may hold anything,
+  // even, in a document passed as an object, an object that contains itself.
+  const view: Record<string, unknown> = {}
   if (isObject(doc.components)) {
     const { examples: _examples, schemas, ...components } = doc.components
     // Component schemas come in as the requests' schemas $ref them (graft): most of GitHub's 969 only responses use.
@@ -232,7 +237,7 @@ function requestView(doc: Record<string, unknown>): Record<string, unknown> {
       components.schemas = Object.fromEntries(
         Object.entries(schemas).filter(([, schema]) => isObject(schema) && NAMES.some((key) => typeof schema[key] === 'string')),
       )
-    view.components = components
+    view.components = withoutExtensions(components)
   }
   if (isObject(doc.paths)) {
     const paths: Record<string, unknown> = {}
@@ -243,9 +248,10 @@ function requestView(doc: Record<string, unknown>): Record<string, unknown> {
       }
       const kept: Record<string, unknown> = {}
       for (const [key, value] of Object.entries(item)) {
+        if (key.startsWith('x-')) continue
         if (OPERATION_KEYS.has(key) && isObject(value)) {
           const { responses: _responses, callbacks: _callbacks, ...operation } = value
-          kept[key] = operation
+          kept[key] = withoutExtensions(operation)
         } else kept[key] = value
       }
       paths[path] = kept
@@ -255,10 +261,33 @@ function requestView(doc: Record<string, unknown>): Record<string, unknown> {
   return view
 }
 
-/** A deep copy; a document nested deeper than structuredClone's stack allows is copied without recursion. */
+function withoutExtensions(object: Record<string, unknown>): Record<string, unknown> {
+  const kept: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(object)) if (!key.startsWith('x-')) kept[key] = value
+  return kept
+}
+
+/**
+ * A deep copy. A parsed document is a tree, copied by plain recursion (3x faster than structuredClone, which writes
+ * and reads a serialized copy); one that shares objects (an inline document, YAML aliases), is circular or nests
+ * deeper than the stack allows is copied as a graph, without recursion, each shared object once.
+ */
 function copy(document: unknown): unknown {
+  let budget = COPY_BUDGET
+  const tree = (value: unknown): unknown => {
+    if (value === null || typeof value !== 'object') return value
+    if (--budget < 0) throw new RangeError('not a tree')
+    if (Array.isArray(value)) {
+      const out = new Array<unknown>(value.length)
+      for (let i = 0; i < value.length; i++) out[i] = tree(value[i])
+      return out
+    }
+    const out: Record<string, unknown> = {}
+    for (const key of Object.keys(value)) setOwn(out, key, tree((value as Record<string, unknown>)[key]))
+    return out
+  }
   try {
-    return structuredClone(document)
+    return tree(document)
   } catch (error) {
     if (!(error instanceof RangeError)) throw error
   }
@@ -278,10 +307,19 @@ function copy(document: unknown): unknown {
   let next: [object, Record<string, unknown>] | undefined
   while ((next = pending.pop()) !== undefined) {
     const [from, to] = next
-    for (const [key, value] of Object.entries(from)) to[key] = clone(value)
+    for (const [key, value] of Object.entries(from)) setOwn(to, key, clone(value))
   }
   return root
 }
+
+/** `object[key] = value`, also where the key is `__proto__` (JSON.parse makes it an own property; plain assignment would set the prototype). */
+function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true })
+  else object[key] = value
+}
+
+/** Objects copied before a copy is taken to share some (a tree of GitHub's whole description holds ~90,000). */
+const COPY_BUDGET = 5_000_000
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)

@@ -193,13 +193,25 @@ export async function replaceUnresolvableRefs(
 // Walks like SchemaCompiler's #reachable (src/spec/schemas.ts; `duplicates` pairs them), but stops at a non-local $ref
 // instead of following it: the two loops share only their shape.
 function localRefs(root: unknown): Set<string> | undefined {
+  // A parsed document is a tree: walked without remembering what was seen (a set of GitHub's 90,000 objects costs
+  // as much as the walk). One that shares objects, or is circular, runs out of the budget and is walked again.
+  const once = walkRefs(root, false)
+  return once === null ? (walkRefs(root, true) as Set<string> | undefined) : once
+}
+
+/** The local `$ref`s, undefined where one is not local; `null` where a walk without `seen` ran out of its budget. */
+function walkRefs(root: unknown, remember: boolean): Set<string> | undefined | null {
   const refs = new Set<string>()
   const seen = new Set<object>()
   const stack: unknown[] = [root]
+  let budget = TREE_WALK_BUDGET
   while (stack.length > 0) {
     const node = stack.pop()
-    if (node === null || typeof node !== 'object' || seen.has(node)) continue
-    seen.add(node)
+    if (node === null || typeof node !== 'object') continue
+    if (remember) {
+      if (seen.has(node)) continue
+      seen.add(node)
+    } else if (--budget < 0) return null
     const ref = (node as { $ref?: unknown }).$ref
     if (typeof ref === 'string') {
       if (ref !== '#' && !ref.startsWith('#/')) return undefined
@@ -213,6 +225,9 @@ function localRefs(root: unknown): Set<string> | undefined {
   }
   return refs
 }
+
+/** Objects visited before a walk is taken to be going round a circle (a tree of GitHub's whole description holds ~90,000). */
+const TREE_WALK_BUDGET = 5_000_000
 
 function pointerOf(tokens: string[]): string {
   return tokens.map((t) => '/' + encodePointerToken(t)).join('')

@@ -37,6 +37,7 @@ export class SchemaCompiler {
   readonly #exact = new Map<Ajv, Ajv>()
   readonly #make: (extra: Options) => Ajv
   readonly #load: (ajv: Ajv) => void
+  #loaded = false
   readonly #doc: unknown
   readonly #notes: NoteSink
   readonly #knownFormats: ReadonlySet<string>
@@ -89,7 +90,7 @@ export class SchemaCompiler {
     this.#coercing = make({ coerceTypes: 'array' })
     this.#knownFormats = new Set(Object.keys(this.#strict.formats))
     const { all: rules, keywords } = this.#strict.RULES
-    const { document, formats } = prepareRequestDocument(spec, options, {
+    const { document, formats, named } = prepareRequestDocument(spec, options, {
       valueTypes: (keyword) => {
         if (!Object.hasOwn(keywords, keyword)) return undefined
         // Annotations (title, default …) have no rule: any value.
@@ -106,6 +107,16 @@ export class SchemaCompiler {
       for (const format of formats) if (!this.#knownFormats.has(format)) ajv.addFormat(format, true)
       ajv.addSchema(this.#doc as object, SPEC_ID)
     }
+    // ajv walks the whole document when it is added (GitHub's: a tenth of a second, twice), which can wait for the
+    // first validator: validators compile on first use or in idle time after listening (src/spec/lazy-rules.ts).
+    // Schemas named by $id or anchor are added at once, so that two with one name are a start-up note.
+    if (named) this.#loadDocument()
+  }
+
+  /** Adds the document to both ajv instances, once; where two of its schemas share an $id, without the $ids. */
+  #loadDocument(): void {
+    if (this.#loaded) return
+    this.#loaded = true
     const load = () => {
       for (const ajv of [this.#strict, this.#coercing]) this.#load(ajv)
     }
@@ -114,20 +125,22 @@ export class SchemaCompiler {
     } catch (error) {
       // Two schemas with one $id: ajv cannot tell which a reference means. Without $ids, every $ref is a pointer.
       this.#notes.add('schema', '', `the document's schemas cannot be read together (${firstLine(error)}): doorman ignores every $id in them.`)
-      removeIds(document)
-      this.#strict = make({})
-      this.#coercing = make({ coerceTypes: 'array' })
+      removeIds(this.#doc)
+      this.#strict = this.#make({})
+      this.#coercing = this.#make({ coerceTypes: 'array' })
       load()
     }
   }
 
   /** A validator for the schema at `pointer` in the document (request bodies: no coercion). */
   body(pointer: string): ValidateFunction {
+    this.#loadDocument()
     return this.#compile(this.#strict, this.#reference(pointer, false), pointer)
   }
 
   /** Like `body`, but for form fields, which are strings: valid when a reading of them is (see `eitherReading`). */
   coerced(pointer: string): ValidateFunction {
+    this.#loadDocument()
     const schema = this.#reference(pointer, false)
     return eitherReading(this.#compile(this.#coercing, schema, pointer), () => this.#compile(this.#strict, schema, pointer), false)
   }
@@ -138,6 +151,7 @@ export class SchemaCompiler {
    * `eitherReading`); readOnly does not apply to parameters (src/spec/ajv-keywords.ts).
    */
   coercedObject(properties: Record<string, string>, required: string[], where: string): ValidateFunction {
+    this.#loadDocument()
     return eitherReading(this.#object(this.#coercing, properties, required, where), () => this.#object(this.#strict, properties, required, where), true)
   }
 
