@@ -7,9 +7,10 @@ import { fixture, runCli, runCliAll, startCli } from '../helpers.js'
 
 const READY = /^doorman listening on http:\/\/127\.0\.0\.1:(\d+)$/
 
-// Each CLI run is a fresh Node process; on a busy machine they are slow, and running
-// many at once only makes each one slower. Two at a time, and room for a loaded CI box.
+// Each CLI run is a fresh Node process; on a busy machine they are slow. The subtests are independent (each its own
+// processes on port 0): they run three at a time, most of their time is spent waiting for a child to start or exit.
 t.setTimeout(180_000)
+t.jobs = 3
 
 /** A setup failure: exit 2, one line on stderr, never a stack trace. */
 function assertSetupFailure(t: Test, result: { code: number | null; stdout: string; stderr: string }, what: string) {
@@ -130,7 +131,11 @@ t.test('a port that is taken: exit 2 with a hint', async (t) => {
 })
 
 t.test('check lists the operations and their rules', async (t) => {
-  const orders = await runCli(['check'])
+  const [orders, petstore, split] = await runCliAll([
+    ['check'],
+    ['check', fixture('specs', 'petstore-3.0.yaml')],
+    ['check', fixture('specs', 'split', 'main.yaml')],
+  ])
   t.equal(orders.code, 0)
   t.equal(orders.stderr, '')
   const lines = orders.stdout.trimEnd().split('\n')
@@ -154,12 +159,10 @@ t.test('check lists the operations and their rules', async (t) => {
   }
   t.match(orders.stdout, /POST\s+\/orders\s+createOrder\s+auth: bearerAuth\s+body: application\/json \(required, ≤ 1 MiB\)/)
 
-  const petstore = await runCli(['check', fixture('specs', 'petstore-3.0.yaml')])
   t.equal(petstore.code, 0)
   t.match(petstore.stdout, /^fixtures\/specs\/petstore-3\.0\.yaml: OpenAPI 3\.0\.3, .*; 4 operation\(s\), base path \/api\/v1\n/)
   t.match(petstore.stdout, /GET\s+\/api\/v1\/pets\/\{petId\}\/owner\s+getPetOwner/)
 
-  const split = await runCli(['check', fixture('specs', 'split', 'main.yaml')])
   t.equal(split.code, 0, '$refs across files resolve from the CLI too')
   t.match(split.stdout, /GET\s+\/v2\/widgets\s+listWidgets/)
 })
@@ -167,7 +170,11 @@ t.test('check lists the operations and their rules', async (t) => {
 t.test('a file that is not YAML/JSON, or not OpenAPI/Swagger: check and serve stop with exit 2 and one line naming the file', async (t) => {
   // The other files in broken/ are mistakes doorman works around (notes): the route table's tests own them.
   const names = ['yaml-syntax.yaml', 'json-syntax.json', 'not-openapi.yaml', 'unsupported-version.yaml', 'swagger-1.2.yaml']
-  const results = await runCliAll(names.map((name) => ['check', fixture('specs', 'broken', name)]))
+  const results = await runCliAll([
+    ...names.map((name) => ['check', fixture('specs', 'broken', name)]),
+    ['serve', fixture('specs', 'broken', 'yaml-syntax.yaml'), '--port', '0'],
+  ])
+  const serve = results.pop()!
   names.forEach((name, i) => {
     const result = results[i]
     assertSetupFailure(t, result, `check ${name}`)
@@ -182,18 +189,18 @@ t.test('a file that is not YAML/JSON, or not OpenAPI/Swagger: check and serve st
     t.match(results[names.indexOf(name)].stderr, pattern, `check ${name}: says where and what`)
   }
 
-  const serve = await runCli(['serve', fixture('specs', 'broken', 'yaml-syntax.yaml'), '--port', '0'])
   assertSetupFailure(t, serve, 'serve yaml-syntax.yaml')
   t.match(serve.stderr, /yaml-syntax\.yaml: 6:\d+: YAML syntax error/)
 })
 
 t.test('a document with mistakes: serve starts and notes them on stderr, check lists them grouped by kind', async (t) => {
   const spec = fixture('specs', 'real-world-cases', 'load-unresolvable-refs.yaml')
-  const [check, verbose, strict, clean] = await runCliAll([
+  const [check, verbose, strict, clean, served] = await runCliAll([
     ['check', spec],
     ['check', spec, '--verbose'],
     ['check', spec, '--strict'],
     ['check', fixture('specs', 'petstore-3.0.yaml'), '--strict'],
+    ['serve', spec, '--port', '0', '--strict'],
   ])
   t.equal(check.code, 0, 'check: exit 0, notes are not errors')
   t.equal(check.stderr, '')
@@ -212,7 +219,6 @@ t.test('a document with mistakes: serve starts and notes them on stderr, check l
   t.equal(strict.stderr, 'doorman: --strict: 6 notes about the description: 6 ref\n')
   t.equal(clean.code, 0, 'check --strict on a document without notes: exit 0')
 
-  const served = await runCli(['serve', spec, '--port', '0', '--strict'])
   t.equal(served.code, 1, 'serve --strict: exit 1')
   t.equal(served.stdout, '', 'never ready')
   const stderr = served.stderr.trimEnd().split('\n')
