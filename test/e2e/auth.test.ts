@@ -4,7 +4,10 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import t from 'tap'
 import { createDecoder } from 'fast-jwt'
-import { CLI, fixture, ROOT, run, runCli, startCli } from '../helpers.js'
+import { CLI, fixture, ROOT, run, runCli, runCliAll, startCli } from '../helpers.js'
+
+// The subtests are independent (each its own processes on port 0) and mostly wait on a child: three at a time.
+t.jobs = 3
 
 const decode = createDecoder()
 const ORDER = JSON.stringify({ customerId: 'c-123', items: [{ sku: 'ABC-1234', qty: 1 }] })
@@ -99,11 +102,16 @@ t.test('doorman token --config signs with the configured key, and the served moc
 })
 
 t.test('setup mistakes exit 2 with a message that names what to fix', async (t) => {
-  const noPrivate = await runCli(['token', '--config', fixture('configs', 'auth-public-only.yaml')])
+  const [noPrivate, missingKey, dash, badDuration, badClaim] = await runCliAll([
+    ['token', '--config', fixture('configs', 'auth-public-only.yaml')],
+    ['serve', '--port', '0', '--config', fixture('configs', 'auth-missing-key.yaml')],
+    ['token', '--expires-in', '-5m'],
+    ['token', '--expires-in', 'soon'],
+    ['token', '--claim', 'novalue'],
+  ])
   t.equal(noPrivate.code, 2)
   t.match(noPrivate.stderr, /^doorman: cannot sign tokens: auth\.bearer\.jwt has a publicKey but no privateKey/)
 
-  const missingKey = await runCli(['serve', '--port', '0', '--config', fixture('configs', 'auth-missing-key.yaml')])
   t.equal(missingKey.code, 2)
   t.match(
     missingKey.stderr,
@@ -111,15 +119,12 @@ t.test('setup mistakes exit 2 with a message that names what to fix', async (t) 
   )
   t.notMatch(missingKey.stderr, /\n\s+at /, 'no stack trace')
 
-  const dash = await runCli(['token', '--expires-in', '-5m'])
   t.equal(dash.code, 2)
   t.match(dash.stderr, /--expires-in=-XYZ/)
 
-  const badDuration = await runCli(['token', '--expires-in', 'soon'])
   t.equal(badDuration.code, 2)
   t.match(badDuration.stderr, /expiresIn must be a number of seconds or a duration like '30s', '15m', '1h', '2d', not 'soon'/)
 
-  const badClaim = await runCli(['token', '--claim', 'novalue'])
   t.equal(badClaim.code, 2)
   t.match(badClaim.stderr, /--claim takes name=value, got 'novalue'/)
 })

@@ -11,6 +11,8 @@ import { DEFAULT_SPEC, fixture, pool, run, runCli, startCli } from '../helpers.j
 // Every printed command runs as a real curl process (about a thousand): on a loaded 2-core machine that takes
 // ~100 s, near tap's 120 s for a file.
 t.setTimeout(300_000)
+// The three documents are independent (each its own mock on port 0) and mostly wait on curl and the mock: side by side.
+t.jobs = 3
 
 interface Announced {
   operation: string

@@ -4,7 +4,7 @@
 // user's 2.0 file.
 import t from 'tap'
 import { codes } from '../../src/index.js'
-import { fixture, runCli, startCli } from '../helpers.js'
+import { fixture, runCli, runCliAll, startCli } from '../helpers.js'
 
 t.setTimeout(180_000)
 
@@ -136,7 +136,11 @@ t.test('basic auth, an API key in the query, a shared body parameter and a urlen
 })
 
 t.test("notes point into the user's 2.0 file, on serve's stderr and in check", async (t) => {
-  const check = await runCli(['check', NOTES])
+  const [check, strict, serve] = await runCliAll([
+    ['check', NOTES],
+    ['check', NOTES, '--strict'],
+    ['serve', NOTES, '--port', '0', '--strict'],
+  ])
   t.equal(check.code, 0)
   t.match(
     check.stdout,
@@ -156,10 +160,8 @@ t.test("notes point into the user's 2.0 file, on serve's stderr and in check", a
   }
   t.notMatch(check.stdout, /components|requestBody/, 'no pointer into the converted document')
 
-  const strict = await runCli(['check', NOTES, '--strict'])
   t.equal(strict.code, 1, '--strict fails on them')
 
-  const serve = await runCli(['serve', NOTES, '--port', '0', '--strict'])
   t.equal(serve.code, 1, 'serve --strict does not start')
   t.equal(serve.stdout, '', 'no ready line')
   t.match(serve.stderr, /^doorman: note: fixtures\/specs\/swagger2\/notes-basic-forms\.yaml: \/definitions\/Note\/properties\/price: format 'decimal'/m)

@@ -13,6 +13,9 @@ import { startUpstream } from './upstream.js'
 
 const SPEC = fixture('specs', 'proxied.yaml')
 
+// The subtests are independent (each its own upstream and processes on port 0) and mostly wait on a child: three at a time.
+t.jobs = 3
+
 const post = (url: string, answer: string) =>
   fetch(`${url}/v1/orders`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-upstream-answer': answer }, body: '{"item":"tea"}' }).then(
     (res) => res.text().then(() => res.status),
