@@ -1,6 +1,7 @@
 import type { LoadedSpec } from './load-spec.js'
 import { encodePointerToken, resolvePointer } from './refs.js'
 import { repairSchema, type RepairContext } from './schema-dialects.js'
+import { notASchemaEntry, OPERATION_KEYS, SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, SUBSCHEMA_SINGLE } from './schema-keywords.js'
 
 export interface RequestDocumentOptions {
   /** Refuse properties a schema does not declare, even where additionalProperties would allow them. */
@@ -61,8 +62,7 @@ export function prepareRequestDocument(
       const map = s[keyword]
       if (map === null || typeof map !== 'object' || Array.isArray(map)) continue
       for (const name of Object.keys(map)) {
-        // draft-07 `dependencies` also holds lists of property names
-        if (keyword === 'dependencies' && Array.isArray((map as Record<string, unknown>)[name])) continue
+        if (notASchemaEntry(keyword, (map as Record<string, unknown>)[name])) continue
         at(map, name, `${pointer}/${keyword}/${encodePointerToken(name)}`)
       }
     }
@@ -327,20 +327,3 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 // Keywords by which ajv finds a schema other than by its place.
 const NAMES = ['$id', '$anchor', '$dynamicAnchor', '$recursiveAnchor']
-const OPERATION_KEYS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace', 'query'])
-const SUBSCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas', 'dependencies']
-const SUBSCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems']
-const SUBSCHEMA_SINGLE = [
-  'additionalProperties',
-  'items',
-  'not',
-  'if',
-  'then',
-  'else',
-  'contains',
-  'propertyNames',
-  'unevaluatedItems',
-  'unevaluatedProperties',
-  'additionalItems',
-  'contentSchema',
-]

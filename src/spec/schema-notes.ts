@@ -1,6 +1,7 @@
 import { GENERATION_BUDGET } from '../response/example.js'
 import type { LoadedSpec } from './load-spec.js'
 import { encodePointerToken, resolvePointer } from './refs.js'
+import { notASchemaEntry, OPERATION_KEYS, SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, SUBSCHEMA_SINGLE } from './schema-keywords.js'
 
 /**
  * One pass over every schema of the document, with its JSON pointer, for
@@ -240,23 +241,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
-const OPERATION_KEYS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'])
-const SUBSCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']
-const SUBSCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems']
-const SUBSCHEMA_SINGLE = [
-  'additionalProperties',
-  'items',
-  'not',
-  'if',
-  'then',
-  'else',
-  'contains',
-  'propertyNames',
-  'unevaluatedItems',
-  'unevaluatedProperties',
-  'additionalItems',
-]
-
 /** Where a schema sits: a JSON pointer, or a token below another place (made into a pointer only when a note needs it). */
 type Place = string | { parent: Place; token: string }
 
@@ -291,7 +275,10 @@ function forEachSubschema(s: Record<string, unknown>, place: Place, visit: (valu
     const at: Place = { parent: place, token: key }
     if (rank < FIRST_LIST) {
       if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-        for (const name in value) visit((value as Record<string, unknown>)[name], { parent: at, token: name })
+        for (const name in value) {
+          const entry = (value as Record<string, unknown>)[name]
+          if (!notASchemaEntry(key, entry)) visit(entry, { parent: at, token: name })
+        }
       }
     } else if (rank < FIRST_SINGLE) {
       if (Array.isArray(value)) value.forEach((sub, i) => visit(sub, { parent: at, token: String(i) }))
