@@ -7,10 +7,22 @@
 // A canned answer with `Connection: close` goes out from onRequest, the body
 // never read, as doorman's early refusals do.
 import Fastify from 'fastify'
+import secureJson from 'secure-json-parse'
 
 const app = Fastify({ logger: false, bodyLimit: 64 * 1024 * 1024 })
-// Any body is taken as it comes (fastify alone would answer 415 to the scenario with a wrong media type); JSON is still parsed.
+// Any body is taken as it comes (fastify alone would answer 415 to the scenario with a wrong media type); JSON is still
+// parsed, as fastify parses it (secure-json-parse), but a body that is not JSON is taken as it comes too: fastify's own
+// 400 would be another answer than the canned one, and its error path (an Error with a stack) is not what is measured.
 app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => done(null, body))
+app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+  let parsed = body
+  try {
+    parsed = secureJson.parse(body, undefined, { protoAction: 'error', constructorAction: 'error' })
+  } catch {
+    // not JSON: the canned answer says what doorman said of it
+  }
+  done(null, parsed)
+})
 
 const canned = new Map()
 const reply = (answer, res) => res.code(answer.status).headers(answer.headers).send(answer.body)

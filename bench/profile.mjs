@@ -87,7 +87,7 @@ async function profileScenario(pattern) {
   const headers = { ...scenario.headers }
   if (scenario.auth) {
     const { signToken } = await import(pathToFileURL(path.resolve(root, path.dirname(CLI), 'index.js')).href)
-    headers.authorization = `Bearer ${await signToken(TOKEN_CLAIMS, { config: path.join(root, scenario.config), expiresIn: '1h' })}`
+    headers.authorization = `Bearer ${await signToken(scenario.claims ?? TOKEN_CLAIMS, { config: path.join(root, scenario.config), expiresIn: '1h' })}`
   }
   const options = { url, method: scenario.method, headers, body: scenario.body, connections: 10, duration: SECONDS }
   const result =

@@ -34,7 +34,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, 'i') : undefined
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'load,startup,upload,proxy').split(','))
 const CONNECTIONS = 10
-const P99_TARGET_MS = 10
+const P99_TARGET_MS = 5
 
 const children = new Set()
 // A broken scenario throws: the servers must not outlive the run.
@@ -132,9 +132,10 @@ async function runLoad() {
     const doorman = await startProcess(args)
     const headers = { ...scenario.headers }
     if (scenario.auth) {
-      if (!tokens.has(scenario.config))
-        tokens.set(scenario.config, await signToken(TOKEN_CLAIMS, { config: path.join(root, scenario.config), expiresIn: '4h' }))
-      headers.authorization = `Bearer ${tokens.get(scenario.config)}`
+      const claims = scenario.claims ?? TOKEN_CLAIMS
+      const key = `${scenario.config} ${JSON.stringify(claims)}`
+      if (!tokens.has(key)) tokens.set(key, await signToken(claims, { config: path.join(root, scenario.config), expiresIn: '4h' }))
+      headers.authorization = `Bearer ${tokens.get(key)}`
     }
     const servers = { doorman: doorman.url + scenario.path, bare: `${bare.url}/canned/${index}` }
     const pids = { doorman: doorman.pid, bare: bare.pid }
@@ -179,21 +180,24 @@ function formatLoad(rows, before, after) {
     `before: ${before}`,
     `after:  ${after}`,
     '',
-    '| scenario | doorman req/s | bare req/s | ratio | target | p50 ms | p99 ms | bare p99 ms | server CPU µs/req (doorman / bare) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| scenario | doorman req/s | bare req/s | req/s ratio | CPU ratio | target | p50 ms | p99 ms | bare p99 ms | server CPU µs/req (doorman / bare) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ]
+  // The target applies to the CPU ratio (bare µs ÷ doorman µs): what the requests/s ratio settles at on a quiet
+  // machine, where autocannon on the other core does not take its share from one server more than from the other.
+  const cpuRatio = (r) => r.bareCpuUs / r.cpuUs
   for (const r of rows) {
-    const ratio = `${r.ratio.toFixed(2)}${r.ratio >= r.target ? '' : ' (below)'}`
-    const p99 = `${r.p99}${r.p99 < P99_TARGET_MS ? '' : ' (over 10)'}`
+    const verdict = `${cpuRatio(r).toFixed(2)}${cpuRatio(r) >= r.target ? '' : ' (below)'}`
+    const p99 = `${r.p99}${r.p99 <= P99_TARGET_MS ? '' : ` (over ${P99_TARGET_MS})`}`
     out.push(
-      `| ${r.scenario} | ${r.doorman} | ${r.bare} | ${ratio} | >= ${r.target.toFixed(2)} | ${r.p50} | ${p99} | ${r.bareP99} | ${Math.round(r.cpuUs)} / ${Math.round(r.bareCpuUs)} |`,
+      `| ${r.scenario} | ${r.doorman} | ${r.bare} | ${r.ratio.toFixed(2)} | ${verdict} | >= ${r.target.toFixed(2)} | ${r.p50} | ${p99} | ${r.bareP99} | ${Math.round(r.cpuUs)} / ${Math.round(r.bareCpuUs)} |`,
     )
   }
   out.push('', 'server CPU µs/req: user + system CPU of the server process per answer (/proc/<pid>/stat), what each answer costs whatever else runs.')
-  const below = rows.filter((r) => r.ratio < r.target).map((r) => r.scenario)
-  const slow = rows.filter((r) => r.p99 >= P99_TARGET_MS).map((r) => r.scenario)
-  if (below.length) out.push('', `ratio below target: ${below.join('; ')}`)
-  if (slow.length) out.push(`p99 at or over ${P99_TARGET_MS} ms: ${slow.join('; ')}`)
+  const below = rows.filter((r) => cpuRatio(r) < r.target).map((r) => r.scenario)
+  const slow = rows.filter((r) => r.p99 > P99_TARGET_MS).map((r) => r.scenario)
+  if (below.length) out.push('', `CPU ratio below target: ${below.join('; ')}`)
+  if (slow.length) out.push(`p99 over ${P99_TARGET_MS} ms: ${slow.join('; ')}`)
   return out.join('\n')
 }
 

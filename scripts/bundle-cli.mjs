@@ -24,6 +24,10 @@ const common = {
   // Bundled CommonJS code calls require() for Node's own modules; an ES module has none of its own.
   banner: { js: "import { createRequire as __doormanCreateRequire } from 'node:module'; const require = __doormanCreateRequire(import.meta.url);" },
   logLevel: 'warning',
+  // Less text for V8 to read and pre-parse at every start (3.7 MB written instead of 5.5, with the chunks); names are
+  // kept, so stack traces still name the functions, and the source maps lead back to the code.
+  minifyWhitespace: true,
+  minifySyntax: true,
 }
 
 // TLS's X.509 library (src/tls/x509-library.ts, loaded with import() on first use) is a bundle of its own:

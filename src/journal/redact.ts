@@ -3,7 +3,9 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
 /** Header values as the journal shows them: strings, credentials replaced by '[redacted]'. */
 export function redactHeaders(headers: IncomingHttpHeaders | OutgoingHttpHeaders, redact: Set<string>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {}
-  for (const [name, value] of Object.entries(headers)) {
+  // for…in, not Object.entries: this runs when every request with a credential is recorded, and the pairs were garbage.
+  for (const name in headers) {
+    const value = headers[name]
     if (value === undefined) continue
     out[name] = redact.has(name) ? '[redacted]' : Array.isArray(value) ? value.map(String) : String(value)
   }

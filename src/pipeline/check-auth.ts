@@ -58,23 +58,32 @@ function checkScheme({ scheme, scopes }: SchemeRequirement, creds: Credentials, 
   }
 }
 
-// A request without credentials gets the same 401 every time from one operation: describing every accepted
-// scheme was most of its cost. Keyed by what the request contributes (the scheme it used instead), a few per operation.
-const missing = new WeakMap<Operation, Map<string, Problem>>()
+// A request without credentials gets the same 401 every time from one operation, and a token short of a scope the
+// same 403: describing the schemes and rendering the challenges was most of their cost. Keyed by what the request
+// contributes (the scheme it used, the scopes its token has), a few per operation.
+const refusals = new WeakMap<Operation, Map<string, Problem>>()
+const REFUSALS_PER_OPERATION = 16
 
 function refuse(failure: AuthFailure, alternatives: Alternative[], op: Operation, realm: string): Problem {
   const certificateRefusal = refuseMutualTls(failure, alternatives, op)
   if (certificateRefusal) return certificateRefusal
+  const key = reusableKey(failure)
   // A Digest challenge carries a fresh nonce: such answers are never reused.
-  if (failure.kind !== 'missing' || hasDigest(alternatives)) return describeRefusal(failure, alternatives, op, realm)
-  let known = missing.get(op)
-  if (known === undefined) missing.set(op, (known = new Map<string, Problem>()))
-  const key = `${failure.scheme.name} ${failure.description}`
+  if (key === undefined || hasDigest(alternatives)) return describeRefusal(failure, alternatives, op, realm)
+  let known = refusals.get(op)
+  if (known === undefined) refusals.set(op, (known = new Map<string, Problem>()))
   const cached = known.get(key)
   if (cached !== undefined) return cached
   const problem = describeRefusal(failure, alternatives, op, realm)
-  if (known.size < 16) known.set(key, problem)
+  if (known.size < REFUSALS_PER_OPERATION) known.set(key, problem)
   return problem
+}
+
+/** What makes one operation's refusal of this kind differ from another; undefined where it may say more (a token's times, a nonce). */
+function reusableKey(failure: AuthFailure): string | undefined {
+  if (failure.kind === 'missing') return `missing ${failure.scheme.name} ${failure.description}`
+  if (failure.kind === 'scope') return `scope ${failure.scheme.name} ${failure.required.join(' ')} | ${failure.granted.join(' ')}`
+  return undefined
 }
 
 function describeRefusal(failure: AuthFailure, alternatives: Alternative[], op: Operation, realm: string): Problem {

@@ -25,8 +25,7 @@ export const checkContentType: Stage = {
         extra: { expected: [], received: header ?? null },
       })
     }
-    const accepted = body.media.map((m) => m.mediaType)
-    const acceptHeaders = acceptHeadersFor(operation, accepted)
+    const { accepted, acceptHeaders } = acceptedBy(operation, body.media)
     if (header === undefined || header.trim() === '') {
       return new Problem('CONTENT_TYPE_MISSING', {
         detail: `${operation.label} has a body but no Content-Type header; add Content-Type: ${accepted[0]}.`,
@@ -36,16 +35,7 @@ export const checkContentType: Stage = {
     }
     const parsed = parseMediaType(header)
     const rule = parsed && bestRule(body.media, parsed.type, parsed.subtype)
-    if (!parsed || !rule) {
-      const received = parsed?.essence ?? header.trim()
-      const suggestion = suggestMediaType(received, accepted)
-      const why = parsed ? '' : ' (not a valid media type: it must look like type/subtype)'
-      return new Problem('CONTENT_TYPE_UNSUPPORTED', {
-        detail: `${operation.label} accepts ${accepted.join(', ')}, but the request says '${received}'${why}.${suggestion ? ` Did you mean '${suggestion}'?` : ''}`,
-        headers: acceptHeaders,
-        extra: { expected: accepted, received, ...(suggestion ? { suggestion } : {}) },
-      })
-    }
+    if (!parsed || !rule) return unsupported(operation, header, parsed?.essence, accepted, acceptHeaders)
     const kind = rule.kind === 'binary' || rule.type === '*' || rule.subtype.includes('*') ? kindOf(parsed.essence) : rule.kind
     const charset = parsed.params.charset?.toLowerCase()
     if (charset !== undefined && !charsetAllowed(kind, charset)) {
@@ -78,6 +68,40 @@ export const checkContentType: Stage = {
     ctx.encodings = encodings
     return undefined
   },
+}
+
+// A client that sends the wrong media type sends it again and again: the "did you mean" (an edit distance per
+// accepted type) was half the cost of a 415. One refusal per operation and header value, a few per operation.
+const refusals = new WeakMap<Operation, Map<string, Problem>>()
+const REFUSALS_PER_OPERATION = 16
+
+function unsupported(operation: Operation, header: string, essence: string | undefined, accepted: string[], acceptHeaders: Record<string, string>): Problem {
+  let known = refusals.get(operation)
+  if (known === undefined) refusals.set(operation, (known = new Map<string, Problem>()))
+  const cached = known.get(header)
+  if (cached !== undefined) return cached
+  const received = essence ?? header.trim()
+  const suggestion = suggestMediaType(received, accepted)
+  const why = essence !== undefined ? '' : ' (not a valid media type: it must look like type/subtype)'
+  const problem = new Problem('CONTENT_TYPE_UNSUPPORTED', {
+    detail: `${operation.label} accepts ${accepted.join(', ')}, but the request says '${received}'${why}.${suggestion ? ` Did you mean '${suggestion}'?` : ''}`,
+    headers: acceptHeaders,
+    extra: { expected: accepted, received, ...(suggestion ? { suggestion } : {}) },
+  })
+  if (known.size < REFUSALS_PER_OPERATION) known.set(header, problem)
+  return problem
+}
+
+// What an operation accepts, as refusals list it: made once per operation, not on every request with a body.
+const acceptance = new WeakMap<Operation, { accepted: string[]; acceptHeaders: Record<string, string> }>()
+
+function acceptedBy(operation: Operation, media: MediaRule[]): { accepted: string[]; acceptHeaders: Record<string, string> } {
+  let known = acceptance.get(operation)
+  if (known === undefined) {
+    const accepted = media.map((m) => m.mediaType)
+    acceptance.set(operation, (known = { accepted, acceptHeaders: acceptHeadersFor(operation, accepted) }))
+  }
+  return known
 }
 
 /** Accept-Post (W3C LDP, IANA-registered) and Accept-Patch (RFC 5789 §3.1) exist; other methods get Accept. */

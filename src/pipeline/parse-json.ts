@@ -43,11 +43,19 @@ export function parseJsonText(bytes: Buffer, maxDepth = DEFAULT_JSON_DEPTH): { v
     })
   }
   let value: unknown
+  // No stack for JSON.parse's SyntaxError: nobody reads it (the problem says where the body broke), and capturing it
+  // cost as much as the parse itself.
+  const stackTraceLimit = Error.stackTraceLimit
+  let syntaxError: Error | undefined
+  Error.stackTraceLimit = 0
   try {
     value = JSON.parse(text)
   } catch (error) {
-    return syntaxProblem(text, error as Error)
+    syntaxError = error as Error
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit
   }
+  if (syntaxError !== undefined) return syntaxProblem(text, syntaxError)
   const overflow = scan.mayOverflow ? nonFiniteAt(value, '') : undefined
   if (overflow !== undefined) {
     return new Problem('BODY_MALFORMED', {

@@ -3,11 +3,14 @@
  * Several headers and comma-separated lists combine; names are case-insensitive;
  * values may be quoted. Parameters after `;` are ignored.
  */
-export type Preferences = Map<string, string>
+export type Preferences = ReadonlyMap<string, string>
+
+// Most requests send no Prefer: they share one empty map instead of each allocating its own.
+const NONE: Preferences = new Map()
 
 export function parsePrefer(header: string | string[] | undefined): Preferences {
-  const prefs: Preferences = new Map()
-  if (header === undefined) return prefs
+  if (header === undefined) return NONE
+  const prefs = new Map<string, string>()
   const text = Array.isArray(header) ? header.join(',') : header
   for (const part of text.split(',')) {
     const [token] = part.split(';')

@@ -33,7 +33,7 @@ export function readBody(request: FastifyRequest, payload: IncomingMessage, conf
   let decodedBytes = 0
   let finished = false
 
-  const decoders = [...encodings].reverse().map(decoder)
+  const decoders = encodings.length === 0 ? NO_DECODERS : [...encodings].reverse().map(decoder)
   for (let i = 0; i < decoders.length - 1; i++) decoders[i].pipe(decoders[i + 1])
   const sink = decoders.at(-1)
 
@@ -42,7 +42,7 @@ export function readBody(request: FastifyRequest, payload: IncomingMessage, conf
     finished = true
     clearTimeout(idle)
     payload.removeListener('data', onData)
-    decoders.forEach((d) => d.destroy())
+    for (const d of decoders) d.destroy()
     if (error) {
       if (!payload.complete) {
         // The rest of the body is still coming: answer now, close after the answer, discard the rest meanwhile.
@@ -50,25 +50,23 @@ export function readBody(request: FastifyRequest, payload: IncomingMessage, conf
       }
       done(new ProblemError(error))
     } else {
-      done(null, Buffer.concat(chunks))
+      // A body that came in one chunk is that chunk: no copy.
+      done(null, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))
     }
   }
 
-  let idle: NodeJS.Timeout
-  const armIdle = () => {
-    clearTimeout(idle)
-    idle = setTimeout(() => {
-      const expected = declared === undefined ? 'the end of the chunked body' : `the ${declared} bytes Content-Length announced`
-      finish(
-        new Problem('BODY_INCOMPLETE', {
-          detail: `The body stalled after ${wireBytes} bytes, short of ${expected}; nothing arrived for ${config.limits.bodyIdleTimeoutMs} ms. Send exactly as many bytes as Content-Length says.`,
-          headers: { connection: 'close' },
-          extra: { expected: declared === undefined ? undefined : Number(declared), received: wireBytes },
-        }),
-      )
-    }, config.limits.bodyIdleTimeoutMs)
-    idle.unref()
-  }
+  // One timer per body, pushed back as each chunk arrives (refresh() reuses it: no timer per chunk).
+  const idle = setTimeout(() => {
+    const expected = declared === undefined ? 'the end of the chunked body' : `the ${declared} bytes Content-Length announced`
+    finish(
+      new Problem('BODY_INCOMPLETE', {
+        detail: `The body stalled after ${wireBytes} bytes, short of ${expected}; nothing arrived for ${config.limits.bodyIdleTimeoutMs} ms. Send exactly as many bytes as Content-Length says.`,
+        headers: { connection: 'close' },
+        extra: { expected: declared === undefined ? undefined : Number(declared), received: wireBytes },
+      }),
+    )
+  }, config.limits.bodyIdleTimeoutMs)
+  idle.unref()
 
   const collect = (chunk: Buffer) => {
     decodedBytes += chunk.length
@@ -79,7 +77,7 @@ export function readBody(request: FastifyRequest, payload: IncomingMessage, conf
   }
 
   const onData = (chunk: Buffer) => {
-    armIdle()
+    idle.refresh()
     wireBytes += chunk.length
     if (wireBytes > limit) return finish(tooLarge(limit, wireBytes, 'sent'))
     if (sink) decoders[0].write(chunk)
@@ -114,5 +112,6 @@ export function readBody(request: FastifyRequest, payload: IncomingMessage, conf
       done(error)
     }
   })
-  armIdle()
 }
+
+const NO_DECODERS: Transform[] = []

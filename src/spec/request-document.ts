@@ -1,6 +1,7 @@
 import type { LoadedSpec } from './load-spec.js'
 import { encodePointerToken, resolvePointer } from './refs.js'
 import { repairSchema, type RepairContext } from './schema-dialects.js'
+import { notASchemaEntry, OPERATION_KEYS, subschemaKeywords, subschemaKind } from './schema-keywords.js'
 
 export interface RequestDocumentOptions {
   /** Refuse properties a schema does not declare, even where additionalProperties would allow them. */
@@ -57,24 +58,23 @@ export function prepareRequestDocument(
     schemas.push(s)
     named ||= NAMES.some((name) => typeof s[name] === 'string')
     if (typeof s.format === 'string') formats.add(s.format)
-    for (const keyword of SUBSCHEMA_MAPS) {
-      const map = s[keyword]
-      if (map === null || typeof map !== 'object' || Array.isArray(map)) continue
-      for (const name of Object.keys(map)) {
-        // draft-07 `dependencies` also holds lists of property names
-        if (keyword === 'dependencies' && Array.isArray((map as Record<string, unknown>)[name])) continue
-        at(map, name, `${pointer}/${keyword}/${encodePointerToken(name)}`)
+    const keywords = subschemaKeywords(s)
+    if (keywords !== undefined) {
+      for (const keyword of keywords) {
+        if (keyword === undefined) continue
+        const sub = s[keyword]
+        const kind = subschemaKind(keyword)
+        if (kind === 'map') {
+          if (sub === null || typeof sub !== 'object' || Array.isArray(sub)) continue
+          for (const name of Object.keys(sub)) {
+            if (notASchemaEntry(keyword, (sub as Record<string, unknown>)[name])) continue
+            at(sub, name, `${pointer}/${keyword}/${encodePointerToken(name)}`)
+          }
+        } else if (Array.isArray(sub)) {
+          // a list keyword, or draft-07 `items: [..]` (tuples)
+          sub.forEach((_, i) => at(sub, i, `${pointer}/${keyword}/${i}`))
+        } else if (kind === 'single' && sub !== undefined) at(s, keyword, `${pointer}/${keyword}`)
       }
-    }
-    for (const keyword of SUBSCHEMA_LISTS) {
-      const list = s[keyword]
-      if (Array.isArray(list)) list.forEach((_, i) => at(list, i, `${pointer}/${keyword}/${i}`))
-    }
-    for (const keyword of SUBSCHEMA_SINGLE) {
-      const sub = s[keyword]
-      // draft-07 `items: [..]` (tuples) is a list of schemas
-      if (Array.isArray(sub)) sub.forEach((_, i) => at(sub, i, `${pointer}/${keyword}/${i}`))
-      else if (sub !== undefined) at(s, keyword, `${pointer}/${keyword}`)
     }
     if (typeof s.$ref === 'string' && s.$ref.startsWith('#/')) {
       const place = locate(doc, s.$ref) ?? graft(doc, spec.document, s.$ref)
@@ -327,20 +327,3 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 // Keywords by which ajv finds a schema other than by its place.
 const NAMES = ['$id', '$anchor', '$dynamicAnchor', '$recursiveAnchor']
-const OPERATION_KEYS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace', 'query'])
-const SUBSCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas', 'dependencies']
-const SUBSCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems']
-const SUBSCHEMA_SINGLE = [
-  'additionalProperties',
-  'items',
-  'not',
-  'if',
-  'then',
-  'else',
-  'contains',
-  'propertyNames',
-  'unevaluatedItems',
-  'unevaluatedProperties',
-  'additionalItems',
-  'contentSchema',
-]

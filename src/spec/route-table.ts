@@ -306,7 +306,11 @@ function pathParameters(parameters: ParameterObject[], templateNames: string[], 
   })
   if (moved.length > 0) {
     const names = moved.map((name) => `'${name}'`).join(', ')
-    notes.add('parameter', pointer, `path parameters ${names} stand in the key's query part, not in the path; doorman reads them as query parameters`)
+    const message =
+      moved.length === 1
+        ? `path parameter ${names} stands in the key's query part, not in the path; doorman reads it as a query parameter`
+        : `path parameters ${names} stand in the key's query part, not in the path; doorman reads them as query parameters`
+    notes.add('parameter', pointer, message)
   }
   const undeclared = [...new Set(templateNames)].filter((name) => !out.some((p) => p.in === 'path' && p.name === name))
   if (undeclared.length === 0) return out

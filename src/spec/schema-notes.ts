@@ -1,6 +1,7 @@
 import { GENERATION_BUDGET } from '../response/example.js'
 import type { LoadedSpec } from './load-spec.js'
 import { encodePointerToken, resolvePointer } from './refs.js'
+import { notASchemaEntry, OPERATION_KEYS, subschemaKeywords, subschemaKind } from './schema-keywords.js'
 
 /**
  * One pass over every schema of the document, with its JSON pointer, for
@@ -200,12 +201,11 @@ function requestSchemas(doc: Record<string, unknown>): Set<object> {
     if (!isObject(value) || out.has(value)) continue
     out.add(value)
     if (typeof value.$ref === 'string' && value.$ref.startsWith('#')) stack.push(resolvePointer(doc, value.$ref))
-    // The schema's own keys, once (see forEachSubschema); the order does not matter here.
-    for (const key in value) {
-      const rank = SUBSCHEMA_RANK[key]
-      if (rank === undefined) continue
+    // The order does not matter here.
+    for (const key of subschemaKeywords(value) ?? []) {
+      if (key === undefined) continue
       const sub = value[key]
-      if (rank < FIRST_LIST) {
+      if (subschemaKind(key) === 'map') {
         if (isObject(sub)) for (const name in sub) stack.push(sub[name])
       } else if (Array.isArray(sub)) stack.push(...(sub as unknown[]))
       else stack.push(sub)
@@ -240,23 +240,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
-const OPERATION_KEYS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'])
-const SUBSCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']
-const SUBSCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems']
-const SUBSCHEMA_SINGLE = [
-  'additionalProperties',
-  'items',
-  'not',
-  'if',
-  'then',
-  'else',
-  'contains',
-  'propertyNames',
-  'unevaluatedItems',
-  'unevaluatedProperties',
-  'additionalItems',
-]
-
 /** Where a schema sits: a JSON pointer, or a token below another place (made into a pointer only when a note needs it). */
 type Place = string | { parent: Place; token: string }
 
@@ -264,36 +247,27 @@ function pointerOf(place: Place): string {
   return typeof place === 'string' ? place : `${pointerOf(place.parent)}/${encodePointerToken(place.token)}`
 }
 
-// Each keyword that holds subschemas, by its rank in the order they are visited (maps, then lists, then single ones).
-const SUBSCHEMA_RANK: Record<string, number> = Object.assign(
-  Object.create(null) as Record<string, number>,
-  Object.fromEntries([...SUBSCHEMA_MAPS, ...SUBSCHEMA_LISTS, ...SUBSCHEMA_SINGLE].map((key, rank) => [key, rank])),
-)
-const FIRST_LIST = SUBSCHEMA_MAPS.length
-const FIRST_SINGLE = FIRST_LIST + SUBSCHEMA_LISTS.length
-
 /**
  * Calls `visit` on each subschema of `s` with its place, keyword by keyword in the order of SUBSCHEMA_MAPS,
  * SUBSCHEMA_LISTS, SUBSCHEMA_SINGLE. Reads the schema's own keys once: asking each schema for each of the twenty
  * keywords, which most do not have, was the walk's other half.
  */
 function forEachSubschema(s: Record<string, unknown>, place: Place, visit: (value: unknown, place: Place) => void): void {
-  let keywords: string[] | undefined
-  for (const key in s) {
-    const rank = SUBSCHEMA_RANK[key]
-    if (rank !== undefined) (keywords ??= [])[rank] = key
-  }
+  const keywords = subschemaKeywords(s)
   if (keywords === undefined) return
-  for (let rank = 0; rank < keywords.length; rank++) {
-    const key = keywords[rank]
+  for (const key of keywords) {
     if (key === undefined) continue
     const value = s[key]
     const at: Place = { parent: place, token: key }
-    if (rank < FIRST_LIST) {
+    const kind = subschemaKind(key)
+    if (kind === 'map') {
       if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-        for (const name in value) visit((value as Record<string, unknown>)[name], { parent: at, token: name })
+        for (const name in value) {
+          const entry = (value as Record<string, unknown>)[name]
+          if (!notASchemaEntry(key, entry)) visit(entry, { parent: at, token: name })
+        }
       }
-    } else if (rank < FIRST_SINGLE) {
+    } else if (kind === 'list') {
       if (Array.isArray(value)) value.forEach((sub, i) => visit(sub, { parent: at, token: String(i) }))
     } else if (value !== undefined) {
       // draft-04 `items: [..]` (tuples) is a list of schemas

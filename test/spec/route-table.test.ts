@@ -439,3 +439,17 @@ t.test('local $refs: JSON pointers, percent-encoding, chains', async (t) => {
     message: "f.yaml: /x: cannot resolve $ref '#/components/parameters/Nope'",
   })
 })
+
+t.test("a path parameter in the key's query part is read from the query, and the note counts right", async (t) => {
+  const one = await compiled(doc({ '/rides?page={page}': { get: { parameters: [pathParam('page')], ...ok } } }))
+  t.same(one.notes, [
+    "route <inline spec>: /paths/~1rides?page={page}: '/rides?page={page}' has a query part, which is not part of the path ('?page={page}'); doorman routes it as '/rides'",
+    "parameter <inline spec>: /paths/~1rides?page={page}/get: path parameter 'page' stands in the key's query part, not in the path; doorman reads it as a query parameter",
+  ])
+  t.same(
+    one.table.operations[0].parameters.map((p) => `${p.in}:${p.name}`),
+    ['query:page'],
+  )
+  const two = await compiled(doc({ '/rides?page={page}&size={size}': { get: { parameters: [pathParam('page'), pathParam('size')], ...ok } } }))
+  t.match(two.notes[1], /path parameters 'page', 'size' stand in the key's query part, not in the path; doorman reads them as query parameters$/)
+})
