@@ -29,6 +29,8 @@ t.test('held, the young generation keeps its size however much survives; release
     release()
     const b = survivors()
     out.released = newSpace() + 0 * (a.length + b.length)`)
-  t.ok(sizes.held <= sizes.before, `held: ${sizes.held} MiB, was ${sizes.before}`)
+  // A truly fresh process starts at 1 MiB and V8 takes that to 2 whatever the factor; unheld, the same survivors take
+  // it to 32. (Under tap's processinfo loader the child had grown to 4 MiB before it measured, which hid the first step.)
+  t.ok(sizes.held <= 2 * sizes.before, `held: ${sizes.held} MiB, was ${sizes.before}`)
   t.ok(sizes.released > sizes.held, `released: ${sizes.released} MiB`)
 })
