@@ -93,6 +93,7 @@ export function prepareRequestDocument(
       if (target && typeof target === 'object') composed.add(target)
     }
   }
+  const closings: Array<[Record<string, unknown>, string[]]> = []
   for (const s of schemas) {
     const properties = s.properties as Record<string, Record<string, unknown>> | undefined
     if (properties && Array.isArray(s.required)) {
@@ -106,8 +107,22 @@ export function prepareRequestDocument(
       s.unevaluatedProperties === undefined &&
       s.patternProperties === undefined
     ) {
-      s.unevaluatedProperties = false
+      if (spec.version === '3.1') s.unevaluatedProperties = false
+      else {
+        // ajv's draft-07 validator (OpenAPI 3.0) has no unevaluatedProperties: the whole gets additionalProperties
+        // false, with the names its members declare added to its own properties (as schemas that accept anything).
+        const names = declaredNames(doc, s, new Set())
+        if (names !== undefined) closings.push([s, names])
+      }
     }
+  }
+  // Applied once every whole's names are known: a member's properties are read as written.
+  for (const [s, names] of closings) {
+    const properties: Record<string, unknown> = { ...(isObject(s.properties) ? s.properties : {}) }
+    for (const name of names)
+      if (!Object.hasOwn(properties, name)) Object.defineProperty(properties, name, { value: true, enumerable: true, writable: true, configurable: true })
+    s.properties = properties
+    s.additionalProperties = false
   }
   notes.flush(spec)
   return { document: doc, formats, named }
@@ -129,6 +144,32 @@ class NoteGroups {
       spec.notes.add(kind, where, message)
     }
   }
+}
+
+/**
+ * Every property name a schema lets through by declaring it: its own, and its allOf, anyOf and oneOf members'
+ * (`$ref`s followed; in OpenAPI 3.0 a `$ref`'s siblings are ignored). Undefined where a member allows more than it
+ * names (additionalProperties, patternProperties) or cannot be read: that whole is left open.
+ */
+function declaredNames(doc: unknown, schema: unknown, seen: Set<object>): string[] | undefined {
+  if (schema === true || schema === undefined) return []
+  if (!isObject(schema) || seen.size > 64) return undefined
+  if (seen.has(schema)) return []
+  seen.add(schema)
+  if (typeof schema.$ref === 'string') return schema.$ref.startsWith('#') ? declaredNames(doc, resolvePointer(doc, schema.$ref), seen) : undefined
+  if (schema.patternProperties !== undefined || (schema.additionalProperties !== undefined && schema.additionalProperties !== false)) return undefined
+  const names = isObject(schema.properties) ? Object.keys(schema.properties) : []
+  for (const keyword of ['allOf', 'anyOf', 'oneOf']) {
+    const members = schema[keyword]
+    if (members === undefined) continue
+    if (!Array.isArray(members)) return undefined
+    for (const member of members) {
+      const more = declaredNames(doc, member, seen)
+      if (more === undefined) return undefined
+      names.push(...more)
+    }
+  }
+  return names
 }
 
 function isReadOnly(doc: unknown, schema: Record<string, unknown> | undefined): boolean {
