@@ -48,6 +48,7 @@ export function compileSecurity(spec: LoadedSpec, table: RouteTable, auth: Resol
   let usesUnconfiguredDigest = false
   const unchecked = new Set<string>()
   const undefinedSchemes = new Map<string, Set<string>>()
+  const spacedScopes = new Map<string, Set<string>>()
   for (const op of table.operations) {
     // OpenAPI: an empty requirement object ({}) makes credentials optional; `security: []` drops them.
     if (op.security.length === 0 || op.security.some((req) => Object.keys(req).length === 0)) continue
@@ -73,7 +74,15 @@ export function compileSecurity(spec: LoadedSpec, table: RouteTable, auth: Resol
           if (scheme.kind === 'unchecked' && schemes.has(name)) unchecked.add(`${name} (${scheme.what})`)
           if (scheme.kind === 'bearer' && !auth.jwt && auth.tokens.length === 0) usesUnconfiguredBearer = true
           if (scheme.kind === 'digest' && Object.keys(auth.digest).length === 0) usesUnconfiguredDigest = true
-          const required = scheme.kind === 'bearer' ? [...new Set([...(scopes ?? []), ...extraScopes])] : []
+          const required =
+            scheme.kind === 'bearer'
+              ? [
+                  ...new Set([
+                    ...tokenScopes(Array.isArray(scopes) ? scopes.filter((scope) => typeof scope === 'string') : [], location, spacedScopes),
+                    ...extraScopes,
+                  ]),
+                ]
+              : []
           return { scheme, scopes: required }
         }),
       ),
@@ -87,6 +96,18 @@ export function compileSecurity(spec: LoadedSpec, table: RouteTable, auth: Resol
       'security',
       more.length ? `${first} (and ${more.length} more place${more.length > 1 ? 's' : ''})` : first,
       `'${name}' is not a securityScheme (components.securitySchemes defines ${known.length ? known.join(', ') : 'none'}): it is not checked, and requests that need it pass.`,
+    )
+  }
+  for (const [scope, places] of spacedScopes) {
+    const [first, ...more] = places
+    spec.notes.add(
+      'security',
+      more.length ? `${first} (and ${more.length} more place${more.length > 1 ? 's' : ''})` : first,
+      `the scope '${scope}' has spaces, which a token's scope claim cannot carry (RFC 6749 §3.3 separates scopes by spaces); doorman requires each of its words: ${scope
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((word) => `'${word}'`)
+        .join(', ')}.`,
     )
   }
   const notes: Note[] = []
@@ -158,6 +179,18 @@ function checkApiKeyConfig(auth: ResolvedAuth, schemes: Map<string, Scheme>): vo
       location: `/auth/apiKeys/${name}`,
     })
   }
+}
+
+/** A requirement's scopes as a token carries them: a scope written with spaces (nbg.gr's) is its words, noted where it is. */
+function tokenScopes(scopes: string[], location: string, spaced: Map<string, Set<string>>): string[] {
+  if (!scopes.some((scope) => /\s/.test(scope))) return scopes
+  return scopes.flatMap((scope) => {
+    if (!/\s/.test(scope)) return [scope]
+    const places = spaced.get(scope)
+    if (places) places.add(location)
+    else spaced.set(scope, new Set([location]))
+    return scope.split(/\s+/).filter(Boolean)
+  })
 }
 
 /** `x-doorman.scopes`: scopes for http bearer schemes, whose requirement lists must stay empty in OpenAPI 3.0. */

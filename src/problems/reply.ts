@@ -28,7 +28,7 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
   const request = reply.request
   const ctx = request.doorman
   if (ctx) ctx.verdict = { step: problem.step, code: problem.code, detail: problem.detail }
-  const body = JSON.stringify(problem.toJSON(originOf(request), ctx ? ctx.path : request.url, ctx ? ctx.id : request.id))
+  const body = problem.serialize(originOf(request), ctx ? ctx.path : request.url, ctx ? ctx.id : request.id)
   // Node still says "Payload Too Large" and "Unprocessable Entity"; RFC 9110 renamed them.
   reply.raw.statusMessage = statusTitle(problem.status)
   // nosniff: a problem quotes what the client sent (a path, a header); no browser may read it as a page.

@@ -6,6 +6,7 @@ import { CORE_SCHEMA, load as loadPlainYaml } from 'js-yaml'
 import { SetupError } from '../setup-error.js'
 import { lazyRequire } from '../util/lazy-require.js'
 import { parseJsonBytes } from './json-bytes.js'
+import { copyGraph } from '../util/deep-copy.js'
 import { NoteSink } from './notes.js'
 import { replaceUnresolvableRefs } from './resolve-refs.js'
 import { notRegularFileSync } from '../util/regular-file.js'
@@ -126,11 +127,24 @@ function readDocument(file: string, shown: string): unknown {
   return parseJsonBytes(bytes) ?? parseYaml(bytes.toString('utf8'), shown)
 }
 
+/**
+ * A copy of a document given as an object (or about to be changed), shared objects and circles kept; one nested
+ * deeper than structuredClone's stack allows (it threw a RangeError from startServer) is copied without recursion.
+ */
+function cloneInline(document: object): object {
+  try {
+    return structuredClone(document)
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error
+    return copyGraph(document) as object
+  }
+}
+
 /** Loads an OpenAPI 3.0/3.1 or Swagger 2.0 document from a YAML or JSON file (or takes one as an object). */
 export async function loadSpec(source: string | object): Promise<LoadedSpec> {
   const file = typeof source === 'string' ? path.resolve(source) : path.join(process.cwd(), INLINE_NAME)
   const shown = displayFile({ file })
-  const raw = typeof source === 'string' ? readDocument(file, shown) : structuredClone(source)
+  const raw = typeof source === 'string' ? readDocument(file, shown) : cloneInline(source)
 
   const format = readFormat(raw, shown)
   // Notes found before a Swagger 2.0 upgrade already point into the user's file; those after it are mapped back.
@@ -138,7 +152,7 @@ export async function loadSpec(source: string | object): Promise<LoadedSpec> {
   if (format.kind === 'openapi' && format.note) early.add('document', '/openapi', format.note)
   const doc = raw as Record<string, unknown>
   // Notes on the upgraded document are mapped back into what the user wrote, before anything below changes it.
-  const original = format.kind === 'swagger2' ? structuredClone(raw) : undefined
+  const original = format.kind === 'swagger2' ? cloneInline(doc) : undefined
   fillRequiredFields(doc, format, early, file)
   // An inline document's relative $refs resolve from the working directory: it "sits" there.
   const scan = await replaceUnresolvableRefs(doc, file, early, parseYaml, displayPath)

@@ -177,7 +177,10 @@ function matchPattern(edge: PatternEdge, segment: string): string[] | undefined 
   let end = segment.length - last.length
   for (let i = parts.length - 3; i >= 2; i -= 2) {
     const literal = parts[i]
-    const at = segment.lastIndexOf(literal, end - literal.length)
+    // Two parameters with nothing between them (`{name}{ext}`): the later one takes the text from the last '.' on,
+    // an extension such as '.json' (compileRouteTable notes the reading).
+    const dot = literal === '' ? segment.lastIndexOf('.', end - 1) : -1
+    const at = literal !== '' ? segment.lastIndexOf(literal, end - literal.length) : dot >= first.length ? dot : end
     if (at < first.length || at + literal.length > end) return undefined
     values[i / 2] = segment.slice(at + literal.length, end)
     end = at

@@ -1,6 +1,7 @@
 import type { LoadedSpec } from './load-spec.js'
 import { encodePointerToken, resolvePointer } from './refs.js'
 import { repairSchema, type RepairContext } from './schema-dialects.js'
+import { copyDocument } from '../util/deep-copy.js'
 import { notASchemaEntry, OPERATION_KEYS, subschemaKeywords, subschemaKind } from './schema-keywords.js'
 
 export interface RequestDocumentOptions {
@@ -26,7 +27,7 @@ export function prepareRequestDocument(
   options: RequestDocumentOptions,
   validator: Pick<RepairContext, 'valueTypes' | 'keywords'>,
 ): { document: Record<string, unknown>; formats: Set<string>; named: boolean } {
-  const doc = copy(requestView(spec.document)) as Record<string, unknown>
+  const doc = copyDocument(requestView(spec.document)) as Record<string, unknown>
   // Whether a schema has a name besides its place ($id, an anchor): the component schemas requestView keeps whole, or one met below.
   let named = isObject(doc.components) && isObject(doc.components.schemas) && Object.keys(doc.components.schemas).length > 0
   const notes = new NoteGroups()
@@ -92,6 +93,7 @@ export function prepareRequestDocument(
       if (target && typeof target === 'object') composed.add(target)
     }
   }
+  const closings: Array<[Record<string, unknown>, string[]]> = []
   for (const s of schemas) {
     const properties = s.properties as Record<string, Record<string, unknown>> | undefined
     if (properties && Array.isArray(s.required)) {
@@ -105,8 +107,22 @@ export function prepareRequestDocument(
       s.unevaluatedProperties === undefined &&
       s.patternProperties === undefined
     ) {
-      s.unevaluatedProperties = false
+      if (spec.version === '3.1') s.unevaluatedProperties = false
+      else {
+        // ajv's draft-07 validator (OpenAPI 3.0) has no unevaluatedProperties: the whole gets additionalProperties
+        // false, with the names its members declare added to its own properties (as schemas that accept anything).
+        const names = declaredNames(doc, s, new Set())
+        if (names !== undefined) closings.push([s, names])
+      }
     }
+  }
+  // Applied once every whole's names are known: a member's properties are read as written.
+  for (const [s, names] of closings) {
+    const properties: Record<string, unknown> = { ...(isObject(s.properties) ? s.properties : {}) }
+    for (const name of names)
+      if (!Object.hasOwn(properties, name)) Object.defineProperty(properties, name, { value: true, enumerable: true, writable: true, configurable: true })
+    s.properties = properties
+    s.additionalProperties = false
   }
   notes.flush(spec)
   return { document: doc, formats, named }
@@ -128,6 +144,32 @@ class NoteGroups {
       spec.notes.add(kind, where, message)
     }
   }
+}
+
+/**
+ * Every property name a schema lets through by declaring it: its own, and its allOf, anyOf and oneOf members'
+ * (`$ref`s followed; in OpenAPI 3.0 a `$ref`'s siblings are ignored). Undefined where a member allows more than it
+ * names (additionalProperties, patternProperties) or cannot be read: that whole is left open.
+ */
+function declaredNames(doc: unknown, schema: unknown, seen: Set<object>): string[] | undefined {
+  if (schema === true || schema === undefined) return []
+  if (!isObject(schema) || seen.size > 64) return undefined
+  if (seen.has(schema)) return []
+  seen.add(schema)
+  if (typeof schema.$ref === 'string') return schema.$ref.startsWith('#') ? declaredNames(doc, resolvePointer(doc, schema.$ref), seen) : undefined
+  if (schema.patternProperties !== undefined || (schema.additionalProperties !== undefined && schema.additionalProperties !== false)) return undefined
+  const names = isObject(schema.properties) ? Object.keys(schema.properties) : []
+  for (const keyword of ['allOf', 'anyOf', 'oneOf']) {
+    const members = schema[keyword]
+    if (members === undefined) continue
+    if (!Array.isArray(members)) return undefined
+    for (const member of members) {
+      const more = declaredNames(doc, member, seen)
+      if (more === undefined) return undefined
+      names.push(...more)
+    }
+  }
+  return names
 }
 
 function isReadOnly(doc: unknown, schema: Record<string, unknown> | undefined): boolean {
@@ -162,7 +204,7 @@ function graft(doc: Record<string, unknown>, original: unknown, ref: string): { 
     if (from === null || typeof from !== 'object' || !Object.hasOwn(from, token)) return undefined
     from = (from as Record<string, unknown>)[token]
     if (into[token] === null || typeof into[token] !== 'object') {
-      into[token] = copy(from)
+      into[token] = copyDocument(from)
       return locate(doc, ref)
     }
     into = into[token] as Record<string, unknown>
@@ -266,60 +308,6 @@ function withoutExtensions(object: Record<string, unknown>): Record<string, unkn
   for (const [key, value] of Object.entries(object)) if (!key.startsWith('x-')) kept[key] = value
   return kept
 }
-
-/**
- * A deep copy. A parsed document is a tree, copied by plain recursion (3x faster than structuredClone, which writes
- * and reads a serialized copy); one that shares objects (an inline document, YAML aliases), is circular or nests
- * deeper than the stack allows is copied as a graph, without recursion, each shared object once.
- */
-function copy(document: unknown): unknown {
-  let budget = COPY_BUDGET
-  const tree = (value: unknown): unknown => {
-    if (value === null || typeof value !== 'object') return value
-    if (--budget < 0) throw new RangeError('not a tree')
-    if (Array.isArray(value)) {
-      const out = new Array<unknown>(value.length)
-      for (let i = 0; i < value.length; i++) out[i] = tree(value[i])
-      return out
-    }
-    const out: Record<string, unknown> = {}
-    for (const key of Object.keys(value)) setOwn(out, key, tree((value as Record<string, unknown>)[key]))
-    return out
-  }
-  try {
-    return tree(document)
-  } catch (error) {
-    if (!(error instanceof RangeError)) throw error
-  }
-  const copies = new Map<object, unknown>()
-  const clone = (value: unknown): unknown => {
-    if (value === null || typeof value !== 'object') return value
-    let out = copies.get(value)
-    if (out === undefined) {
-      out = Array.isArray(value) ? [] : {}
-      copies.set(value, out)
-      pending.push([value, out as Record<string, unknown>])
-    }
-    return out
-  }
-  const pending: Array<[object, Record<string, unknown>]> = []
-  const root = clone(document)
-  let next: [object, Record<string, unknown>] | undefined
-  while ((next = pending.pop()) !== undefined) {
-    const [from, to] = next
-    for (const [key, value] of Object.entries(from)) setOwn(to, key, clone(value))
-  }
-  return root
-}
-
-/** `object[key] = value`, also where the key is `__proto__` (JSON.parse makes it an own property; plain assignment would set the prototype). */
-function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true })
-  else object[key] = value
-}
-
-/** Objects copied before a copy is taken to share some (a tree of GitHub's whole description holds ~90,000). */
-const COPY_BUDGET = 5_000_000
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)

@@ -143,6 +143,13 @@ export function compileRouteTable(spec: LoadedSpec): RouteTable {
     const template = routedPart(key, itemPointer, notes)
     const parsed = parseTemplate(template)
     if (parsed.strayBraces) notes.add('route', itemPointer, `a '{' or '}' in '${key}' opens or closes no parameter; doorman matches it as literal text`)
+    for (const [earlier, later] of adjacentParameters(parsed.segments)) {
+      notes.add(
+        'route',
+        itemPointer,
+        `'{${earlier}}{${later}}' has nothing between the two parameters; doorman gives '${later}' the text from the last '.' on (an extension such as '.json') and '${earlier}' the rest`,
+      )
+    }
     for (const name of new Set(parsed.params.filter((name, i) => parsed.params.indexOf(name) !== i))) {
       notes.add('route', itemPointer, `path parameter '{${name}}' appears more than once; doorman reads every one of its segments and validates the first`)
     }
@@ -259,6 +266,16 @@ function place(placing: Placing, base: string, operation: Operation, quiet: bool
   }
   candidates.sort((a, b) => b.conditions.length - a.conditions.length) // stable: equals keep the document's order
   ;(route.candidates ??= new Map()).set(operation.method, candidates)
+}
+
+/** Pairs of parameters with no literal text between them in one segment (`{name}{ext}`). */
+function adjacentParameters(segments: TemplateSegment[]): Array<[string, string]> {
+  const pairs: Array<[string, string]> = []
+  for (const segment of segments) {
+    if (segment.kind !== 'pattern') continue
+    for (let i = 2; i < segment.parts.length - 1; i += 2) if (segment.parts[i] === '') pairs.push([segment.parts[i - 1], segment.parts[i + 1]])
+  }
+  return pairs
 }
 
 /** What compileRouteTable recorded before placing an operation (its key and conditions, a route's templates). */

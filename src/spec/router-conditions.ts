@@ -27,7 +27,7 @@ export type RouteCondition =
 
 /** The path part of a Paths Object key, with a note for anything else in it. */
 export function routedPart(key: string, pointer: string, notes: NoteSink): string {
-  let path = key
+  let path = expandOperators(key, pointer, notes)
   if (!path.startsWith('/')) {
     path = `/${path}`
     notes.add('route', pointer, `path '${key}' does not start with '/'; doorman routes it as '${path.split(/[?#]/)[0]}'`)
@@ -38,6 +38,22 @@ export function routedPart(key: string, pointer: string, notes: NoteSink): strin
   const what = path[cut] === '?' ? 'a query part, which is not part of the path' : 'a fragment, which clients never send'
   notes.add('route', pointer, `'${key}' has ${what} ('${path.slice(cut)}'); doorman routes it as '${routed}'`)
   return routed
+}
+
+/**
+ * RFC 6570 expressions with an operator (NASA's `/apod{.format}`): OpenAPI path templates have only `{name}`, but
+ * what the author meant is clear: `{.format}` is a dot and the parameter `format`, `{/id}` a slash and `id`,
+ * `{;v}` the matrix pair `;v={v}`, and `{+path}` the parameter itself.
+ */
+function expandOperators(key: string, pointer: string, notes: NoteSink): string {
+  if (!/\{[./;+]/.test(key)) return key
+  const expanded = key.replace(/\{([./;+])([A-Za-z0-9_]+)\}/g, (_, operator: string, name: string) =>
+    operator === '+' ? `{${name}}` : operator === ';' ? `;${name}={${name}}` : `${operator}{${name}}`,
+  )
+  if (expanded !== key) {
+    notes.add('route', pointer, `'${key}' uses RFC 6570 operators, which OpenAPI path templates do not have; doorman routes it as '${expanded}'`)
+  }
+  return expanded
 }
 
 /** The conditions a key's query part and fragment put on a request, read against the operation's parameters. */

@@ -245,3 +245,33 @@ t.test('servers: protocol-relative, several base paths, enum variables, operatio
   t.match(await call('GET', '/acme/admin/tenants'), { status: 200, operation: 'listTenants' }, "the path item's server; its variable takes any segment")
   t.match(await call('GET', '/api/rest/v1/tenants'), { status: 404 }, 'not under the root servers')
 })
+
+t.test('RFC 6570 operators and adjacent parameters: read as the author meant, with a note each', async (t) => {
+  const { call, notes } = await serve(t, 'template-expressions')
+  t.same(notes, [
+    `${shown('template-expressions')}: /paths/~1apod{.format}: '/apod{.format}' uses RFC 6570 operators, which OpenAPI path templates do not have; doorman routes it as '/apod.{format}'`,
+    `${shown('template-expressions')}: /paths/~1profiles~1{id}{ext}: '{id}{ext}' has nothing between the two parameters; doorman gives 'ext' the text from the last '.' on (an extension such as '.json') and 'id' the rest`,
+  ])
+  for (const path of ['/apod.json', '/apod.xml']) {
+    const ok = await call('GET', path)
+    t.equal(ok.status, 200, path)
+    t.equal(ok.operation, 'apod')
+  }
+  const csv = await call('GET', '/apod.csv')
+  t.equal(csv.status, 400, 'the declared parameter is the one checked')
+  t.equal(csv.body.code, codes.PARAMETER_INVALID)
+  t.match(csv.body.detail, /format must be one of "json", "xml"/)
+  t.equal((await call('GET', '/apod')).status, 404, 'the dot is part of the template')
+
+  for (const path of ['/profiles/12.json', '/profiles/7.xml']) {
+    const ok = await call('GET', path)
+    t.equal(ok.status, 200, path)
+    t.equal(ok.operation, 'profile')
+  }
+  const notNumber = await call('GET', '/profiles/ab.json')
+  t.equal(notNumber.status, 400)
+  t.match(notNumber.body.detail, /path parameter id must be integer, got "ab"/)
+  const noExtension = await call('GET', '/profiles/12')
+  t.equal(noExtension.status, 400)
+  t.match(noExtension.body.detail, /path parameter ext is required/)
+})

@@ -119,6 +119,53 @@ t.test('validation.rejectUnknownProperties names the closest declared property',
   t.equal(Object.keys(byPointer).length, 3)
 })
 
+t.test('validation.rejectUnknownProperties in an OpenAPI 3.0 document (no unevaluatedProperties in its dialect)', async (t) => {
+  const body = (properties: Record<string, unknown>) => ({ type: 'object', properties })
+  const mock = await startMock(t, {
+    spec: {
+      openapi: '3.0.3',
+      info: { title: 'closed objects', version: '1' },
+      paths: {
+        '/things': {
+          post: {
+            requestBody: {
+              required: true,
+              content: {
+                'application/json': {
+                  schema: {
+                    allOf: [{ $ref: '#/components/schemas/Named' }, body({ size: { type: 'integer' } })],
+                    properties: { kind: { type: 'string' } },
+                  },
+                },
+              },
+            },
+            responses: { '201': { description: 'ok' } },
+          },
+        },
+        '/open': {
+          post: {
+            requestBody: { content: { 'application/json': { schema: { allOf: [body({ a: {} }), { type: 'object', additionalProperties: true }] } } } },
+            responses: { '201': { description: 'ok' } },
+          },
+        },
+      },
+      components: { schemas: { Named: body({ name: { type: 'string' } }) } },
+    },
+    config: { validation: { rejectUnknownProperties: true } },
+  })
+  const post = (path: string, value: unknown) =>
+    fetchJson(`${mock.url}${path}`, { method: 'POST', body: JSON.stringify(value), headers: { 'content-type': 'application/json' } })
+  t.equal((await post('/things', { name: 'w', size: 2, kind: 'k' })).status, 201, 'what the whole and its members declare passes')
+  const refused = await post('/things', { name: 'w', sise: 2 })
+  t.equal(refused.status, 422)
+  t.same(
+    refused.body.errors.map((e: { pointer: string }) => e.pointer),
+    ['/sise'],
+  )
+  t.match(refused.body.errors[0].message, /did you mean 'size'/)
+  t.equal((await post('/open', { a: 1, anything: true })).status, 201, 'a member that allows more leaves the whole open')
+})
+
 t.test('validation.bodyStatus and parameterStatus are configurable', async (t) => {
   const mock = await startMock(t, { spec: fixture('specs', 'rules.yaml'), config: { validation: { bodyStatus: 400, parameterStatus: 422 } } })
   const bad = await fetchJson(`${mock.url}/things`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })

@@ -144,7 +144,13 @@ export function render(op: Operation, parts: Parts, kind: RequestPlan['kind'] = 
     .filter((pair) => pair && [...pair.matchAll(/\{([^{}]+)\}/g)].every(([whole, name]) => fill(whole, name) !== whole))
     .map((pair) => pair.replace(/\{([^{}]+)\}/g, fill))
     .join('&')
-  const filled = templatePath.replace(/\{([^{}]+)\}/g, fill) + (filledQuery ? `?${filledQuery}` : '')
+  // RFC 6570 operators (NASA's '/apod{.format}'), expanded as RFC 6570 says: '.json', '/7', ';v=1', a '+' value as is.
+  const expand = (whole: string, operator: string, name: string) => {
+    const value = fill(`{${name}}`, name)
+    if (value === `{${name}}`) return whole
+    return operator === ';' ? `;${name}=${value}` : operator === '+' ? value : `${operator}${value}`
+  }
+  const filled = templatePath.replace(/\{([./;+]?)([^{}]+)\}/g, expand) + (filledQuery ? `?${filledQuery}` : '')
   const credentials = change.credentials ?? parts.credentials
   const query = [...wires.flatMap(([param, wire]) => (wire.in === 'query' && !inTemplate.has(param.name) ? wire.pairs : [])), ...credentials.query]
   const queryText = query.map(([k, v]) => `${k}=${v}`).join('&')

@@ -269,7 +269,8 @@ function basePath(doc: Json, servers: unknown): string {
 }
 
 export function templateNames(template: string): string[] {
-  return [...new Set([...template.replace(/#.*$/, '').matchAll(/\{([^{}]+)\}/g)].map((m) => m[1]))]
+  // '{.format}' (an RFC 6570 operator) names the parameter 'format'.
+  return [...new Set([...template.replace(/#.*$/, '').matchAll(/\{[./;+]?([^{}]+)\}/g)].map((m) => m[1]))]
 }
 
 /** Follows a `$ref` chain (parameters, bodies, path items), keeping track of where the target is. */

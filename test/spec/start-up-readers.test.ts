@@ -111,3 +111,23 @@ t.test('responses keyed by status code keep their keys and order', async (t) => 
   t.equal(operation.responses['429'].description, 'slow down')
   t.notOk('500' in operation.responses)
 })
+
+t.test('an inline document nested deeper than the stack allows serves (structuredClone overflowed)', async (t) => {
+  let deep: Record<string, unknown> = {}
+  const root = deep
+  for (let i = 0; i < 20_000; i++) {
+    const next: Record<string, unknown> = {}
+    deep.x = next
+    deep = next
+  }
+  const mock = await startMock(t, {
+    spec: {
+      openapi: '3.0.3',
+      info: { title: 'deep', version: '1' },
+      'x-deep': root,
+      paths: { '/a': { get: { responses: { '200': { description: 'ok' } } } } },
+    },
+  })
+  t.equal((await fetch(`${mock.url}/a`)).status, 200)
+  t.equal((await fetch(`${mock.url}/b`)).status, 404)
+})
