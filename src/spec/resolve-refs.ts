@@ -190,8 +190,6 @@ export async function replaceUnresolvableRefs(
 }
 
 /** Every distinct `$ref` in `root`, or undefined when one is not a JSON pointer into the document itself. */
-// Walks like SchemaCompiler's #reachable (src/spec/schemas.ts; `duplicates` pairs them), but stops at a non-local $ref
-// instead of following it: the two loops share only their shape.
 function localRefs(root: unknown): Set<string> | undefined {
   // A parsed document is a tree: walked without remembering what was seen (a set of GitHub's 90,000 objects costs
   // as much as the walk). One that shares objects, or is circular, runs out of the budget and is walked again.
@@ -200,15 +198,17 @@ function localRefs(root: unknown): Set<string> | undefined {
 }
 
 /** The local `$ref`s, undefined where one is not local; `null` where a walk without `seen` ran out of its budget. */
+// Walks like DiscriminatorNarrowing's #reachable (src/spec/discriminator.ts; `duplicates` pairs them), but stops at a
+// non-local $ref instead of following it: the two loops share only their shape.
 function walkRefs(root: unknown, remember: boolean): Set<string> | undefined | null {
   const refs = new Set<string>()
-  const seen = new Set<object>()
+  const seen = remember ? new Set<object>() : undefined
   const stack: unknown[] = [root]
   let budget = TREE_WALK_BUDGET
   while (stack.length > 0) {
     const node = stack.pop()
     if (node === null || typeof node !== 'object') continue
-    if (remember) {
+    if (seen !== undefined) {
       if (seen.has(node)) continue
       seen.add(node)
     } else if (--budget < 0) return null
