@@ -3,7 +3,7 @@ import type { ErrorObject } from 'ajv'
 import { formObject } from '../pipeline/parse-body.js'
 import { toSchemaError } from '../pipeline/validate-schema.js'
 import { kindOf } from '../spec/compile-rules.js'
-import { encodePointerToken } from '../spec/refs.js'
+import { encodePointerToken, resolvePointer } from '../spec/refs.js'
 import type { MediaTypeObject, Operation, ResponseObject } from '../spec/route-table.js'
 import { parseMediaType } from '../util/media-type.js'
 import type { ResponseSchemas } from './response-schemas.js'
@@ -103,6 +103,68 @@ export function checkHead(operation: Operation, status: number, headers: Headers
   }
   verdict.media = { key, object: content[key] }
   return verdict
+}
+
+/**
+ * The documented headers the answer has, against their schemas: a header value is text, read as OpenAPI's `simple`
+ * style says (a number, a boolean, a comma-separated list) where its schema wants one. Headers described by
+ * `content` instead of `schema` are checked for presence only (checkHead).
+ */
+export function checkHeaderValues(schemas: ResponseSchemas, document: unknown, response: ResponseObject, headers: Headers): BodyCheck {
+  const out: BodyCheck = { violations: [], notes: [], value: undefined }
+  for (const name of Object.keys(response.headers ?? {})) {
+    const lower = name.toLowerCase()
+    const raw = headers[lower]
+    if (lower === 'content-type' || raw === undefined) continue
+    // The header object: the response's own, or the component it $refs.
+    let at = `${response.pointer}/headers/${encodePointerToken(name)}`
+    const entry = resolvePointer(document, `#${at}`) as { $ref?: unknown } | undefined
+    if (typeof entry?.$ref === 'string' && entry.$ref.startsWith('#/')) at = entry.$ref.slice(1)
+    const header = resolvePointer(document, `#${at}`) as { schema?: unknown } | undefined
+    if (header === null || typeof header !== 'object' || header.schema === undefined) continue
+    const validate = schemas.validator(`${at}/schema`)
+    if (typeof validate === 'string') {
+      out.notes.push(validate)
+      continue
+    }
+    const value = readSimple(Array.isArray(raw) ? raw.join(', ') : raw, typeOf(document, header.schema))
+    if (validate(value)) continue
+    for (const e of (validate.errors ?? []).slice(0, MAX_BODY_VIOLATIONS)) {
+      const s = toSchemaError(e, 'header')
+      out.violations.push({
+        location: 'response',
+        part: 'header',
+        pointer: `${name}${s.pointer}`,
+        keyword: s.keyword,
+        message: s.message,
+        expected: s.expected,
+        received: s.received,
+      })
+    }
+  }
+  return out
+}
+
+type SimpleType = { type: unknown; items: unknown }
+
+/** The schema's `type` (and its items' type), a `$ref` or two followed. */
+function typeOf(document: unknown, schema: unknown, depth = 0): SimpleType {
+  if (schema === null || typeof schema !== 'object' || depth > 4) return { type: undefined, items: undefined }
+  const s = schema as { $ref?: unknown; type?: unknown; items?: unknown }
+  if (typeof s.$ref === 'string' && s.$ref.startsWith('#/')) return typeOf(document, resolvePointer(document, s.$ref), depth + 1)
+  return { type: s.type, items: s.items === undefined ? undefined : typeOf(document, s.items, depth + 1).type }
+}
+
+function readSimple(text: string, { type, items }: SimpleType): unknown {
+  const wants = (t: string, declared: unknown) => declared === t || (Array.isArray(declared) && declared.includes(t))
+  const scalar = (value: string, declared: unknown): unknown => {
+    const trimmed = value.trim()
+    if ((wants('integer', declared) || wants('number', declared)) && /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(trimmed)) return Number(trimmed)
+    if (wants('boolean', declared) && (trimmed === 'true' || trimmed === 'false')) return trimmed === 'true'
+    return value
+  }
+  if (wants('array', type)) return text === '' ? [] : text.split(',').map((item) => scalar(item.trim(), items))
+  return scalar(text, type)
 }
 
 /** Exact first, then `type/*`, then `*\/*`: what the answer's type falls under. */

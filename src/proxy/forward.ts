@@ -9,7 +9,7 @@ import type { Operation } from '../spec/route-table.js'
 import { kindOf } from '../spec/compile-rules.js'
 import { upstreamDispatcher } from './agent.js'
 import { BodyTap } from './body-tap.js'
-import { checkBody, checkHead, type HeadVerdict } from './check-response.js'
+import { checkBody, checkHead, checkHeaderValues, type HeadVerdict } from './check-response.js'
 import { forwardedRequestHeaders, returnedResponseHeaders } from './headers.js'
 import type { ResolvedProxyOptions } from './options.js'
 import { ResponseSchemas } from './response-schemas.js'
@@ -135,6 +135,11 @@ export class UpstreamForwarder {
     this.totals.checked++
     const head = checkHead(operation, res.statusCode, res.headers, ctx.method)
     facts.violations.push(...head.violations)
+    if (head.response !== undefined) {
+      const values = checkHeaderValues(this.#schemasFor(ctx.state.spec), ctx.state.spec.document, head.response, res.headers)
+      facts.violations.push(...values.violations)
+      facts.notes.push(...values.notes)
+    }
     const kind = head.essence === undefined ? undefined : kindOf(head.essence)
     const checkable = head.media !== undefined && (kind === 'json' || kind === 'text' || kind === 'form')
     const declared = Number(first(res.headers['content-length']) ?? NaN)
