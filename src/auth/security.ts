@@ -3,7 +3,7 @@ import { displayFile, type LoadedSpec } from '../spec/load-spec.js'
 import { deref, resolvePointer } from '../spec/refs.js'
 import type { Operation, RouteTable } from '../spec/route-table.js'
 import type { ResolvedAuth } from './config.js'
-import type { Note } from '../spec/notes.js'
+import { places, type Note } from '../spec/notes.js'
 
 /** A securityScheme from the spec, reduced to what the auth step checks. */
 export type Scheme =
@@ -89,20 +89,18 @@ export function compileSecurity(spec: LoadedSpec, table: RouteTable, auth: Resol
     )
   }
 
-  for (const [name, places] of undefinedSchemes) {
-    const [first, ...more] = places
+  for (const [name, where] of undefinedSchemes) {
     const known = [...schemes.keys()]
     spec.notes.add(
       'security',
-      more.length ? `${first} (and ${more.length} more place${more.length > 1 ? 's' : ''})` : first,
+      places([...where]),
       `'${name}' is not a securityScheme (components.securitySchemes defines ${known.length ? known.join(', ') : 'none'}): it is not checked, and requests that need it pass.`,
     )
   }
-  for (const [scope, places] of spacedScopes) {
-    const [first, ...more] = places
+  for (const [scope, where] of spacedScopes) {
     spec.notes.add(
       'security',
-      more.length ? `${first} (and ${more.length} more place${more.length > 1 ? 's' : ''})` : first,
+      places([...where]),
       `the scope '${scope}' has spaces, which a token's scope claim cannot carry (RFC 6749 §3.3 separates scopes by spaces); doorman requires each of its words: ${scope
         .split(/\s+/)
         .filter(Boolean)

@@ -7,6 +7,7 @@ import { encodePointerToken, resolvePointer } from './refs.js'
 import type { Operation, ParameterObject, RouteTable } from './route-table.js'
 import { ignoredHeader, objectKeys, reservedQueryKeys } from './parameter-rules.js'
 import { LazyValidators, OperationRuleMap } from './lazy-rules.js'
+import { places } from './notes.js'
 import { scanSchemas } from './schema-notes.js'
 import { SchemaCompiler } from './schemas.js'
 
@@ -108,8 +109,11 @@ export function compileRules(spec: LoadedSpec, table: RouteTable, config: Resolv
   }
   noteResponses(spec, table)
   for (const [mediaType, pointers] of unparsed) {
-    const where = pointers.length === 1 ? pointers[0] : `${pointers[0]} (and ${pointers.length - 1} more place${pointers.length > 2 ? 's' : ''})`
-    spec.notes.add('body', where, `doorman does not parse ${mediaType} bodies, so they are not checked against this schema (any ${mediaType} body passes).`)
+    spec.notes.add(
+      'body',
+      places(pointers),
+      `doorman does not parse ${mediaType} bodies, so they are not checked against this schema (any ${mediaType} body passes).`,
+    )
   }
   return rules
 }

@@ -15,6 +15,11 @@ export interface Note {
   message: string
 }
 
+/** Where a note about many places points: the first, and how many more (`/a (and 2 more places)`). */
+export function places(pointers: readonly string[]): string {
+  return pointers.length === 1 ? pointers[0] : `${pointers[0]} (and ${pointers.length - 1} more place${pointers.length > 2 ? 's' : ''})`
+}
+
 export function formatNote(note: Note): string {
   return note.where ? `${note.where}: ${note.message}` : note.message
 }

@@ -1,6 +1,7 @@
 import type { LoadedSpec } from './load-spec.js'
 import { encodePointerToken, resolvePointer } from './refs.js'
 import { repairSchema, type RepairContext } from './schema-dialects.js'
+import { places } from './notes.js'
 import { copyDocument } from '../util/deep-copy.js'
 import { notASchemaEntry, OPERATION_KEYS, subschemaKeywords, subschemaKind } from './schema-keywords.js'
 
@@ -140,8 +141,7 @@ class NoteGroups {
 
   flush(spec: LoadedSpec): void {
     for (const { kind, message, pointers } of this.#groups.values()) {
-      const where = pointers.length === 1 ? pointers[0] : `${pointers[0]} (and ${pointers.length - 1} more place${pointers.length > 2 ? 's' : ''})`
-      spec.notes.add(kind, where, message)
+      spec.notes.add(kind, places(pointers), message)
     }
   }
 }

@@ -1,5 +1,6 @@
 import { GENERATION_BUDGET } from '../response/example.js'
 import type { LoadedSpec } from './load-spec.js'
+import { places } from './notes.js'
 import { encodePointerToken, resolvePointer } from './refs.js'
 import { notASchemaEntry, OPERATION_KEYS, subschemaKeywords, subschemaKind } from './schema-keywords.js'
 
@@ -224,10 +225,6 @@ function knownDialect(uri: string, version: LoadedSpec['version']): boolean {
 function short(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value)
   return text.length > 60 ? `${text.slice(0, 57)}...` : text
-}
-
-function places(pointers: string[]): string {
-  return pointers.length === 1 ? pointers[0] : `${pointers[0]} (and ${pointers.length - 1} more place${pointers.length > 2 ? 's' : ''})`
 }
 
 function push(map: Map<string, string[]>, key: string, pointer: string): void {
