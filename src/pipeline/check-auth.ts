@@ -12,6 +12,7 @@ import { furthest, type AuthFailure } from '../auth/verdict.js'
 import { Problem } from '../problems/problem.js'
 import type { Operation } from '../spec/route-table.js'
 import { matchedOperation, type Stage } from './context.js'
+import { ReusedRefusals } from './reused-refusals.js'
 
 /**
  * Step 3. The operation's security requirements (OR of alternatives, each
@@ -59,10 +60,8 @@ function checkScheme({ scheme, scopes }: SchemeRequirement, creds: Credentials, 
 }
 
 // A request without credentials gets the same 401 every time from one operation, and a token short of a scope the
-// same 403: describing the schemes and rendering the challenges was most of their cost. Keyed by what the request
-// contributes (the scheme it used, the scopes its token has), a few per operation.
-const refusals = new WeakMap<Operation, Map<string, Problem>>()
-const REFUSALS_PER_OPERATION = 16
+// same 403: describing the schemes and rendering the challenges was most of their cost.
+const refusals = new ReusedRefusals()
 
 function refuse(failure: AuthFailure, alternatives: Alternative[], op: Operation, realm: string): Problem {
   const certificateRefusal = refuseMutualTls(failure, alternatives, op)
@@ -70,13 +69,7 @@ function refuse(failure: AuthFailure, alternatives: Alternative[], op: Operation
   const key = reusableKey(failure)
   // A Digest challenge carries a fresh nonce: such answers are never reused.
   if (key === undefined || hasDigest(alternatives)) return describeRefusal(failure, alternatives, op, realm)
-  let known = refusals.get(op)
-  if (known === undefined) refusals.set(op, (known = new Map<string, Problem>()))
-  const cached = known.get(key)
-  if (cached !== undefined) return cached
-  const problem = describeRefusal(failure, alternatives, op, realm)
-  if (known.size < REFUSALS_PER_OPERATION) known.set(key, problem)
-  return problem
+  return refusals.get(op, key, () => describeRefusal(failure, alternatives, op, realm))
 }
 
 /** What makes one operation's refusal of this kind differ from another; undefined where it may say more (a token's times, a nonce). */

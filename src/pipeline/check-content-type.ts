@@ -4,6 +4,7 @@ import type { Operation } from '../spec/route-table.js'
 import { closest } from '../util/closest.js'
 import { essence, parseMediaType } from '../util/media-type.js'
 import { matchedOperation, matchedRules, type Stage } from './context.js'
+import { ReusedRefusals } from './reused-refusals.js'
 
 export const SUPPORTED_ENCODINGS = ['gzip', 'deflate', 'br']
 const MAX_CODINGS = SUPPORTED_ENCODINGS.length
@@ -71,25 +72,20 @@ export const checkContentType: Stage = {
 }
 
 // A client that sends the wrong media type sends it again and again: the "did you mean" (an edit distance per
-// accepted type) was half the cost of a 415. One refusal per operation and header value, a few per operation.
-const refusals = new WeakMap<Operation, Map<string, Problem>>()
-const REFUSALS_PER_OPERATION = 16
+// accepted type) was half the cost of a 415. One refusal per operation and header value.
+const refusals = new ReusedRefusals()
 
 function unsupported(operation: Operation, header: string, essence: string | undefined, accepted: string[], acceptHeaders: Record<string, string>): Problem {
-  let known = refusals.get(operation)
-  if (known === undefined) refusals.set(operation, (known = new Map<string, Problem>()))
-  const cached = known.get(header)
-  if (cached !== undefined) return cached
-  const received = essence ?? header.trim()
-  const suggestion = suggestMediaType(received, accepted)
-  const why = essence !== undefined ? '' : ' (not a valid media type: it must look like type/subtype)'
-  const problem = new Problem('CONTENT_TYPE_UNSUPPORTED', {
-    detail: `${operation.label} accepts ${accepted.join(', ')}, but the request says '${received}'${why}.${suggestion ? ` Did you mean '${suggestion}'?` : ''}`,
-    headers: acceptHeaders,
-    extra: { expected: accepted, received, ...(suggestion ? { suggestion } : {}) },
+  return refusals.get(operation, header, () => {
+    const received = essence ?? header.trim()
+    const suggestion = suggestMediaType(received, accepted)
+    const why = essence !== undefined ? '' : ' (not a valid media type: it must look like type/subtype)'
+    return new Problem('CONTENT_TYPE_UNSUPPORTED', {
+      detail: `${operation.label} accepts ${accepted.join(', ')}, but the request says '${received}'${why}.${suggestion ? ` Did you mean '${suggestion}'?` : ''}`,
+      headers: acceptHeaders,
+      extra: { expected: accepted, received, ...(suggestion ? { suggestion } : {}) },
+    })
   })
-  if (known.size < REFUSALS_PER_OPERATION) known.set(header, problem)
-  return problem
 }
 
 // What an operation accepts, as refusals list it: made once per operation, not on every request with a body.
