@@ -1,6 +1,6 @@
 import type { LoadedSpec } from './load-spec.js'
 import type { NoteSink } from './notes.js'
-import { parseTemplate, type TemplateSegment } from './path-router.js'
+import { parseTemplate, type ParsedTemplate, type TemplateSegment } from './path-router.js'
 import { encodePointerToken } from './refs.js'
 import { basePathsOf } from './router-base-paths.js'
 import { follow, mergeParameters, parameterObjects, readRequestBody, readResponses } from './router-readers.js'
@@ -190,7 +190,7 @@ export function compileRouteTable(spec: LoadedSpec): RouteTable {
       operations.push(operation)
       placing.keys.set(operation, key)
       placing.conditions.set(operation, conditionsOf(key, parameters))
-      bases.forEach((base, i) => place(placing, base, operation, i > 0))
+      bases.forEach((base, i) => place(placing, base, operation, base === '' ? parsed : parseTemplate(base + template), i > 0))
     }
   }
   return { basePath: basePaths[0], basePaths, routes: [...placing.routes.values()], operations }
@@ -200,14 +200,13 @@ export function compileRouteTable(spec: LoadedSpec): RouteTable {
  * Puts an operation on the route for its base path and template. OpenAPI calls templates that differ only in
  * parameter names identical (and so invalid), but real descriptions have them (GitHub's attestations): they
  * share one route, and where both have a method, the first one documented wins. `quiet` for a second base
- * path, whose notes the first one gave.
+ * path, whose notes the first one gave. `full` is the base path and template, parsed.
  */
-function place(placing: Placing, base: string, operation: Operation, quiet: boolean): void {
+function place(placing: Placing, base: string, operation: Operation, full: ParsedTemplate, quiet: boolean): void {
   const { routes, notes } = placing
-  const full = parseTemplate(base + operation.path)
   let route = routes.get(full.shape)
   if (route === undefined) {
-    const baseParams = parseTemplate(base).params.length
+    const baseParams = base === '' ? 0 : parseTemplate(base).params.length
     route = { template: operation.path, basePath: base, segments: full.segments, baseParams, paramNames: operation.templateParams, operations: new Map() }
     routes.set(full.shape, route)
     placing.templates.set(route, new Set([operation.path]))
@@ -300,6 +299,7 @@ function operationId(raw: unknown, fallback: string, pointer: string, ids: Map<s
 
 /** The `{name}`s in a Paths Object key's query part: `/rides?page={page}` → ['page']. */
 function queryPartNames(key: string): string[] {
+  if (!key.includes('?')) return []
   const query = /\?([^#]*)/.exec(key)?.[1] ?? ''
   return [...query.matchAll(/\{([^{}]+)\}/g)].map((m) => m[1])
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import t from 'tap'
 import { parseTemplate, PathRouter } from '../../src/spec/path-router.js'
 
@@ -26,6 +27,44 @@ t.test('segments: literal, bare parameter, literal text around parameters', asyn
   t.equal(parseTemplate('/a/{b').strayBraces, true)
   t.equal(parseTemplate('/a/{}').strayBraces, true)
   t.equal(parseTemplate('/a/{b}').strayBraces, false)
+})
+
+t.test('parameters are read as matchAll read them, with braces anywhere in a segment', async (t) => {
+  // The reading parseTemplate had before its scan by hand, kept as the reference.
+  const reference = (segment: string) => {
+    const parts: string[] = []
+    let last = 0
+    for (const match of segment.matchAll(/\{([^{}]+)\}/g)) {
+      parts.push(segment.slice(last, match.index), match[1])
+      last = match.index + match[0].length
+    }
+    return { parts, tail: segment.slice(last) }
+  }
+  const segment = fc.string({ unit: fc.constantFrom('{', '}', 'a', 'b', '.', ':'), maxLength: 12 })
+  fc.assert(
+    fc.property(fc.array(segment, { minLength: 1, maxLength: 4 }), (raws) => {
+      const parsed = parseTemplate(raws.join('/'))
+      raws.forEach((raw, i) => {
+        const { parts, tail } = reference(raw)
+        const got = parsed.segments[i]
+        const expected =
+          parts.length === 0
+            ? { kind: 'static', text: tail }
+            : parts.length === 2 && parts[0] === '' && tail === ''
+              ? { kind: 'param', name: parts[1] }
+              : { kind: 'pattern', parts: [...parts, tail] }
+        t.same(got, expected, raw)
+        const literal = [...parts.filter((_, k) => k % 2 === 0), tail].join('')
+        if (/[{}]/.test(literal)) t.ok(parsed.strayBraces, `${raw}: a stray brace`)
+      })
+      const strays = raws.some((raw) => {
+        const { parts, tail } = reference(raw)
+        return /[{}]/.test([...parts.filter((_, k) => k % 2 === 0), tail].join(''))
+      })
+      t.equal(parsed.strayBraces, strays)
+    }),
+    { numRuns: 300, seed: 20261202 },
+  )
 })
 
 t.test('concrete before templated, whatever the order of the templates', async (t) => {
