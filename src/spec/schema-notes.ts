@@ -31,36 +31,76 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
   const seen = new Set<object>()
   const notes = spec.notes
 
-  // `place` becomes a JSON pointer only for a note: most of the 90,000 schemas of GitHub's description get none,
-  // and building every pointer was half of this walk's time and most of its garbage.
-  const schema = (value: unknown, place: Place, depth = 0): void => {
+  // The walk keeps the tokens from where it started to the schema it is at, and makes a JSON pointer of them only
+  // for a note: most of the 90,000 schemas of GitHub's description get none, and building every pointer was half of
+  // this walk's time and most of its garbage.
+  let start = ''
+  const tokens: string[] = []
+  const here = (): string => {
+    let pointer = start
+    for (let i = 0; i < tokens.length; i++) pointer += `/${encodePointerToken(tokens[i])}`
+    return pointer
+  }
+  const visit = (value: unknown, depth: number): void => {
     // Deeper than any real schema: its notes would be the same as its parents', and the walk must not exhaust the stack.
     if (typeof value === 'boolean' || depth > MAX_DEPTH) return
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      push(notSchemas, short(value), pointerOf(place))
+      push(notSchemas, short(value), here())
       return
     }
     if (seen.has(value)) return
     seen.add(value)
     const s = value as Record<string, unknown>
     // A format in a schema no request is checked against (a response's) changes nothing a note could warn of.
-    if (typeof s.format === 'string' && !knownFormats.has(s.format) && checked.has(s)) push(unknownFormats, s.format, pointerOf(place))
-    if (spec.version === '3.0' && s.examples !== undefined) push(examples30, Array.isArray(s.examples) ? 'list' : 'other', `${pointerOf(place)}/examples`)
+    if (typeof s.format === 'string' && !knownFormats.has(s.format) && checked.has(s)) push(unknownFormats, s.format, here())
+    if (spec.version === '3.0' && s.examples !== undefined) push(examples30, Array.isArray(s.examples) ? 'list' : 'other', `${here()}/examples`)
     const ref = s.$ref
-    if (typeof ref === 'string' && /^#\/components\/(?!schemas\/)[^/]+\//.test(ref)) push(misdirected, ref, pointerOf(place))
-    else if (ref === undefined && typeof s.ref === 'string') push(misdirected, `ref: ${s.ref}`, pointerOf(place))
-    for (const key of ['minItems', 'minLength'] as const) {
-      if (typeof s[key] === 'number' && s[key] > GENERATION_BUDGET) {
-        notes.add(
-          'generation',
-          `${pointerOf(place)}/${key}`,
-          `${s[key]} is more than doorman generates in one answer (${GENERATION_BUDGET} values and characters): an answer generated from this schema is cut short.`,
-        )
-      }
+    if (typeof ref === 'string') {
+      if (ref.startsWith('#/components/') && /^#\/components\/(?!schemas\/)[^/]+\//.test(ref)) push(misdirected, ref, here())
+    } else if (ref === undefined && typeof s.ref === 'string') push(misdirected, `ref: ${s.ref}`, here())
+    if (typeof s.minItems === 'number' && s.minItems > GENERATION_BUDGET) tooLong(s.minItems, `${here()}/minItems`)
+    if (typeof s.minLength === 'number' && s.minLength > GENERATION_BUDGET) tooLong(s.minLength, `${here()}/minLength`)
+    if (typeof s.$schema === 'string' && !knownDialect(s.$schema, spec.version)) push(unknownDialects, s.$schema, `${here()}/$schema`)
+    // Each subschema with its place, keyword by keyword in the order of SUBSCHEMA_MAPS, SUBSCHEMA_LISTS, SUBSCHEMA_SINGLE.
+    const keywords = subschemaKeywords(s)
+    if (keywords === undefined) return
+    for (let k = 0; k < keywords.length; k++) {
+      const key = keywords[k]
+      if (key === undefined) continue
+      const sub = s[key]
+      tokens.push(key)
+      const kind = subschemaKind(key)
+      if (kind === 'map') {
+        if (sub !== null && typeof sub === 'object' && !Array.isArray(sub)) {
+          for (const name in sub) {
+            const entry = (sub as Record<string, unknown>)[name]
+            if (notASchemaEntry(key, entry)) continue
+            tokens.push(name)
+            visit(entry, depth + 1)
+            tokens.pop()
+          }
+        }
+      } else if (Array.isArray(sub)) {
+        // a list keyword, or draft-04 `items: [..]` (tuples)
+        for (let i = 0; i < sub.length; i++) {
+          tokens.push(String(i))
+          visit(sub[i], depth + 1)
+          tokens.pop()
+        }
+      } else if (kind === 'single' && sub !== undefined) visit(sub, depth + 1)
+      tokens.pop()
     }
-    if (typeof s.$schema === 'string' && !knownDialect(s.$schema, spec.version)) push(unknownDialects, s.$schema, `${pointerOf(place)}/$schema`)
-    forEachSubschema(s, place, (sub, at) => schema(sub, at, depth + 1))
   }
+  const schema = (value: unknown, pointer: string): void => {
+    start = pointer
+    visit(value, 0)
+  }
+  const tooLong = (value: number, pointer: string) =>
+    notes.add(
+      'generation',
+      pointer,
+      `${value} is more than doorman generates in one answer (${GENERATION_BUDGET} values and characters): an answer generated from this schema is cut short.`,
+    )
   const content = (value: unknown, pointer: string) => {
     if (!isObject(value)) return
     for (const [type, media] of Object.entries(value)) {
@@ -235,41 +275,4 @@ function push(map: Map<string, string[]>, key: string, pointer: string): void {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
-}
-
-/** Where a schema sits: a JSON pointer, or a token below another place (made into a pointer only when a note needs it). */
-type Place = string | { parent: Place; token: string }
-
-function pointerOf(place: Place): string {
-  return typeof place === 'string' ? place : `${pointerOf(place.parent)}/${encodePointerToken(place.token)}`
-}
-
-/**
- * Calls `visit` on each subschema of `s` with its place, keyword by keyword in the order of SUBSCHEMA_MAPS,
- * SUBSCHEMA_LISTS, SUBSCHEMA_SINGLE. Reads the schema's own keys once: asking each schema for each of the twenty
- * keywords, which most do not have, was the walk's other half.
- */
-function forEachSubschema(s: Record<string, unknown>, place: Place, visit: (value: unknown, place: Place) => void): void {
-  const keywords = subschemaKeywords(s)
-  if (keywords === undefined) return
-  for (const key of keywords) {
-    if (key === undefined) continue
-    const value = s[key]
-    const at: Place = { parent: place, token: key }
-    const kind = subschemaKind(key)
-    if (kind === 'map') {
-      if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-        for (const name in value) {
-          const entry = (value as Record<string, unknown>)[name]
-          if (!notASchemaEntry(key, entry)) visit(entry, { parent: at, token: name })
-        }
-      }
-    } else if (kind === 'list') {
-      if (Array.isArray(value)) value.forEach((sub, i) => visit(sub, { parent: at, token: String(i) }))
-    } else if (value !== undefined) {
-      // draft-04 `items: [..]` (tuples) is a list of schemas
-      if (Array.isArray(value)) value.forEach((item, i) => visit(item, { parent: at, token: String(i) }))
-      else visit(value, at)
-    }
-  }
 }
