@@ -301,45 +301,54 @@ function repairRequired(s: Record<string, unknown>, pointer: string, ctx: Repair
 
 /** Keywords whose value the validator cannot compile are read as meant (`"5"` as 5) or dropped; unknown ones are named. */
 function repairKeywordValues(s: Record<string, unknown>, pointer: string, ctx: RepairContext): void {
-  for (const [keyword, value] of Object.entries(s)) {
+  const keywords = Object.keys(s)
+  for (let k = 0; k < keywords.length; k++) {
+    const keyword = keywords[k]
     if (keyword.startsWith('x-') || keyword === 'type' || OPENAPI_KEYWORDS.has(keyword)) continue
-    const at = `${pointer}/${encodePointerToken(keyword)}`
-    const types = STRING_KEYWORDS.has(keyword) ? ['string'] : ctx.valueTypes(keyword)
+    const value = s[keyword]
+    const types = STRING_KEYWORDS.has(keyword) ? STRING_TYPE : ctx.valueTypes(keyword)
     if (types === undefined) {
       const guess = guessKeyword(keyword, ctx.keywords)
       ctx.note(
         'schema',
         `unknown ${keyword}`,
-        at,
+        keywordPointer(pointer, keyword),
         `'${keyword}' is not a JSON Schema or OpenAPI keyword: it checks nothing${guess ? ` (did you mean '${guess}'?)` : ''}.`,
       )
       continue
     }
     if (types.length === 0 || types.some((type) => hasType(value, type))) {
       if (Array.isArray(value) && value.length === 0 && (keyword === 'enum' || keyword === 'anyOf' || keyword === 'oneOf')) {
-        ctx.note('schema', `empty ${keyword}`, at, `an empty ${keyword} allows no value at all: ignored.`)
+        ctx.note('schema', `empty ${keyword}`, keywordPointer(pointer, keyword), `an empty ${keyword} allows no value at all: ignored.`)
         delete s[keyword]
       } else if (keyword === 'required' && !(value as unknown[]).every((name) => typeof name === 'string')) {
-        ctx.note('schema', 'required names', at, 'required lists property names, and some of these are not strings: they are left out.')
+        ctx.note('schema', 'required names', keywordPointer(pointer, keyword), 'required lists property names, and some of these are not strings: they are left out.')
         s.required = (value as unknown[]).filter((name) => typeof name === 'string')
       } else if (keyword === 'multipleOf' && typeof value === 'number' && !(value > 0)) {
-        ctx.note('schema', 'multipleOf not positive', at, `multipleOf must be greater than 0, got ${value}: ignored.`)
+        ctx.note('schema', 'multipleOf not positive', keywordPointer(pointer, keyword), `multipleOf must be greater than 0, got ${value}: ignored.`)
         delete s[keyword]
       }
       continue
     }
     const read = readAs(value, types)
     if (read !== undefined) {
-      ctx.note('schema', `${keyword} as string`, at, `${keyword} is written as the string ${JSON.stringify(value)}: read as ${JSON.stringify(read)}.`)
+      ctx.note('schema', `${keyword} as string`, keywordPointer(pointer, keyword), `${keyword} is written as the string ${JSON.stringify(value)}: read as ${JSON.stringify(read)}.`)
       s[keyword] = read
     } else if (keyword === 'enum') {
-      ctx.note('schema', 'enum not a list', at, `enum is a list of values: ${JSON.stringify(value)} is read as a list of one.`)
+      ctx.note('schema', 'enum not a list', keywordPointer(pointer, keyword), `enum is a list of values: ${JSON.stringify(value)} is read as a list of one.`)
       s.enum = [value]
     } else {
-      ctx.note('schema', `${keyword} value`, at, `${keyword} must be ${types.join(' or ')}, got ${short(value)}: ignored.`)
+      ctx.note('schema', `${keyword} value`, keywordPointer(pointer, keyword), `${keyword} must be ${types.join(' or ')}, got ${short(value)}: ignored.`)
       delete s[keyword]
     }
   }
+}
+
+const STRING_TYPE = ['string']
+
+/** A keyword's pointer, made only for a note: most schemas have none. */
+function keywordPointer(pointer: string, keyword: string): string {
+  return `${pointer}/${encodePointerToken(keyword)}`
 }
 
 // A description with thousands of schemas repeats its unknown keywords thousands of times: each is guessed at once.

@@ -92,13 +92,20 @@ export class SchemaCompiler {
     this.#coercing = make({ coerceTypes: 'array' })
     this.#knownFormats = new Set(Object.keys(this.#strict.formats))
     const { all: rules, keywords } = this.#strict.RULES
+    // Asked for every keyword of every request schema: each keyword's answer is worked out once.
+    const valueTypes = new Map<string, readonly string[] | undefined>()
     const { document, formats, named } = prepareRequestDocument(spec, options, {
       valueTypes: (keyword) => {
-        if (!Object.hasOwn(keywords, keyword)) return undefined
-        // Annotations (title, default …) have no rule: any value.
-        const rule = Object.hasOwn(rules, keyword) ? rules[keyword] : undefined
-        const type = typeof rule === 'object' ? rule.definition.schemaType : undefined
-        return type === undefined ? [] : Array.isArray(type) ? type : [type]
+        if (valueTypes.has(keyword)) return valueTypes.get(keyword)
+        let types: readonly string[] | undefined
+        if (Object.hasOwn(keywords, keyword)) {
+          // Annotations (title, default …) have no rule: any value.
+          const rule = Object.hasOwn(rules, keyword) ? rules[keyword] : undefined
+          const type = typeof rule === 'object' ? rule.definition.schemaType : undefined
+          types = type === undefined ? [] : Array.isArray(type) ? type : [type]
+        }
+        valueTypes.set(keyword, types)
+        return types
       },
       keywords: Object.keys(keywords),
     })
