@@ -322,7 +322,12 @@ function repairKeywordValues(s: Record<string, unknown>, pointer: string, ctx: R
         ctx.note('schema', `empty ${keyword}`, keywordPointer(pointer, keyword), `an empty ${keyword} allows no value at all: ignored.`)
         delete s[keyword]
       } else if (keyword === 'required' && !(value as unknown[]).every((name) => typeof name === 'string')) {
-        ctx.note('schema', 'required names', keywordPointer(pointer, keyword), 'required lists property names, and some of these are not strings: they are left out.')
+        ctx.note(
+          'schema',
+          'required names',
+          keywordPointer(pointer, keyword),
+          'required lists property names, and some of these are not strings: they are left out.',
+        )
         s.required = (value as unknown[]).filter((name) => typeof name === 'string')
       } else if (keyword === 'multipleOf' && typeof value === 'number' && !(value > 0)) {
         ctx.note('schema', 'multipleOf not positive', keywordPointer(pointer, keyword), `multipleOf must be greater than 0, got ${value}: ignored.`)
@@ -332,7 +337,12 @@ function repairKeywordValues(s: Record<string, unknown>, pointer: string, ctx: R
     }
     const read = readAs(value, types)
     if (read !== undefined) {
-      ctx.note('schema', `${keyword} as string`, keywordPointer(pointer, keyword), `${keyword} is written as the string ${JSON.stringify(value)}: read as ${JSON.stringify(read)}.`)
+      ctx.note(
+        'schema',
+        `${keyword} as string`,
+        keywordPointer(pointer, keyword),
+        `${keyword} is written as the string ${JSON.stringify(value)}: read as ${JSON.stringify(read)}.`,
+      )
       s[keyword] = read
     } else if (keyword === 'enum') {
       ctx.note('schema', 'enum not a list', keywordPointer(pointer, keyword), `enum is a list of values: ${JSON.stringify(value)} is read as a list of one.`)
