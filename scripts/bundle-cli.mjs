@@ -39,7 +39,7 @@ await build({ ...common, entryPoints: ['dist/tls/x509-library.js'], outfile: 'di
 // is reached through import() and lands in chunks of its own: a plain `serve` neither reads nor compiles it.
 await build({
   ...common,
-  entryPoints: { doorman: 'dist/cli.js' },
+  entryPoints: { doorman: 'dist/bin.js' },
   outdir: 'dist',
   splitting: true,
   chunkNames: 'doorman-[name]-[hash]',

@@ -1,6 +1,7 @@
-#!/usr/bin/env node
-// Arguments → options, nothing else: everything the CLI does goes through src/index.ts.
+// Arguments → options, nothing else: everything the CLI does goes through src/index.ts. (The `doorman` command starts
+// in src/bin.ts, which loads this.)
 import { parseArgs } from 'node:util'
+import { CHECK_OPTIONS, DEFAULT_SPEC, PROXY_OPTIONS, SERVE_OPTIONS } from './cli-options.js'
 import {
   curlCommands,
   documentNotes,
@@ -101,18 +102,6 @@ function parse<T>(thunk: () => T): T {
   }
 }
 
-/** `doorman proxy`'s own options, on top of serve's. */
-const PROXY_OPTIONS = {
-  upstream: { type: 'string' },
-  'upstream-timeout': { type: 'string' },
-  'upstream-ca': { type: 'string' },
-  'upstream-insecure': { type: 'boolean', default: false },
-  'forward-invalid': { type: 'boolean', default: false },
-  'fail-on-violation': { type: 'boolean', default: false },
-  'violations-header': { type: 'boolean', default: false },
-  record: { type: 'string' },
-} as const
-
 /** `serve`, and `proxy` (the same server, forwarding instead of answering from the spec). */
 async function serve(args: string[], proxying = false): Promise<number> {
   const command = proxying ? 'proxy' : 'serve'
@@ -120,21 +109,7 @@ async function serve(args: string[], proxying = false): Promise<number> {
     parseArgs({
       args,
       allowPositionals: true,
-      options: {
-        ...(proxying ? PROXY_OPTIONS : {}),
-        port: { type: 'string', default: '4010' },
-        host: { type: 'string', default: '127.0.0.1' },
-        config: { type: 'string' },
-        log: { type: 'string', default: 'pretty' },
-        watch: { type: 'boolean', default: false },
-        strict: { type: 'boolean', default: false },
-        verbose: { type: 'boolean', default: false },
-        tls: { type: 'boolean', default: false },
-        'tls-modes': { type: 'string' },
-        'tls-dir': { type: 'string' },
-        cors: { type: 'boolean' },
-        'no-cors': { type: 'boolean' },
-      },
+      options: { ...(proxying ? PROXY_OPTIONS : {}), ...SERVE_OPTIONS },
     }),
   )
   if (positionals.length > 1) throw new UsageError(`${command} takes one SPEC, got ${positionals.length}`)
@@ -149,7 +124,7 @@ async function serve(args: string[], proxying = false): Promise<number> {
     throw new UsageError(`--log must be pretty, json or silent, got '${log}'`)
   }
   const server = await startServer({
-    spec: positionals[0] ?? 'openapi.yaml',
+    spec: positionals[0] ?? DEFAULT_SPEC,
     config: values.config,
     port,
     host: values.host,
@@ -280,11 +255,11 @@ async function check(args: string[]): Promise<number> {
     parseArgs({
       args,
       allowPositionals: true,
-      options: { config: { type: 'string' }, strict: { type: 'boolean', default: false }, verbose: { type: 'boolean', default: false } },
+      options: CHECK_OPTIONS,
     }),
   )
   if (positionals.length > 1) throw new UsageError(`check takes one SPEC, got ${positionals.length}`)
-  const result = await inspectSpec({ spec: positionals[0] ?? 'openapi.yaml', config: values.config, verbose: values.verbose })
+  const result = await inspectSpec({ spec: positionals[0] ?? DEFAULT_SPEC, config: values.config, verbose: values.verbose })
   process.stdout.write(result.report)
   if (values.strict && result.documentNotes.length > 0) {
     process.stderr.write(`doorman: --strict: ${strictReason(result.documentNotes)}\n`)
@@ -307,7 +282,7 @@ async function curl(args: string[]): Promise<number> {
   const spec = positionals.find(specLike) ?? (positionals.length === 2 ? positionals[1] : undefined)
   const operation = positionals.find((arg) => arg !== spec)
   if (!/^https?:\/\/[^/]+/.test(String(values.url))) throw new UsageError(`--url must be the mock's base URL, like http://127.0.0.1:4010; got '${values.url}'`)
-  process.stdout.write(await curlCommands({ spec: spec ?? 'openapi.yaml', config: values.config, url: values.url, operation, tlsDir: values['tls-dir'] }))
+  process.stdout.write(await curlCommands({ spec: spec ?? DEFAULT_SPEC, config: values.config, url: values.url, operation, tlsDir: values['tls-dir'] }))
   return 0
 }
 

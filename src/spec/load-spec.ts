@@ -1,11 +1,12 @@
-import { readFileSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { JSONSchema } from '@apidevtools/json-schema-ref-parser'
 import { CORE_SCHEMA, load as loadPlainYaml } from 'js-yaml'
 import { SetupError } from '../setup-error.js'
 import { lazyRequire } from '../util/lazy-require.js'
-import { parseJsonBytes } from './json-bytes.js'
+import { escapeNonAscii, parseJsonText, startsAnObject } from './json-bytes.js'
+import { roomFor, takeReadAhead, type DocumentBytes } from './read-ahead.js'
 import { copyGraph } from '../util/deep-copy.js'
 import { NoteSink } from './notes.js'
 import { replaceUnresolvableRefs } from './resolve-refs.js'
@@ -110,21 +111,40 @@ export function displayPath(fileOrUrl: string): string {
 const INLINE_NAME = '<inline>'
 
 /**
- * Reads and parses the document file. Synchronous, and a function of its own: the text (26 MB for GitHub's 13 MB
- * description, which has a few non-Latin-1 characters) is garbage once parsed, not held by an async function's
- * frame through the rest of loading. Not fs/promises: its chunked read left ~20 MB more on the heap.
+ * Reads and parses the document file (or the bytes src/spec/read-ahead.ts read of it). Synchronous, and a function of
+ * its own: the text (13 MB for GitHub's description) is garbage once parsed, not held by an async function's frame
+ * through the rest of loading. Not fs/promises: its chunked read left ~20 MB more on the heap.
  */
-function readDocument(file: string, shown: string): unknown {
-  let bytes: Buffer
+function readDocument(file: string, shown: string, ahead: DocumentBytes | undefined): unknown {
   const special = notRegularFileSync(file)
   if (special !== undefined) throw new SetupError(`cannot read the OpenAPI document: it ${special}`, { file: shown })
+  let bytes = ahead ?? readWithRoomSync(file, shown)
+  if (startsAnObject(bytes.room.subarray(0, bytes.length))) {
+    const text = escapeNonAscii(bytes.room, bytes.length)
+    const document = parseJsonText(text)
+    if (document !== undefined) return document
+    // Not JSON after all (YAML's flow style, a syntax error): read as YAML, as written, where escaping changed it.
+    if (text.length !== bytes.length) bytes = readWithRoomSync(file, shown)
+  }
+  return parseYaml(bytes.room.toString('utf8', 0, bytes.length), shown)
+}
+
+/** The file's bytes with room after them (src/spec/read-ahead.ts), read on this thread. */
+function readWithRoomSync(file: string, shown: string): DocumentBytes {
+  let fd: number | undefined
   try {
-    bytes = readFileSync(file)
+    fd = openSync(file, 'r')
+    const size = fstatSync(fd).size
+    const room = Buffer.allocUnsafeSlow(roomFor(size))
+    let length = 0
+    for (let n = 1; n > 0 && length < size; length += n) n = readSync(fd, room, length, size - length, length)
+    return { room, length }
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message
     throw new SetupError(`cannot read the OpenAPI document: ${reason}`, { file: shown })
+  } finally {
+    if (fd !== undefined) closeSync(fd)
   }
-  return parseJsonBytes(bytes) ?? parseYaml(bytes.toString('utf8'), shown)
 }
 
 /**
@@ -144,7 +164,7 @@ function cloneInline(document: object): object {
 export async function loadSpec(source: string | object): Promise<LoadedSpec> {
   const file = typeof source === 'string' ? path.resolve(source) : path.join(process.cwd(), INLINE_NAME)
   const shown = displayFile({ file })
-  const raw = typeof source === 'string' ? readDocument(file, shown) : cloneInline(source)
+  const raw = typeof source === 'string' ? readDocument(file, shown, await takeReadAhead(file)) : cloneInline(source)
 
   const format = readFormat(raw, shown)
   // Notes found before a Swagger 2.0 upgrade already point into the user's file; those after it are mapped back.

@@ -1,15 +1,18 @@
 // The shortcuts GitHub's description needed to start in under a second (docs/performance.md, "Start-up") must read
 // every document exactly as the plain way did: JSON bytes with characters beyond ASCII, documents that share or
 // circle objects (inline ones), and status codes as keys.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { isAscii } from 'node:buffer'
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import fc from 'fast-check'
 import t from 'tap'
 import { codes } from '../../src/index.js'
-import { parseJsonBytes } from '../../src/spec/json-bytes.js'
+import { escapeNonAscii, parseJsonBytes } from '../../src/spec/json-bytes.js'
+import { readAhead, takeReadAhead } from '../../src/spec/read-ahead.js'
 import { loadSpec } from '../../src/spec/load-spec.js'
 import { compileRouteTable } from '../../src/spec/route-table.js'
-import { startMock } from '../helpers.js'
+import { startCli, startMock } from '../helpers.js'
 
 const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 
@@ -34,6 +37,81 @@ t.test('JSON bytes beyond ASCII read as UTF-8 would be', async (t) => {
 
   for (const notJson of ['openapi: 3.1.0\ninfo: {title: é}', '["a list"]', '\ufeff{"bom": 1}', '{"unclosed": "é"', ''])
     t.equal(parseJsonBytes(Buffer.from(notJson, 'utf8')), undefined, `left to the YAML reader: ${JSON.stringify(notJson)}`)
+})
+
+t.test('non-ASCII escaped in place where the buffer has room after the text, else into a new buffer', async (t) => {
+  const text = '{"a": "café – 日本語 😀", "b": "ÿ"}'
+  const bytes = Buffer.from(text, 'utf8')
+  const exact = Buffer.from(bytes)
+  const moved = escapeNonAscii(exact, exact.length)
+  t.not(moved.buffer, exact.buffer, 'no room: a new buffer')
+  t.same(exact, bytes, 'and the bytes given are as they were')
+  const room = Buffer.alloc(bytes.length + 200)
+  bytes.copy(room)
+  const inPlace = escapeNonAscii(room, bytes.length)
+  t.equal(inPlace.buffer, room.buffer, 'room: in place')
+  const tight = Buffer.alloc(bytes.length + 3)
+  bytes.copy(tight)
+  t.not(escapeNonAscii(tight, bytes.length).buffer, tight.buffer, 'too little room: a new buffer')
+  for (const out of [moved, inPlace]) {
+    t.ok(isAscii(out))
+    t.same(JSON.parse(Buffer.from(out).toString('latin1')), JSON.parse(text))
+  }
+
+  // Blocks of ASCII are passed over natively: characters on either side of a block's edge, and bytes that are no UTF-8.
+  fc.assert(
+    fc.property(fc.nat({ max: 40_000 }), fc.array(fc.string({ unit: 'binary', maxLength: 4 }), { maxLength: 6 }), fc.nat({ max: 64 }), (pad, words, extra) => {
+      const value = ['x'.repeat(pad), ...words].join('')
+      const source = Buffer.concat([Buffer.from(`{"v": ${JSON.stringify(value)}, "w": "`), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')])
+      const expected = JSON.parse(source.toString('utf8'))
+      const roomy = Buffer.alloc(source.length + extra)
+      source.copy(roomy)
+      const out = escapeNonAscii(roomy, source.length)
+      t.same(JSON.parse(Buffer.from(out).toString('latin1')), expected)
+      t.same(parseJsonBytes(source), expected)
+    }),
+    { numRuns: 60, seed: 20261202 },
+  )
+})
+
+t.test('a large document read ahead, as the doorman command does, reads as one read on the main thread', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'doorman-read-ahead-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  // Over the 1 MB below which nothing is read ahead: a description of many paths, with a little non-ASCII text (so
+  // that it is escaped in place).
+  const paths: Record<string, unknown> = {}
+  for (let i = 0; i < 12_000; i++) paths[`/items${i}/{id}`] = { get: { summary: `Item ${i}`, responses: { '200': { description: 'ok' } } } }
+  paths['/menu'] = {
+    post: {
+      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: { drink: { enum: ['café', 'thé'] } } } } } },
+      responses: { '200': { description: 'ok' } },
+    },
+  }
+  const doc = { openapi: '3.0.3', info: { title: 'Café ☕ API', version: '1' }, paths }
+  const file = path.join(dir, 'large.json')
+  writeFileSync(file, JSON.stringify(doc, null, 2))
+  t.ok(statSync(file).size > 2 ** 20, 'large enough to be read ahead')
+  readAhead(file)
+  const loaded = await loadSpec(file)
+  t.equal(takeReadAhead(file), undefined, 'loadSpec took the bytes read ahead')
+  t.same(loaded.document, doc)
+
+  // YAML in flow style looks like JSON to the reader: escaped in place, it is read again, as written.
+  const flow = path.join(dir, 'flow.yaml')
+  writeFileSync(flow, `{openapi: 3.0.3, info: {title: 'Café ☕ API', version: '1'}, paths: ${JSON.stringify(paths)}}`)
+  t.ok(statSync(flow).size > 2 ** 20, 'large enough to be read ahead')
+  readAhead(flow)
+  const flowLoaded = await loadSpec(flow)
+  t.equal((flowLoaded.document.info as { title: string }).title, 'Café ☕ API')
+  t.same(flowLoaded.document.paths, paths)
+  t.equal(takeReadAhead(flow), undefined)
+
+  for (const spec of [file, flow]) {
+    const cli = await startCli(t, ['--log', 'silent', spec])
+    t.equal((await fetch(`${cli.url}/menu`, json({ drink: 'thé' }))).status, 200, `${path.basename(spec)}: the non-ASCII enum value is accepted`)
+    t.equal((await fetch(`${cli.url}/menu`, json({ drink: 'the' }))).status, 422)
+    t.equal((await fetch(`${cli.url}/items7/x`)).status, 200)
+  }
 })
 
 t.test('a JSON file with non-ASCII text and a syntax error reads as before', async (t) => {
