@@ -305,7 +305,8 @@ function requestView(doc: Record<string, unknown>): Record<string, unknown> {
 
 function withoutExtensions(object: Record<string, unknown>): Record<string, unknown> {
   const kept: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(object)) if (!key.startsWith('x-')) kept[key] = value
+  const keys = Object.keys(object)
+  for (let i = 0; i < keys.length; i++) if (!keys[i].startsWith('x-')) kept[keys[i]] = object[keys[i]]
   return kept
 }
 

@@ -137,6 +137,8 @@ function translatedMessage(what: string, from: string, to: string, changes: stri
 
 function repairType(s: Record<string, unknown>, pointer: string, ctx: RepairContext): void {
   if (s.type === undefined) return
+  // The common case first, with no pointer made for it.
+  if (typeof s.type === 'string' && JSON_TYPES.has(s.type)) return
   const at = `${pointer}/type`
   if (Array.isArray(s.type)) {
     if (ctx.version === '3.0') {
@@ -187,38 +189,37 @@ function typeName(written: unknown, s: Record<string, unknown>, at: string, ctx:
 
 /** OAS 3.0 (JSON Schema draft-04) writes `minimum: 5, exclusiveMinimum: true`; 3.1 (2020-12) writes `exclusiveMinimum: 5`. */
 function repairBounds(s: Record<string, unknown>, pointer: string, ctx: RepairContext): void {
-  for (const [bound, exclusive] of [
-    ['minimum', 'exclusiveMinimum'],
-    ['maximum', 'exclusiveMaximum'],
-  ] as const) {
-    const value = s[exclusive]
-    if (typeof value === 'boolean') {
-      if (ctx.version === '3.1') {
-        ctx.note(
-          'schema',
-          `boolean ${exclusive} in 3.1`,
-          `${pointer}/${exclusive}`,
-          `a boolean ${exclusive} is OpenAPI 3.0 (3.1 writes the bound itself, ${exclusive}: 5): read as in 3.0.`,
-        )
-      }
-      if (value && typeof s[bound] === 'number') {
-        s[exclusive] = s[bound]
-        delete s[bound]
-      } else {
-        delete s[exclusive]
-      }
-    } else if (typeof value === 'number' && ctx.version === '3.0') {
+  repairBound(s, 'minimum', 'exclusiveMinimum', pointer, ctx)
+  repairBound(s, 'maximum', 'exclusiveMaximum', pointer, ctx)
+}
+
+function repairBound(s: Record<string, unknown>, bound: string, exclusive: string, pointer: string, ctx: RepairContext): void {
+  const value = s[exclusive]
+  if (typeof value === 'boolean') {
+    if (ctx.version === '3.1') {
       ctx.note(
         'schema',
-        `numeric ${exclusive} in 3.0`,
+        `boolean ${exclusive} in 3.1`,
         `${pointer}/${exclusive}`,
-        `a numeric ${exclusive} is OpenAPI 3.1 (3.0 writes ${bound}: 5, ${exclusive}: true): read as in 3.1.`,
+        `a boolean ${exclusive} is OpenAPI 3.0 (3.1 writes the bound itself, ${exclusive}: 5): read as in 3.0.`,
       )
     }
+    if (value && typeof s[bound] === 'number') {
+      s[exclusive] = s[bound]
+      delete s[bound]
+    } else {
+      delete s[exclusive]
+    }
+  } else if (typeof value === 'number' && ctx.version === '3.0') {
+    ctx.note(
+      'schema',
+      `numeric ${exclusive} in 3.0`,
+      `${pointer}/${exclusive}`,
+      `a numeric ${exclusive} is OpenAPI 3.1 (3.0 writes ${bound}: 5, ${exclusive}: true): read as in 3.1.`,
+    )
   }
 }
 
-/** `nullable: true` (OAS 3.0) allows null besides the schema's type; in a 3.1 document it is read the same way. */
 function repairNullable(s: Record<string, unknown>, pointer: string, ctx: RepairContext): void {
   // Swagger 2.0 had no nullable; its tools (go-swagger, NSwag, Swashbuckle) wrote x-nullable, and converters keep it.
   if (s['x-nullable'] === true && s.nullable === undefined) {

@@ -14,7 +14,9 @@ export function copyDocument(document: unknown): unknown {
       return out
     }
     const out: Record<string, unknown> = {}
-    for (const key of Object.keys(value)) setOwn(out, key, tree((value as Record<string, unknown>)[key]))
+    // Indexed: at start-up this code is not optimized yet, and for…of made an iterator result per key.
+    const keys = Object.keys(value)
+    for (let i = 0; i < keys.length; i++) setOwn(out, keys[i], tree((value as Record<string, unknown>)[keys[i]]))
     return out
   }
   try {
