@@ -124,7 +124,7 @@ function readDocument(file: string, shown: string, ahead: DocumentBytes | undefi
     const document = parseJsonText(text)
     if (document !== undefined) return document
     // Not JSON after all (YAML's flow style, a syntax error): read as YAML, as written, where escaping changed it.
-    if (text.length !== bytes.length) bytes = readWithRoomSync(file, shown)
+    if (text.buffer === bytes.room.buffer && text.length !== bytes.length) bytes = readWithRoomSync(file, shown)
   }
   return parseYaml(bytes.room.toString('utf8', 0, bytes.length), shown)
 }
