@@ -302,8 +302,13 @@ function shapeOf(doc: unknown, schema: unknown, depth = 0): ParamShape {
   if (types.includes('array') || (!typed && s.items !== undefined)) return 'array'
   if (types.includes('object') || (!typed && s.properties !== undefined)) return 'object'
   for (const key of ['allOf', 'oneOf', 'anyOf']) {
-    const first = (s[key] as unknown[] | undefined)?.[0]
-    if (first !== undefined) return shapeOf(doc, first, depth + 1)
+    const members = s[key]
+    if (!Array.isArray(members) || members.length === 0) continue
+    const first = shapeOf(doc, members[0], depth + 1)
+    // One value or a list of them (PeerTube's `oneOf: [integer, array]`): read as a list, which a single value also
+    // is, so that `1,2,3` reaches the array branch and `5` still passes the integer one.
+    if (first === 'scalar' && members.some((member) => shapeOf(doc, member, depth + 1) === 'array')) return 'array'
+    return first
   }
   return 'scalar'
 }

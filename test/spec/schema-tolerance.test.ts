@@ -191,12 +191,14 @@ t.test('parameters are valid when a reading of their strings is: oneOf [integer,
   t.equal((await runs('1', '?ratio=75.3')).status, 200, '75.3 is a multiple of 0.1')
   t.equal((await runs('1', '?ids=1,2,3f1c2b5e-8d4a-4c1e-9b2f-0a1b2c3d4e5f')).status, 200, 'each item reads as one branch')
   t.equal((await runs('1', '?terms=cloud+computing,security')).status, 200, "'type: string' with 'properties' is a string, not an exploded object")
+  t.equal((await runs('1', '?category=15')).status, 200, 'oneOf [integer, array]: one value')
+  t.equal((await runs('1', '?category=1,2,3')).status, 200, 'oneOf [integer, array]: a list of them')
 
-  const bad = await runs('1', '?flag=yes&ratio=0.15&ids=0,abc')
+  const bad = await runs('1', '?flag=yes&ratio=0.15&ids=0,abc&category=1,x')
   t.equal(bad.status, 400)
   t.equal(bad.body.code, codes.PARAMETER_INVALID)
   const seen = errorsOf(bad.body)
-  for (const expected of ['query /flag enum', 'query /ratio multipleOf', 'query /ids/0 oneOf', 'query /ids/1 oneOf'])
+  for (const expected of ['query /flag enum', 'query /ratio multipleOf', 'query /ids/0 oneOf', 'query /ids/1 oneOf', 'query /category oneOf'])
     t.ok(seen.includes(expected), `${expected} (got ${seen.join(', ')})`)
 
   const measure = (value: unknown) => fetchJson(`${mock.url}/measurements`, { method: 'POST', headers: json, body: JSON.stringify(value) })
