@@ -8,6 +8,8 @@ import { bodyTypes, conditionsOf, routedPart, sameConditions, type RouteConditio
 
 export const HTTP_METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'] as const
 export type HttpMethod = (typeof HTTP_METHODS)[number]
+/** The Path Item Object's keys for them, in the same order. */
+const METHOD_KEYS = HTTP_METHODS.map((method) => method.toLowerCase())
 
 export type SchemaObject = Record<string, unknown> | boolean
 
@@ -156,10 +158,11 @@ export function compileRouteTable(spec: LoadedSpec): RouteTable {
     const itemBases = basePathsOf(item.servers, `${itemPointer}/servers`, notes) ?? basePaths
     const shared = parameterObjects(doc, item.parameters, `${itemPointer}/parameters`, notes)
 
-    for (const method of HTTP_METHODS) {
-      const raw = item[method.toLowerCase()]
+    for (let m = 0; m < HTTP_METHODS.length; m++) {
+      const method = HTTP_METHODS[m]
+      const raw = item[METHOD_KEYS[m]]
       if (raw === undefined) continue
-      const pointer = `${itemPointer}/${method.toLowerCase()}`
+      const pointer = `${itemPointer}/${METHOD_KEYS[m]}`
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
         notes.add('route', pointer, `an operation must be a mapping; doorman leaves ${method} out of this path`)
         continue

@@ -59,6 +59,7 @@ function expandOperators(key: string, pointer: string, notes: NoteSink): string 
 /** The conditions a key's query part and fragment put on a request, read against the operation's parameters. */
 export function conditionsOf(key: string, parameters: readonly ParameterObject[]): RouteCondition[] {
   const out: RouteCondition[] = []
+  if (!key.includes('?') && !key.includes('#')) return out
   const query = /\?([^#]*)/.exec(key)?.[1]
   const fragment = /#(.*)$/.exec(key)?.[1]
   for (const [text, fromQuery] of [
