@@ -77,17 +77,19 @@ t.test('non-ASCII escaped in place where the buffer has room after the text, els
 t.test('a large document read ahead, as the doorman command does, reads as one read on the main thread', async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'doorman-read-ahead-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  // Over the 1 MB below which nothing is read ahead: a description of many paths, with a little non-ASCII text (so
-  // that it is escaped in place).
-  const paths: Record<string, unknown> = {}
-  for (let i = 0; i < 12_000; i++) paths[`/items${i}/{id}`] = { get: { summary: `Item ${i}`, responses: { '200': { description: 'ok' } } } }
-  paths['/menu'] = {
-    post: {
-      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: { drink: { enum: ['café', 'thé'] } } } } } },
-      responses: { '200': { description: 'ok' } },
+  // Over the 1 MB below which nothing is read ahead (a long description), with a little non-ASCII text (so that it is
+  // escaped in place).
+  const paths: Record<string, unknown> = {
+    '/items/{id}': { get: { summary: 'An item', responses: { '200': { description: 'ok' } } } },
+    '/menu': {
+      post: {
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: { drink: { enum: ['café', 'thé'] } } } } } },
+        responses: { '200': { description: 'ok' } },
+      },
     },
   }
-  const doc = { openapi: '3.0.3', info: { title: 'Café ☕ API', version: '1' }, paths }
+  const long = 'An API for coffee. '.repeat(60_000)
+  const doc = { openapi: '3.0.3', info: { title: 'Café ☕ API', version: '1', description: long }, paths }
   const file = path.join(dir, 'large.json')
   writeFileSync(file, JSON.stringify(doc, null, 2))
   t.ok(statSync(file).size > 2 ** 20, 'large enough to be read ahead')
@@ -98,7 +100,7 @@ t.test('a large document read ahead, as the doorman command does, reads as one r
 
   // YAML in flow style looks like JSON to the reader: escaped in place, it is read again, as written.
   const flow = path.join(dir, 'flow.yaml')
-  writeFileSync(flow, `{openapi: 3.0.3, info: {title: 'Café ☕ API', version: '1'}, paths: ${JSON.stringify(paths)}}`)
+  writeFileSync(flow, `{openapi: 3.0.3, info: {title: 'Café ☕ API', version: '1', description: '${long}'}, paths: ${JSON.stringify(paths)}}`)
   t.ok(statSync(flow).size > 2 ** 20, 'large enough to be read ahead')
   readAhead(flow)
   const flowLoaded = await loadSpec(flow)
@@ -110,7 +112,7 @@ t.test('a large document read ahead, as the doorman command does, reads as one r
     const cli = await startCli(t, ['--log', 'silent', spec])
     t.equal((await fetch(`${cli.url}/menu`, json({ drink: 'thé' }))).status, 200, `${path.basename(spec)}: the non-ASCII enum value is accepted`)
     t.equal((await fetch(`${cli.url}/menu`, json({ drink: 'the' }))).status, 422)
-    t.equal((await fetch(`${cli.url}/items7/x`)).status, 200)
+    t.equal((await fetch(`${cli.url}/items/x`)).status, 200)
   }
 })
 
