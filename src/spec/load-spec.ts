@@ -26,6 +26,12 @@ export interface LoadedSpec {
   notes: NoteSink
   /** The user's file was Swagger (this version), upgraded to OpenAPI 3.0 at load time (src/spec/swagger2.ts). */
   swagger?: string
+  /**
+   * The document is a tree, as JSON.parse makes one: no object in two places, none inside itself, so a walk needs no
+   * record of what it has seen. Absent where that is not known: YAML (anchors), a document given as an object, one
+   * bundled from several files or upgraded from Swagger 2.0.
+   */
+  tree?: true
 }
 
 // The parts of an OpenAPI document doorman reads; the rest passes through untouched.
@@ -115,18 +121,18 @@ const INLINE_NAME = '<inline>'
  * its own: the text (13 MB for GitHub's description) is garbage once parsed, not held by an async function's frame
  * through the rest of loading. Not fs/promises: its chunked read left ~20 MB more on the heap.
  */
-function readDocument(file: string, shown: string, ahead: DocumentBytes | undefined): unknown {
+function readDocument(file: string, shown: string, ahead: DocumentBytes | undefined): { document: unknown; json: boolean } {
   const special = notRegularFileSync(file)
   if (special !== undefined) throw new SetupError(`cannot read the OpenAPI document: it ${special}`, { file: shown })
   let bytes = ahead ?? readWithRoomSync(file, shown)
   if (startsAnObject(bytes.room.subarray(0, bytes.length))) {
     const text = escapeNonAscii(bytes.room, bytes.length)
     const document = parseJsonText(text)
-    if (document !== undefined) return document
+    if (document !== undefined) return { document, json: true }
     // Not JSON after all (YAML's flow style, a syntax error): read as YAML, as written, where escaping changed it.
     if (text.buffer === bytes.room.buffer && text.length !== bytes.length) bytes = readWithRoomSync(file, shown)
   }
-  return parseYaml(bytes.room.toString('utf8', 0, bytes.length), shown)
+  return { document: parseYaml(bytes.room.toString('utf8', 0, bytes.length), shown), json: false }
 }
 
 /** The file's bytes with room after them (src/spec/read-ahead.ts), read on this thread. */
@@ -164,7 +170,8 @@ function cloneInline(document: object): object {
 export async function loadSpec(source: string | object): Promise<LoadedSpec> {
   const file = typeof source === 'string' ? path.resolve(source) : path.join(process.cwd(), INLINE_NAME)
   const shown = displayFile({ file })
-  const raw = typeof source === 'string' ? readDocument(file, shown, await takeReadAhead(file)) : cloneInline(source)
+  const read = typeof source === 'string' ? readDocument(file, shown, await takeReadAhead(file)) : { document: cloneInline(source), json: false }
+  const raw = read.document
 
   const format = readFormat(raw, shown)
   // Notes found before a Swagger 2.0 upgrade already point into the user's file; those after it are mapped back.
@@ -185,7 +192,9 @@ export async function loadSpec(source: string | object): Promise<LoadedSpec> {
     upgraded.notes.list.unshift(...early.list)
     return { document: upgraded.document, version: '3.0', file, files, notes: upgraded.notes, swagger: format.version }
   }
-  return { document: bundled as OpenApiDocument, version: format.version, file, files, notes: early }
+  // Stand-ins for broken $refs and filled-in fields are new objects, each in one place: a parsed tree stays one.
+  const tree = read.json && !scan.external ? { tree: true as const } : {}
+  return { document: bundled as OpenApiDocument, version: format.version, file, files, notes: early, ...tree }
 }
 
 /** Pulls every file the document `$ref`s into it (json-schema-ref-parser), reading what the scan already parsed. */

@@ -28,7 +28,8 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
   const notSchemas = new Map<string, string[]>()
   const examples30 = new Map<string, string[]>()
   const checked = requestSchemas(doc)
-  const seen = new Set<object>()
+  // Without $refs followed, a tree's schemas are each met once; a document that may share objects needs a record.
+  const seen = spec.tree ? undefined : new Set<object>()
   const notes = spec.notes
 
   // The walk keeps the tokens from where it started to the schema it is at, and makes a JSON pointer of them only
@@ -48,8 +49,10 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
       push(notSchemas, short(value), here())
       return
     }
-    if (seen.has(value)) return
-    seen.add(value)
+    if (seen !== undefined) {
+      if (seen.has(value)) return
+      seen.add(value)
+    }
     const s = value as Record<string, unknown>
     // A format in a schema no request is checked against (a response's) changes nothing a note could warn of.
     if (typeof s.format === 'string' && !knownFormats.has(s.format) && checked.has(s)) push(unknownFormats, s.format, here())

@@ -97,6 +97,7 @@ t.test('a large document read ahead, as the doorman command does, reads as one r
   const loaded = await loadSpec(file)
   t.equal(takeReadAhead(file), undefined, 'loadSpec took the bytes read ahead')
   t.same(loaded.document, doc)
+  t.equal(loaded.tree, true, 'parsed JSON is a tree: the schema walks keep no record of what they saw')
 
   // YAML in flow style looks like JSON to the reader: escaped in place, it is read again, as written.
   const flow = path.join(dir, 'flow.yaml')
@@ -107,6 +108,7 @@ t.test('a large document read ahead, as the doorman command does, reads as one r
   t.equal((flowLoaded.document.info as { title: string }).title, 'Café ☕ API')
   t.same(flowLoaded.document.paths, paths)
   t.equal(takeReadAhead(flow), undefined)
+  t.equal(flowLoaded.tree, undefined, 'YAML may share objects (anchors)')
 
   for (const spec of [file, flow]) {
     const cli = await startCli(t, ['--log', 'silent', spec])
