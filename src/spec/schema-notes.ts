@@ -27,7 +27,8 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
   const misdirected = new Map<string, string[]>()
   const notSchemas = new Map<string, string[]>()
   const examples30 = new Map<string, string[]>()
-  const checked = requestSchemas(doc)
+  // Worked out once a schema has a format doorman does not know (most documents have none).
+  let checked: Set<object> | undefined
   // Without $refs followed, a tree's schemas are each met once; a document that may share objects needs a record.
   const seen = spec.tree ? undefined : new Set<object>()
   const notes = spec.notes
@@ -55,7 +56,7 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
     }
     const s = value as Record<string, unknown>
     // A format in a schema no request is checked against (a response's) changes nothing a note could warn of.
-    if (typeof s.format === 'string' && !knownFormats.has(s.format) && checked.has(s)) push(unknownFormats, s.format, here())
+    if (typeof s.format === 'string' && !knownFormats.has(s.format) && (checked ??= requestSchemas(doc)).has(s)) push(unknownFormats, s.format, here())
     if (spec.version === '3.0' && s.examples !== undefined) push(examples30, Array.isArray(s.examples) ? 'list' : 'other', `${here()}/examples`)
     const ref = s.$ref
     if (typeof ref === 'string') {
