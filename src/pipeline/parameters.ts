@@ -5,14 +5,14 @@ import type { RequestContext } from './context.js'
 export interface ReadParameters {
   values: Record<string, unknown>
   /**
-   * The same parameters with the ambiguous ones read the other way, when
-   * there are any: a value whose only delimiters came percent-encoded
-   * (`ids=1%2C2`). RFC 6570 reads that as one item ('1,2'), but clients that
-   * join the items first and encode the whole value after (Python's
-   * `params={'ids': '1,2'}`, URLSearchParams) mean two. A request is valid
-   * when either reading is.
+   * Another reading of some parameters, by name, valid where the first is not:
+   * - a value whose only delimiters came percent-encoded (`ids=1%2C2`). RFC 6570
+   *   reads that as one item ('1,2'), but clients that join the items first and
+   *   encode the whole value after (Python's `params={'ids': '1,2'}`,
+   *   URLSearchParams) mean two;
+   * - one value or a list of them (`ParamRule.listToo`), read as a list.
    */
-  alternate?: Record<string, unknown>
+  alternates?: Record<string, unknown>
 }
 
 type Decode = (text: string) => string
@@ -37,11 +37,15 @@ export function readRequestParameters(location: ParamLocation, rules: ParamRule[
     const value = read(false)
     if (value === undefined) continue
     values[key] = value
-    if (rule.shape === 'scalar' || rule.json || !ambiguous(rule, location, ctx, request, pairs)) continue
-    const other = read(true)
+    let other: unknown
+    if (rule.listToo) {
+      const list = { ...rule, shape: 'array' as const }
+      other = location === 'query' ? readQuery(list, pairs, false) : readOther(location, list, ctx, request, false)
+    } else if (rule.shape !== 'scalar' && !rule.json && ambiguous(rule, location, ctx, request, pairs)) other = read(true)
+    else continue
     if (JSON.stringify(other) !== JSON.stringify(value)) (otherReadings ??= {})[key] = other
   }
-  return otherReadings ? { values, alternate: { ...values, ...otherReadings } } : { values }
+  return otherReadings ? { values, alternates: otherReadings } : { values }
 }
 
 function readOther(location: ParamLocation, rule: ParamRule, ctx: RequestContext, request: FastifyRequest, decodeFirst: boolean): unknown {

@@ -38,12 +38,13 @@ export const validateSchema: Stage = {
     }
     try {
       for (const { location, rules: paramRules, validate } of rules.params) {
-        const { values, alternate } = readRequestParameters(location, paramRules, ctx, request)
+        const { values, alternates } = readRequestParameters(location, paramRules, ctx, request)
         if (validate(values)) continue
         // ajv sets `errors` whenever it answers false.
         const errors = validate.errors ?? []
-        // A value whose delimiters all came percent-encoded reads two ways: valid either way is valid.
-        if (alternate === undefined || !validate(alternate)) describe(errors, location, paramErrors)
+        // A parameter that reads two ways is valid either way: the ones refused are read the other way, and checked again.
+        const retry = alternates && otherReadings(values, alternates, errors)
+        if (retry === undefined || !validate(retry)) describe(errors, location, paramErrors)
       }
     } catch (error) {
       return tooDeepToCheck(error, 'a JSON parameter')
@@ -81,6 +82,20 @@ export const validateSchema: Stage = {
  * the stack when each level passes through several schemas. That is a value
  * too deep to check, not a doorman failure.
  */
+/**
+ * The parameters with the other reading of each one the errors are about (parameters are checked one by one, so the
+ * others stay as they were read), or undefined where none of those has another reading.
+ */
+function otherReadings(values: Record<string, unknown>, alternates: Record<string, unknown>, errors: ErrorObject[]): Record<string, unknown> | undefined {
+  let retry: Record<string, unknown> | undefined
+  for (const { instancePath } of errors) {
+    const end = instancePath.indexOf('/', 1)
+    const name = (end === -1 ? instancePath.slice(1) : instancePath.slice(1, end)).replaceAll('~1', '/').replaceAll('~0', '~')
+    if (Object.hasOwn(alternates, name)) (retry ??= { ...values })[name] = alternates[name]
+  }
+  return retry
+}
+
 function tooDeepToCheck(error: unknown, what: string): Problem {
   if (!(error instanceof RangeError) || !/call stack/i.test(error.message)) throw error
   return new Problem('BODY_TOO_DEEP', {

@@ -44,6 +44,11 @@ export interface ParamRule {
   json: boolean
   /** For an exploded form-style object in the query (`R=100&G=200`): which query keys are its properties. */
   spread?: SpreadObject
+  /**
+   * One value or a list of them (PeerTube's `oneOf: [integer, array]`): read as one value, and where that is not
+   * valid, as a list (`1,2,3`). Valid either way is valid.
+   */
+  listToo?: true
 }
 
 /** The query keys an exploded form object takes (src/pipeline/parameters.ts decides with it). */
@@ -240,7 +245,9 @@ function paramRules(compiler: SchemaCompiler, lazy: LazyValidators, spec: Loaded
       const schema = resolvePointer(spec.document, `#${schemaPointer}`)
       if (schema !== undefined) properties[key] = schemaPointer
       if (param.required || location === 'path') required.push(key)
-      rules.push({ param, shape: shapeOf(spec.document, schema), json: contentType !== undefined })
+      const shape = shapeOf(spec.document, schema)
+      const listToo = shape === 'scalar' && contentType === undefined && alsoList(spec.document, schema)
+      rules.push({ param, shape, json: contentType !== undefined, ...(listToo ? { listToo } : {}) })
     }
     if (location === 'query') spreadObjects(spec, rules)
     const validate = lazy.wrap(
@@ -291,6 +298,14 @@ function mayBeString(doc: unknown, schema: unknown, depth = 0): boolean {
 }
 
 /** Whether a parameter's schema wants an array, an object or a single value: that decides how it is deserialized. */
+/** Whether a schema read as one value also has a list among its alternatives (`oneOf`/`anyOf` members). */
+function alsoList(doc: unknown, schema: unknown, depth = 0): boolean {
+  if (schema === null || typeof schema !== 'object' || depth > 8) return false
+  const s = schema as Record<string, unknown>
+  if (typeof s.$ref === 'string' && s.$ref.startsWith('#')) return alsoList(doc, resolvePointer(doc, s.$ref), depth + 1)
+  return ['oneOf', 'anyOf'].some((key) => Array.isArray(s[key]) && (s[key] as unknown[]).some((member) => shapeOf(doc, member) === 'array'))
+}
+
 function shapeOf(doc: unknown, schema: unknown, depth = 0): ParamShape {
   if (schema === null || typeof schema !== 'object' || depth > 8) return 'scalar'
   const s = schema as Record<string, unknown>
@@ -302,13 +317,8 @@ function shapeOf(doc: unknown, schema: unknown, depth = 0): ParamShape {
   if (types.includes('array') || (!typed && s.items !== undefined)) return 'array'
   if (types.includes('object') || (!typed && s.properties !== undefined)) return 'object'
   for (const key of ['allOf', 'oneOf', 'anyOf']) {
-    const members = s[key]
-    if (!Array.isArray(members) || members.length === 0) continue
-    const first = shapeOf(doc, members[0], depth + 1)
-    // One value or a list of them (PeerTube's `oneOf: [integer, array]`): read as a list, which a single value also
-    // is, so that `1,2,3` reaches the array branch and `5` still passes the integer one.
-    if (first === 'scalar' && members.some((member) => shapeOf(doc, member, depth + 1) === 'array')) return 'array'
-    return first
+    const first = (s[key] as unknown[] | undefined)?.[0]
+    if (first !== undefined) return shapeOf(doc, first, depth + 1)
   }
   return 'scalar'
 }

@@ -193,6 +193,8 @@ t.test('parameters are valid when a reading of their strings is: oneOf [integer,
   t.equal((await runs('1', '?terms=cloud+computing,security')).status, 200, "'type: string' with 'properties' is a string, not an exploded object")
   t.equal((await runs('1', '?category=15')).status, 200, 'oneOf [integer, array]: one value')
   t.equal((await runs('1', '?category=1,2,3')).status, 200, 'oneOf [integer, array]: a list of them')
+  t.equal((await runs('1', '?tags=a,b,c')).status, 200, 'oneOf [string, array of 2 at most]: text with commas is the string')
+  t.equal((await runs('1', '?category=1,2,3&tags=a,b,c')).status, 200, 'each parameter read the way that is valid for it')
 
   const bad = await runs('1', '?flag=yes&ratio=0.15&ids=0,abc&category=1,x')
   t.equal(bad.status, 400)
