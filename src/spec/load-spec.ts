@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { JSONSchema } from '@apidevtools/json-schema-ref-parser'
@@ -6,7 +6,7 @@ import { CORE_SCHEMA, load as loadPlainYaml } from 'js-yaml'
 import { SetupError } from '../setup-error.js'
 import { lazyRequire } from '../util/lazy-require.js'
 import { escapeNonAscii, parseJsonText, startsAnObject } from './json-bytes.js'
-import { roomFor, takeReadAhead, type DocumentBytes } from './read-ahead.js'
+import { MAX_DOCUMENT_BYTES, roomFor, takeReadAhead, type DocumentBytes } from './read-ahead.js'
 import { copyGraph } from '../util/deep-copy.js'
 import { NoteSink } from './notes.js'
 import { replaceUnresolvableRefs } from './resolve-refs.js'
@@ -138,15 +138,27 @@ function readDocument(file: string, shown: string, ahead: DocumentBytes | undefi
 /** The file's bytes with room after them (src/spec/read-ahead.ts), read on this thread. */
 function readWithRoomSync(file: string, shown: string): DocumentBytes {
   let fd: number | undefined
+  let size = 0
   try {
     fd = openSync(file, 'r')
-    const size = fstatSync(fd).size
+    size = fstatSync(fd).size
+    // A file that says it is empty may not be (/proc): read to its end.
+    if (size === 0) {
+      const bytes = readFileSync(fd)
+      return { room: bytes, length: bytes.length }
+    }
+    if (size > MAX_DOCUMENT_BYTES) throw new RangeError()
     const room = Buffer.allocUnsafeSlow(roomFor(size))
     let length = 0
     for (let n = 1; n > 0 && length < size; length += n) n = readSync(fd, room, length, size - length, length)
     return { room, length }
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'no such file'
+        : error instanceof RangeError
+          ? `it is ${size} bytes, more than the ${MAX_DOCUMENT_BYTES} a document can be read as text`
+          : (error as Error).message
     throw new SetupError(`cannot read the OpenAPI document: ${reason}`, { file: shown })
   } finally {
     if (fd !== undefined) closeSync(fd)

@@ -1,3 +1,4 @@
+import { constants } from 'node:buffer'
 import { fstat, open, read, close, statSync } from 'node:fs'
 import path from 'node:path'
 
@@ -15,6 +16,8 @@ export interface DocumentBytes {
 
 /** Smaller documents are read in a few ms anyway. */
 const MIN_BYTES = 1 << 20
+/** The longest text V8 makes a string of: a larger document cannot be parsed (loadSpec says so). */
+export const MAX_DOCUMENT_BYTES = constants.MAX_STRING_LENGTH
 
 const pending = new Map<string, Promise<DocumentBytes | undefined>>()
 
@@ -24,7 +27,7 @@ export function readAhead(file: string): void {
   try {
     const stats = statSync(absolute)
     // A FIFO or a device is for loadSpec to refuse (src/util/regular-file.ts).
-    if (!stats.isFile() || stats.size < MIN_BYTES) return
+    if (!stats.isFile() || stats.size < MIN_BYTES || stats.size > MAX_DOCUMENT_BYTES) return
   } catch {
     return
   }
@@ -49,7 +52,8 @@ function readWithRoom(file: string): Promise<DocumentBytes | undefined> {
       if (error) return resolve(undefined)
       const done = (bytes: DocumentBytes | undefined) => close(fd, () => resolve(bytes))
       fstat(fd, (error, stats) => {
-        if (error) return done(undefined)
+        // Grown past what can be read since readAhead looked: loadSpec says so.
+        if (error || stats.size > MAX_DOCUMENT_BYTES) return done(undefined)
         const room = Buffer.allocUnsafeSlow(roomFor(stats.size))
         const next = (length: number) =>
           read(fd, room, length, stats.size - length, length, (error, n) => {

@@ -2,7 +2,7 @@
 // every document exactly as the plain way did: JSON bytes with characters beyond ASCII, documents that share or
 // circle objects (inline ones), and status codes as keys.
 import { isAscii } from 'node:buffer'
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import fc from 'fast-check'
@@ -12,7 +12,7 @@ import { escapeNonAscii, parseJsonBytes } from '../../src/spec/json-bytes.js'
 import { readAhead, takeReadAhead } from '../../src/spec/read-ahead.js'
 import { loadSpec } from '../../src/spec/load-spec.js'
 import { compileRouteTable } from '../../src/spec/route-table.js'
-import { startCli, startMock } from '../helpers.js'
+import { runCli, startCli, startMock } from '../helpers.js'
 
 const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 
@@ -116,6 +116,24 @@ t.test('a large document read ahead, as the doorman command does, reads as one r
     t.equal((await fetch(`${cli.url}/menu`, json({ drink: 'the' }))).status, 422)
     t.equal((await fetch(`${cli.url}/items/x`)).status, 200)
   }
+})
+
+t.test('a document too large to be text, and one whose size the file system does not tell, are read as before', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'doorman-read-sizes-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  // Sparse: nothing is written, and nothing may be read either.
+  const huge = path.join(dir, 'huge.json')
+  writeFileSync(huge, '')
+  truncateSync(huge, 600 * 2 ** 20)
+  await t.rejects(loadSpec(huge), { name: 'SetupError', message: /it is 629145600 bytes, more than the \d+ a document can be read as text/ })
+  readAhead(huge)
+  t.equal(takeReadAhead(huge), undefined, 'not read ahead either')
+  const cli = await runCli(['check', huge])
+  t.equal(cli.code, 2)
+  t.match(cli.stderr, /more than the \d+ a document can be read as text/)
+  t.notMatch(cli.stderr, /unexpected error|at /)
+  // procfs files say they are empty, and are not.
+  if (process.platform === 'linux') await t.rejects(loadSpec('/proc/self/status'), { message: /the top-level 'openapi' field/ })
 })
 
 t.test('a JSON file with non-ASCII text and a syntax error reads as before', async (t) => {
