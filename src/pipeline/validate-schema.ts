@@ -77,12 +77,6 @@ export const validateSchema: Stage = {
 }
 
 /**
- * A recursive schema is checked by a validator that recurses once (or more)
- * per level of the value: nesting within limits.jsonDepth can still exhaust
- * the stack when each level passes through several schemas. That is a value
- * too deep to check, not a doorman failure.
- */
-/**
  * The parameters with the other reading of each one the errors are about (parameters are checked one by one, so the
  * others stay as they were read), or undefined where none of those has another reading.
  */
@@ -96,6 +90,12 @@ function otherReadings(values: Record<string, unknown>, alternates: Record<strin
   return retry
 }
 
+/**
+ * A recursive schema is checked by a validator that recurses once (or more)
+ * per level of the value: nesting within limits.jsonDepth can still exhaust
+ * the stack when each level passes through several schemas. That is a value
+ * too deep to check, not a doorman failure.
+ */
 function tooDeepToCheck(error: unknown, what: string): Problem {
   if (!(error instanceof RangeError) || !/call stack/i.test(error.message)) throw error
   return new Problem('BODY_TOO_DEEP', {

@@ -297,7 +297,6 @@ function mayBeString(doc: unknown, schema: unknown, depth = 0): boolean {
   return true
 }
 
-/** Whether a parameter's schema wants an array, an object or a single value: that decides how it is deserialized. */
 /** Whether a schema read as one value also has a list among its alternatives (`oneOf`/`anyOf` members). */
 function alsoList(doc: unknown, schema: unknown, depth = 0): boolean {
   if (schema === null || typeof schema !== 'object' || depth > 8) return false
@@ -306,6 +305,7 @@ function alsoList(doc: unknown, schema: unknown, depth = 0): boolean {
   return ['oneOf', 'anyOf'].some((key) => Array.isArray(s[key]) && (s[key] as unknown[]).some((member) => shapeOf(doc, member) === 'array'))
 }
 
+/** Whether a parameter's schema wants an array, an object or a single value: that decides how it is deserialized. */
 function shapeOf(doc: unknown, schema: unknown, depth = 0): ParamShape {
   if (schema === null || typeof schema !== 'object' || depth > 8) return 'scalar'
   const s = schema as Record<string, unknown>
