@@ -1,21 +1,23 @@
 import { isAscii } from 'node:buffer'
 
 /**
- * A file's bytes read as a JSON object, or undefined where they are not one (YAML, or a syntax error: the caller then
- * reads the text as YAML, whose errors carry line:column). `bytes` is left as it is.
+ * A file's bytes (the first `length` of `room`) read as a JSON object, or undefined where they are not one (YAML, or
+ * a syntax error: the caller then reads the text as YAML, whose errors carry line:column). Where `room` has space
+ * after `length`, non-ASCII text is escaped in place (escapeNonAscii), so the bytes may no longer be the file's; a
+ * `room` of exactly `length` bytes is left as it is.
  *
  * Not `JSON.parse(bytes.toString('utf8'))`: one character outside Latin-1 anywhere (GitHub's 13 MB description has a
  * few dozen) makes V8 decode the whole file into a two-byte string and parse that at about half the speed, a fifth of
  * GitHub's start-up. In JSON such a character can only stand inside a string, where `\uXXXX` means the same, so each
- * one is written that way (escapeNonAscii) and the text stays one byte per character.
+ * one is written that way and the text stays one byte per character.
  */
-export function parseJsonBytes(bytes: Buffer): unknown {
-  if (!startsAnObject(bytes)) return undefined
-  return parseJsonText(escapeNonAscii(bytes, bytes.length))
+export function parseJsonBytes(room: Uint8Array, length = room.length): unknown {
+  if (!startsAnObject(room.subarray(0, length))) return undefined
+  return parseJsonText(escapeNonAscii(room, length))
 }
 
 /** ASCII text (escapeNonAscii's) read as a JSON object; undefined where it is not one. */
-export function parseJsonText(ascii: Uint8Array): unknown {
+function parseJsonText(ascii: Uint8Array): unknown {
   try {
     return JSON.parse(Buffer.from(ascii.buffer, ascii.byteOffset, ascii.length).toString('latin1'))
   } catch {

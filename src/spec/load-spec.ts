@@ -5,7 +5,7 @@ import type { JSONSchema } from '@apidevtools/json-schema-ref-parser'
 import { CORE_SCHEMA, load as loadPlainYaml } from 'js-yaml'
 import { SetupError } from '../setup-error.js'
 import { lazyRequire } from '../util/lazy-require.js'
-import { escapeNonAscii, parseJsonText, startsAnObject } from './json-bytes.js'
+import { parseJsonBytes, startsAnObject } from './json-bytes.js'
 import { MAX_DOCUMENT_BYTES, roomFor, takeReadAhead, type DocumentBytes } from './read-ahead.js'
 import { copyGraph } from '../util/deep-copy.js'
 import { NoteSink } from './notes.js'
@@ -125,13 +125,10 @@ function readDocument(file: string, shown: string, ahead: DocumentBytes | undefi
   const special = notRegularFileSync(file)
   if (special !== undefined) throw new SetupError(`cannot read the OpenAPI document: it ${special}`, { file: shown })
   let bytes = ahead ?? readWithRoomSync(file, shown)
-  if (startsAnObject(bytes.room.subarray(0, bytes.length))) {
-    const text = escapeNonAscii(bytes.room, bytes.length)
-    const document = parseJsonText(text)
-    if (document !== undefined) return { document, json: true }
-    // Not JSON after all (YAML's flow style, a syntax error): read as YAML, as written, where escaping changed it.
-    if (text.buffer === bytes.room.buffer && text.length !== bytes.length) bytes = readWithRoomSync(file, shown)
-  }
+  const document = parseJsonBytes(bytes.room, bytes.length)
+  if (document !== undefined) return { document, json: true }
+  // Not JSON after all (YAML's flow style, a syntax error): read as YAML, as written (escaping may have changed it).
+  if (startsAnObject(bytes.room.subarray(0, bytes.length))) bytes = readWithRoomSync(file, shown)
   return { document: parseYaml(bytes.room.toString('utf8', 0, bytes.length), shown), json: false }
 }
 
