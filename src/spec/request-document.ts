@@ -3,7 +3,7 @@ import { encodePointerToken, resolvePointer } from './refs.js'
 import { repairSchema, type RepairContext } from './schema-dialects.js'
 import { places } from './notes.js'
 import { copyDocument } from '../util/deep-copy.js'
-import { notASchemaEntry, OPERATION_KEYS, subschemaKeywords, subschemaKind } from './schema-keywords.js'
+import { forEachSubschema, OPERATION_KEYS } from './schema-keywords.js'
 
 export interface RequestDocumentOptions {
   /** Refuse properties a schema does not declare, even where additionalProperties would allow them. */
@@ -60,24 +60,9 @@ export function prepareRequestDocument(
     schemas.push(s)
     named ||= NAMES.some((name) => typeof s[name] === 'string')
     if (typeof s.format === 'string') formats.add(s.format)
-    const keywords = subschemaKeywords(s)
-    if (keywords !== undefined) {
-      for (const keyword of keywords) {
-        if (keyword === undefined) continue
-        const sub = s[keyword]
-        const kind = subschemaKind(keyword)
-        if (kind === 'map') {
-          if (sub === null || typeof sub !== 'object' || Array.isArray(sub)) continue
-          for (const name of Object.keys(sub)) {
-            if (notASchemaEntry(keyword, (sub as Record<string, unknown>)[name])) continue
-            at(sub, name, `${pointer}/${keyword}/${encodePointerToken(name)}`)
-          }
-        } else if (Array.isArray(sub)) {
-          // a list keyword, or draft-07 `items: [..]` (tuples)
-          sub.forEach((_, i) => at(sub, i, `${pointer}/${keyword}/${i}`))
-        } else if (kind === 'single' && sub !== undefined) at(s, keyword, `${pointer}/${keyword}`)
-      }
-    }
+    forEachSubschema(s, (holder, key, keyword, entry) =>
+      at(holder, key, entry ? `${pointer}/${keyword}/${typeof key === 'number' ? key : encodePointerToken(key)}` : `${pointer}/${keyword}`),
+    )
     if (typeof s.$ref === 'string' && s.$ref.startsWith('#/')) {
       const place = locate(doc, s.$ref) ?? graft(doc, spec.document, s.$ref)
       if (place) at(place.holder, place.key, s.$ref.slice(1))

@@ -26,8 +26,6 @@ export const SUBSCHEMA_SINGLE = [
   'contentSchema',
 ] as const
 
-export type SubschemaKind = 'map' | 'list' | 'single'
-
 // Each keyword by its rank in the order the walks visit them: maps, then lists, then single ones.
 const RANK: Record<string, number> = Object.assign(
   Object.create(null) as Record<string, number>,
@@ -41,7 +39,7 @@ const FIRST_SINGLE = FIRST_LIST + SUBSCHEMA_LISTS.length
  * the schema's own keys once: asking each of GitHub's 90,000 schemas for twenty keywords it mostly lacks was half of
  * a walk's time.
  */
-export function subschemaKeywords(s: Record<string, unknown>): Array<string | undefined> | undefined {
+function subschemaKeywords(s: Record<string, unknown>): Array<string | undefined> | undefined {
   let keywords: Array<string | undefined> | undefined
   for (const key in s) {
     const rank = RANK[key]
@@ -50,15 +48,35 @@ export function subschemaKeywords(s: Record<string, unknown>): Array<string | un
   return keywords
 }
 
-/** Whether a subschema keyword holds a map of schemas, a list, or one. */
-export function subschemaKind(keyword: string): SubschemaKind {
-  const rank = RANK[keyword]
-  return rank < FIRST_LIST ? 'map' : rank < FIRST_SINGLE ? 'list' : 'single'
-}
-
-/** An entry of a map keyword that is not a schema: `dependencies: {a: ['b']}` names properties. */
-export function notASchemaEntry(keyword: string, value: unknown): boolean {
-  return keyword === 'dependencies' && Array.isArray(value)
+/**
+ * Calls `visit(holder, key, keyword, entry)` for each place in `s` that holds a subschema, keyword by keyword in the
+ * order of SUBSCHEMA_MAPS, SUBSCHEMA_LISTS, SUBSCHEMA_SINGLE: `holder[key]` is the subschema; `entry` says whether it
+ * is an entry of the keyword's map or list (its pointer is `…/keyword/key`) or the keyword's one schema
+ * (`…/keyword`, with `holder` = `s`). A draft-04/07 `items: [..]` (tuples) is a list. Map entries that are not
+ * schemas (`dependencies: {a: ['b']}` names properties) are passed over.
+ */
+export function forEachSubschema(
+  s: Record<string, unknown>,
+  visit: (holder: Record<string, unknown> | unknown[], key: string | number, keyword: string, entry: boolean) => void,
+): void {
+  const keywords = subschemaKeywords(s)
+  if (keywords === undefined) return
+  for (let k = 0; k < keywords.length; k++) {
+    const keyword = keywords[k]
+    if (keyword === undefined) continue
+    const sub = s[keyword]
+    const rank = RANK[keyword]
+    if (rank < FIRST_LIST) {
+      if (sub === null || typeof sub !== 'object' || Array.isArray(sub)) continue
+      for (const name in sub) {
+        const value = (sub as Record<string, unknown>)[name]
+        if (keyword === 'dependencies' && Array.isArray(value)) continue
+        visit(sub as Record<string, unknown>, name, keyword, true)
+      }
+    } else if (Array.isArray(sub)) {
+      for (let i = 0; i < sub.length; i++) visit(sub, i, keyword, true)
+    } else if (rank >= FIRST_SINGLE && sub !== undefined) visit(s, keyword, keyword, false)
+  }
 }
 
 /** The keys of a Path Item Object that hold operations: the methods the route table routes. */

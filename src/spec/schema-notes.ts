@@ -2,7 +2,7 @@ import { GENERATION_BUDGET } from '../response/example.js'
 import type { LoadedSpec } from './load-spec.js'
 import { places } from './notes.js'
 import { encodePointerToken, resolvePointer } from './refs.js'
-import { notASchemaEntry, OPERATION_KEYS, subschemaKeywords, subschemaKind } from './schema-keywords.js'
+import { forEachSubschema, OPERATION_KEYS } from './schema-keywords.js'
 
 /**
  * One pass over every schema of the document, with its JSON pointer, for
@@ -43,7 +43,9 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
     for (let i = 0; i < tokens.length; i++) pointer += `/${encodePointerToken(tokens[i])}`
     return pointer
   }
-  const visit = (value: unknown, depth: number): void => {
+  // One function for every subschema of every schema (not a closure per schema): the tokens and the depth are the walk's.
+  let depth = 0
+  const visit = (value: unknown): void => {
     // Deeper than any real schema: its notes would be the same as its parents', and the walk must not exhaust the stack.
     if (typeof value === 'boolean' || depth > MAX_DEPTH) return
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -65,39 +67,20 @@ export function scanSchemas(spec: LoadedSpec, knownFormats: ReadonlySet<string>)
     if (typeof s.minItems === 'number' && s.minItems > GENERATION_BUDGET) tooLong(s.minItems, `${here()}/minItems`)
     if (typeof s.minLength === 'number' && s.minLength > GENERATION_BUDGET) tooLong(s.minLength, `${here()}/minLength`)
     if (typeof s.$schema === 'string' && !knownDialect(s.$schema, spec.version)) push(unknownDialects, s.$schema, `${here()}/$schema`)
-    // Each subschema with its place, keyword by keyword in the order of SUBSCHEMA_MAPS, SUBSCHEMA_LISTS, SUBSCHEMA_SINGLE.
-    const keywords = subschemaKeywords(s)
-    if (keywords === undefined) return
-    for (let k = 0; k < keywords.length; k++) {
-      const key = keywords[k]
-      if (key === undefined) continue
-      const sub = s[key]
-      tokens.push(key)
-      const kind = subschemaKind(key)
-      if (kind === 'map') {
-        if (sub !== null && typeof sub === 'object' && !Array.isArray(sub)) {
-          for (const name in sub) {
-            const entry = (sub as Record<string, unknown>)[name]
-            if (notASchemaEntry(key, entry)) continue
-            tokens.push(name)
-            visit(entry, depth + 1)
-            tokens.pop()
-          }
-        }
-      } else if (Array.isArray(sub)) {
-        // a list keyword, or draft-04 `items: [..]` (tuples)
-        for (let i = 0; i < sub.length; i++) {
-          tokens.push(String(i))
-          visit(sub[i], depth + 1)
-          tokens.pop()
-        }
-      } else if (kind === 'single' && sub !== undefined) visit(sub, depth + 1)
-      tokens.pop()
-    }
+    forEachSubschema(s, subschema)
+  }
+  const subschema = (holder: Record<string, unknown> | unknown[], key: string | number, keyword: string, entry: boolean): void => {
+    tokens.push(keyword)
+    if (entry) tokens.push(String(key))
+    depth++
+    visit((holder as Record<string | number, unknown>)[key])
+    depth--
+    if (entry) tokens.pop()
+    tokens.pop()
   }
   const schema = (value: unknown, pointer: string): void => {
     start = pointer
-    visit(value, 0)
+    visit(value)
   }
   const tooLong = (value: number, pointer: string) =>
     notes.add(
@@ -215,6 +198,7 @@ function requestSchemas(doc: Record<string, unknown>): Set<object> {
     return current
   }
   const stack: unknown[] = []
+  const pushSubschema = (holder: Record<string, unknown> | unknown[], key: string | number) => stack.push((holder as Record<string | number, unknown>)[key])
   const content = (value: unknown) => {
     if (isObject(value)) for (const media of Object.values(value)) if (isObject(media)) stack.push(media.schema)
   }
@@ -247,14 +231,7 @@ function requestSchemas(doc: Record<string, unknown>): Set<object> {
     out.add(value)
     if (typeof value.$ref === 'string' && value.$ref.startsWith('#')) stack.push(resolvePointer(doc, value.$ref))
     // The order does not matter here.
-    for (const key of subschemaKeywords(value) ?? []) {
-      if (key === undefined) continue
-      const sub = value[key]
-      if (subschemaKind(key) === 'map') {
-        if (isObject(sub)) for (const name in sub) stack.push(sub[name])
-      } else if (Array.isArray(sub)) stack.push(...(sub as unknown[]))
-      else stack.push(sub)
-    }
+    forEachSubschema(value, pushSubschema)
   }
   return out
 }
