@@ -33,15 +33,14 @@ export function readRequestParameters(location: ParamLocation, rules: ParamRule[
   for (const rule of rules) {
     const { param } = rule
     const key = location === 'header' ? param.name.toLowerCase() : param.name
-    const read = (decodeFirst: boolean) => (location === 'query' ? readQuery(rule, pairs, decodeFirst) : readOther(location, rule, ctx, request, decodeFirst))
-    const value = read(false)
+    const read = (as: ParamRule, decodeFirst: boolean) =>
+      location === 'query' ? readQuery(as, pairs, decodeFirst) : readOther(location, as, ctx, request, decodeFirst)
+    const value = read(rule, false)
     if (value === undefined) continue
     values[key] = value
     let other: unknown
-    if (rule.listToo) {
-      const list = { ...rule, shape: 'array' as const }
-      other = location === 'query' ? readQuery(list, pairs, false) : readOther(location, list, ctx, request, false)
-    } else if (rule.shape !== 'scalar' && !rule.json && ambiguous(rule, location, ctx, request, pairs)) other = read(true)
+    if (rule.listToo) other = read({ ...rule, shape: 'array' }, false)
+    else if (rule.shape !== 'scalar' && !rule.json && ambiguous(rule, location, ctx, request, pairs)) other = read(rule, true)
     else continue
     if (JSON.stringify(other) !== JSON.stringify(value)) (otherReadings ??= {})[key] = other
   }
