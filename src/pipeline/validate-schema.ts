@@ -1,6 +1,7 @@
 import type { ErrorObject } from 'ajv'
 import { Problem } from '../problems/problem.js'
 import { MAX_COLLECTED_ERRORS, stoppedCollecting } from '../spec/error-cap.js'
+import { memberOf } from '../spec/string-readings.js'
 import { closest } from '../util/closest.js'
 import { matchedOperation, matchedRules, type Stage } from './context.js'
 import { readRequestParameters } from './parameters.js'
@@ -82,9 +83,8 @@ export const validateSchema: Stage = {
  */
 function otherReadings(values: Record<string, unknown>, alternates: Record<string, unknown>, errors: ErrorObject[]): Record<string, unknown> | undefined {
   let retry: Record<string, unknown> | undefined
-  for (const { instancePath } of errors) {
-    const end = instancePath.indexOf('/', 1)
-    const name = (end === -1 ? instancePath.slice(1) : instancePath.slice(1, end)).replaceAll('~1', '/').replaceAll('~0', '~')
+  for (const error of errors) {
+    const name = memberOf(error)
     if (Object.hasOwn(alternates, name)) (retry ??= { ...values })[name] = alternates[name]
   }
   return retry

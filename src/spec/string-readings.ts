@@ -54,7 +54,7 @@ function typedReading(value: unknown): unknown {
 }
 
 /** The parameter (top-level property) an error is about; '' for the object as a whole. */
-function memberOf(e: ErrorObject): string {
+export function memberOf(e: ErrorObject): string {
   if (e.instancePath === '') {
     // ajv's required, additionalProperties and unevaluatedProperties errors name the property as a string.
     const p = e.params as { missingProperty?: string; additionalProperty?: string; unevaluatedProperty?: string }
