@@ -1,5 +1,5 @@
 import type { LoadedSpec } from './load-spec.js'
-import { encodePointerToken, resolvePointer } from './refs.js'
+import { decodePointerToken, encodePointerToken, resolvePointer } from './refs.js'
 import { repairSchema, type RepairContext } from './schema-dialects.js'
 import { places } from './notes.js'
 import { copyDocument } from '../util/deep-copy.js'
@@ -170,7 +170,7 @@ function isReadOnly(doc: unknown, schema: Record<string, unknown> | undefined): 
 function locate(doc: unknown, ref: string): { holder: object; key: string } | undefined {
   const cut = ref.lastIndexOf('/')
   const holder = cut <= 1 ? doc : resolvePointer(doc, ref.slice(0, cut))
-  const key = resolvePointerKey(ref.slice(cut + 1))
+  const key = decodePointerToken(ref.slice(cut + 1))
   if (holder === null || typeof holder !== 'object' || !Object.hasOwn(holder, key)) return undefined
   return { holder, key }
 }
@@ -182,7 +182,7 @@ function locate(doc: unknown, ref: string): { holder: object; key: string } | un
  * so that a later `$ref` to the component finds all of it), and the target is located in it.
  */
 function graft(doc: Record<string, unknown>, original: unknown, ref: string): { holder: object; key: string } | undefined {
-  const tokens = ref.slice(2).split('/').map(resolvePointerKey)
+  const tokens = ref.slice(2).split('/').map(decodePointerToken)
   let into: Record<string, unknown> = doc
   let from: unknown = original
   for (const token of tokens) {
@@ -195,16 +195,6 @@ function graft(doc: Record<string, unknown>, original: unknown, ref: string): { 
     into = into[token] as Record<string, unknown>
   }
   return undefined
-}
-
-function resolvePointerKey(token: string): string {
-  let decoded = token
-  try {
-    decoded = decodeURIComponent(token)
-  } catch {
-    // a bare '%': taken as it is, as resolvePointer does
-  }
-  return decoded.replaceAll('~1', '/').replaceAll('~0', '~')
 }
 
 /** Calls `at(holder, key, pointer)` for each place a request schema starts: parameters' and request bodies' schemas. */
