@@ -9,7 +9,7 @@ import { bodyTypes, conditionsOf, routedPart, sameConditions, type RouteConditio
 export const HTTP_METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'] as const
 export type HttpMethod = (typeof HTTP_METHODS)[number]
 /** The Path Item Object's keys for them, in the same order. */
-const METHOD_KEYS = HTTP_METHODS.map((method) => method.toLowerCase())
+export const METHOD_KEYS: readonly string[] = HTTP_METHODS.map((method) => method.toLowerCase())
 
 export type SchemaObject = Record<string, unknown> | boolean
 

@@ -1,4 +1,4 @@
-import { HTTP_METHODS } from './route-table.js'
+import { METHOD_KEYS } from './route-table.js'
 
 /*
  * Where a schema holds other schemas, for every walk over the document's schemas (the notes of
@@ -80,4 +80,4 @@ export function forEachSubschema(
 }
 
 /** The keys of a Path Item Object that hold operations: the methods the route table routes. */
-export const OPERATION_KEYS: ReadonlySet<string> = new Set(HTTP_METHODS.map((method) => method.toLowerCase()))
+export const OPERATION_KEYS: ReadonlySet<string> = new Set(METHOD_KEYS)
