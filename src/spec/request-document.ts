@@ -198,7 +198,7 @@ function graft(doc: Record<string, unknown>, original: unknown, ref: string): { 
 }
 
 /** Calls `at(holder, key, pointer)` for each place a request schema starts: parameters' and request bodies' schemas. */
-function forEachRequestSchema(doc: Record<string, unknown>, at: (holder: unknown, key: string, pointer: string) => void): void {
+export function forEachRequestSchema(doc: Record<string, unknown>, at: (holder: unknown, key: string, pointer: string) => void): void {
   const follow = (value: unknown, pointer: string): [unknown, string] => {
     let current = value
     let where = pointer

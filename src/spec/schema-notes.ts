@@ -2,6 +2,7 @@ import { GENERATION_BUDGET } from '../response/example.js'
 import type { LoadedSpec } from './load-spec.js'
 import { places } from './notes.js'
 import { encodePointerToken, resolvePointer } from './refs.js'
+import { forEachRequestSchema } from './request-document.js'
 import { forEachSubschema, OPERATION_KEYS } from './schema-keywords.js'
 
 /**
@@ -190,41 +191,11 @@ const COMPONENT_KINDS: Record<string, string> = {
 /** The schema objects a request is checked against: parameters' and request bodies', and every schema they `$ref` or hold. */
 function requestSchemas(doc: Record<string, unknown>): Set<object> {
   const out = new Set<object>()
-  const follow = (value: unknown): unknown => {
-    let current = value
-    for (let hops = 0; hops < 16 && isObject(current) && typeof current.$ref === 'string' && current.$ref.startsWith('#'); hops++) {
-      current = resolvePointer(doc, current.$ref)
-    }
-    return current
-  }
   const stack: unknown[] = []
   const pushSubschema = (holder: Record<string, unknown> | unknown[], key: string | number) => stack.push((holder as Record<string | number, unknown>)[key])
-  const content = (value: unknown) => {
-    if (isObject(value)) for (const media of Object.values(value)) if (isObject(media)) stack.push(media.schema)
-  }
-  const parameters = (list: unknown) => {
-    if (!Array.isArray(list)) return
-    for (const entry of list) {
-      const param = follow(entry)
-      if (isObject(param)) {
-        stack.push(param.schema)
-        content(param.content)
-      }
-    }
-  }
-  if (isObject(doc.paths)) {
-    for (const rawItem of Object.values(doc.paths)) {
-      const item = follow(rawItem)
-      if (!isObject(item)) continue
-      parameters(item.parameters)
-      for (const [method, op] of Object.entries(item)) {
-        if (!OPERATION_KEYS.has(method) || !isObject(op)) continue
-        parameters(op.parameters)
-        const body = follow(op.requestBody)
-        if (isObject(body)) content(body.content)
-      }
-    }
-  }
+  forEachRequestSchema(doc, (holder, key) => {
+    if (holder !== null && typeof holder === 'object') stack.push((holder as Record<string, unknown>)[key])
+  })
   while (stack.length > 0) {
     const value = stack.pop()
     if (!isObject(value) || out.has(value)) continue
