@@ -6,6 +6,7 @@ import type { NoteSink } from './notes.js'
 import { decodePointerToken, encodePointerToken, resolvePointer } from './refs.js'
 import { standIn } from './ref-stand-ins.js'
 import { notRegularFile } from '../util/regular-file.js'
+import { TREE_BUDGET } from '../util/deep-copy.js'
 
 /**
  * Finds every `$ref` that cannot be resolved (a missing file, a file that is
@@ -204,7 +205,7 @@ function walkRefs(root: unknown, remember: boolean): Set<string> | undefined | n
   const refs = new Set<string>()
   const seen = remember ? new Set<object>() : undefined
   const stack: unknown[] = [root]
-  let budget = TREE_WALK_BUDGET
+  let budget = TREE_BUDGET
   while (stack.length > 0) {
     const node = stack.pop()
     if (node === null || typeof node !== 'object') continue
@@ -225,9 +226,6 @@ function walkRefs(root: unknown, remember: boolean): Set<string> | undefined | n
   }
   return refs
 }
-
-/** Objects visited before a walk is taken to be going round a circle (a tree of GitHub's whole description holds ~90,000). */
-const TREE_WALK_BUDGET = 5_000_000
 
 function pointerOf(tokens: string[]): string {
   return tokens.map((t) => '/' + encodePointerToken(t)).join('')

@@ -4,7 +4,7 @@
  * deeper than the stack allows is copied as a graph, without recursion, each shared object once.
  */
 export function copyDocument(document: unknown): unknown {
-  let budget = COPY_BUDGET
+  let budget = TREE_BUDGET
   const tree = (value: unknown): unknown => {
     if (value === null || typeof value !== 'object') return value
     if (--budget < 0) throw new RangeError('not a tree')
@@ -56,5 +56,8 @@ function setOwn(object: Record<string, unknown>, key: string, value: unknown): v
   else object[key] = value
 }
 
-/** Objects copied before a copy is taken to share some (a tree of GitHub's whole description holds ~90,000). */
-const COPY_BUDGET = 5_000_000
+/**
+ * Objects a walk or a copy meets before it takes the document to share some, or to go round a circle, and starts again
+ * the graph-safe way (a tree of GitHub's whole description holds ~90,000).
+ */
+export const TREE_BUDGET = 5_000_000
